@@ -1,0 +1,58 @@
+"""civicsortition: fair, verifiable selection of citizens' assemblies by lot.
+
+The public API is re-exported here; submodules are importable for the details.
+"""
+
+from __future__ import annotations
+
+from .apportionment import METHODS as APPORTIONMENT_METHODS
+from .apportionment import Apportionment, apportion
+from .census import Census, rustavi_synthetic_census
+from .diagnostics import Diagnosis, Finding, diagnose
+from .errors import CivicSortitionError, InfeasibleError, InputError, Problem, TieError
+from .io import (
+    PeopleTable,
+    read_census,
+    read_people,
+    read_targets,
+    write_people,
+    write_selected_and_remaining,
+    write_targets,
+)
+from .pool import Pool
+from .quotas import Band, QuotaProvenance, Quotas, ValueQuota, build_quotas
+from .strata import Category, Strata
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "APPORTIONMENT_METHODS",
+    "Apportionment",
+    "Band",
+    "Category",
+    "Census",
+    "CivicSortitionError",
+    "Diagnosis",
+    "Finding",
+    "InfeasibleError",
+    "InputError",
+    "PeopleTable",
+    "Pool",
+    "Problem",
+    "QuotaProvenance",
+    "Quotas",
+    "Strata",
+    "TieError",
+    "ValueQuota",
+    "__version__",
+    "apportion",
+    "build_quotas",
+    "diagnose",
+    "read_census",
+    "read_people",
+    "read_targets",
+    "rustavi_synthetic_census",
+    "write_people",
+    "write_selected_and_remaining",
+    "write_targets",
+]

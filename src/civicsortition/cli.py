@@ -1,0 +1,129 @@
+"""Command line: ``python -m civicsortition COMMAND ...`` -- a thin layer over the public API.
+
+Exit codes (stable, for scripts):
+
+* 0 -- success;
+* 2 -- bad input (the message on stderr names the file, row, column and value);
+* 3 -- the quotas cannot be met (the findings are printed on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .apportionment import METHODS, resolve_method
+from .census import rustavi_synthetic_census
+from .diagnostics import diagnose
+from .errors import InputError
+from .io import read_census, read_people, read_targets, write_targets
+from .quotas import Band, build_quotas
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INFEASIBLE", "EXIT_OK", "main"]
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
+
+
+def _band(args: argparse.Namespace) -> Band:
+    if args.band_percent is not None:
+        return Band.percent(args.band_percent)
+    return Band.seats(args.band_seats)
+
+
+def _cmd_quotas(args: argparse.Namespace) -> int:
+    census = read_census(args.census) if args.census else rustavi_synthetic_census()
+    quotas = build_quotas(census, args.panel_size, method=args.method, band=_band(args),
+                          floors=args.floors, tie_break=args.tie_break)
+    if args.markdown:
+        sys.stdout.write(quotas.to_markdown())
+    elif args.out:
+        write_targets(args.out, quotas, provenance=args.provenance)
+    else:
+        write_targets(sys.stdout, quotas, provenance=args.provenance)
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    quotas = read_targets(args.targets, args.panel_size)
+    people = read_people(args.people, strata=quotas, id_column=args.id_column,
+                         household_column=args.household_column,
+                         allow_new_values=args.allow_new_values)
+    diagnosis = diagnose(people.pool, quotas)
+    print(f"pool: {people.pool.n} people; panel: {quotas.panel_size} seats; "
+          f"{len(quotas)} quota rows in {len(quotas.strata)} categories")
+    for finding in diagnosis.warnings:
+        print(finding)
+    for finding in diagnosis.errors:
+        print(finding, file=sys.stderr)
+    if not diagnosis.ok:
+        return EXIT_INFEASIBLE
+    print("necessary conditions hold (a panel may exist; the solver decides)")
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    census = rustavi_synthetic_census()
+    quotas = build_quotas(census, args.panel_size, method="largest-remainder",
+                          band=Band.seats(1), floors=True)
+    print("civicsortition demo -- the embedded SYNTHETIC Rustavi-like census "
+          "(not official statistics)")
+    print(f"Quotas for a {args.panel_size}-member assembly (largest remainder, ±1 seat, "
+          "at least one seat per value):\n")
+    sys.stdout.write(quotas.to_markdown())
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m civicsortition",
+        description="Fair, verifiable selection of citizens' assemblies by lot.")
+    parser.add_argument("--version", action="version", version=f"civicsortition {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    q = sub.add_parser("quotas", help="census shares -> quota (targets) CSV")
+    q.add_argument("--census", help="census CSV (category,value,share|percent|count); "
+                   "default: the embedded synthetic Rustavi census")
+    q.add_argument("--panel-size", type=int, required=True)
+    q.add_argument("--method", default="largest-remainder", type=resolve_method,
+                   help=f"apportionment method: {', '.join(METHODS)} (default largest-remainder)")
+    g = q.add_mutually_exclusive_group()
+    g.add_argument("--band-seats", type=int, default=1, help="± seats around the apportioned "
+                   "number (default 1)")
+    g.add_argument("--band-percent", type=float, help="± percentage points of the share")
+    q.add_argument("--floors", action="store_true", help="at least one seat per present value")
+    q.add_argument("--tie-break", choices=["order", "raise", "random"], default="order")
+    q.add_argument("--out", help="write the targets CSV here (default: stdout)")
+    q.add_argument("--provenance", action="store_true", help="add share/exact quota columns")
+    q.add_argument("--markdown", action="store_true", help="print a Markdown table instead")
+    q.set_defaults(func=_cmd_quotas)
+
+    c = sub.add_parser("check", help="read targets and people; check necessary conditions")
+    c.add_argument("--targets", required=True)
+    c.add_argument("--people", required=True)
+    c.add_argument("--panel-size", type=int, required=True)
+    c.add_argument("--id-column")
+    c.add_argument("--household-column")
+    c.add_argument("--allow-new-values", action="store_true")
+    c.set_defaults(func=_cmd_check)
+
+    d = sub.add_parser("demo", help="run the pipeline on the embedded synthetic example")
+    d.add_argument("--panel-size", type=int, default=36)
+    d.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return code

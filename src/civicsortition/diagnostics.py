@@ -1,0 +1,150 @@
+"""Quick necessary conditions checked before any solver runs.
+
+These checks are *necessary* for a feasible panel to exist, not sufficient: quotas of different
+categories interact (all women in the pool may be young, say), which only the panel program can
+decide. They are cheap, exact and explain themselves, so they run first.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+from .pool import Pool
+from .quotas import Quotas
+
+__all__ = ["Diagnosis", "Finding", "diagnose"]
+
+Severity = Literal["error", "warning"]
+
+
+@attrs.frozen
+class Finding:
+    """One result of :func:`diagnose`.
+
+    Attributes
+    ----------
+    code : str
+        Stable identifier, e.g. ``"pool-below-min"``.
+    severity : {"error", "warning"}
+        ``"error"``: no panel can exist; ``"warning"``: suspicious but not blocking.
+    message : str
+        Explanation with the numbers involved.
+    category, value : str or None
+        The quota row concerned, if any.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    category: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.severity}: [{self.code}] {self.message}"
+
+
+@attrs.frozen
+class Diagnosis:
+    """All findings; :attr:`ok` is False when any is an error."""
+
+    findings: tuple[Finding, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True if no finding is an error."""
+        return not self.errors
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+    def codes(self) -> tuple[str, ...]:
+        """Codes of all findings, in order."""
+        return tuple(f.code for f in self.findings)
+
+    def __str__(self) -> str:
+        if not self.findings:
+            return "no problems found"
+        return "\n".join(str(f) for f in self.findings)
+
+
+def diagnose(pool: Pool, quotas: Quotas) -> Diagnosis:
+    """Check necessary conditions for a panel of ``quotas.panel_size`` to exist.
+
+    Findings (codes):
+
+    * ``panel-larger-than-pool`` (error): ``k > n``;
+    * ``category-min-exceeds-panel`` (error): ``Σ_v min_{f,v} > k`` for a category ``f``;
+    * ``category-max-below-panel`` (error): ``Σ_v max_{f,v} < k`` (values without a quota
+      row count as unbounded);
+    * ``pool-below-min`` (error): fewer people with a value than its ``min``;
+    * ``category-missing-in-pool`` (error): a quota category that the pool does not have;
+    * ``quota-for-absent-value`` (warning; an error when ``min > 0``, already reported as
+      ``pool-below-min``): a quota for a value nobody in the pool has;
+    * ``value-without-quota`` (warning): pool members have a value with no quota row (it is
+      unconstrained);
+    * ``category-without-quota`` (warning): a pool category the quota table never mentions.
+
+    Parameters
+    ----------
+    pool : Pool
+    quotas : Quotas
+
+    Returns
+    -------
+    Diagnosis
+    """
+    k = quotas.panel_size
+    out: list[Finding] = []
+    if k > pool.n:
+        out.append(Finding("panel-larger-than-pool", "error",
+                           f"the panel needs {k} people but the pool has only {pool.n}"))
+    counts = pool.value_counts()
+    pool_names = {c.name.casefold(): c for c in pool.strata}
+    for cat in quotas.strata:
+        rows = quotas.category(cat.name)
+        pcat = pool_names.get(cat.name.casefold())
+        if pcat is None:
+            out.append(Finding("category-missing-in-pool", "error",
+                               f"the quotas constrain category {cat.name!r}, which the pool does "
+                               "not have", category=cat.name))
+            continue
+        sum_min = sum(q.min for q in rows)
+        if sum_min > k:
+            out.append(Finding("category-min-exceeds-panel", "error",
+                               f"the minimums of {cat.name!r} add up to {sum_min}, more than the "
+                               f"{k} seats", category=cat.name))
+        unquoted = [v for v in pcat.values if v not in cat.values
+                    and counts[(pcat.name, v)] > 0]
+        sum_max = sum(min(q.max, k) for q in rows) + (k if unquoted else 0)
+        if sum_max < k:
+            out.append(Finding("category-max-below-panel", "error",
+                               f"the maximums of {cat.name!r} add up to {sum_max}, fewer than "
+                               f"the {k} seats", category=cat.name))
+        for q in rows:
+            have = counts.get((pcat.name, q.value), 0)
+            if have < q.min:
+                out.append(Finding("pool-below-min", "error",
+                                   f"{cat.name}={q.value} needs at least {q.min} but the pool "
+                                   f"has {have}", category=cat.name, value=q.value))
+            elif have == 0:
+                out.append(Finding("quota-for-absent-value", "warning",
+                                   f"there is a quota for {cat.name}={q.value} but nobody in "
+                                   "the pool has it", category=cat.name, value=q.value))
+        for v in unquoted:
+            out.append(Finding("value-without-quota", "warning",
+                               f"{counts[(pcat.name, v)]} people have {pcat.name}={v}, which has "
+                               "no quota row (unconstrained)", category=pcat.name, value=v))
+    quota_names = {c.casefold() for c in quotas.strata.names}
+    for pcat in pool.strata:
+        if pcat.name.casefold() not in quota_names:
+            out.append(Finding("category-without-quota", "warning",
+                               f"the pool has category {pcat.name!r} but no quota mentions it",
+                               category=pcat.name))
+    return Diagnosis(tuple(out))

@@ -1,0 +1,511 @@
+"""CSV in and out, in the formats practitioners already use. The only module that touches files.
+
+Readers accept a path or an open text stream. Files may be UTF-8 with or without a byte-order
+mark, delimited by commas, semicolons or tabs (detected from the header line); header names are
+matched case-insensitively and without surrounding spaces; blank lines are skipped; extra
+columns are ignored. Every reader reports *all* row problems of a file in one
+:class:`~civicsortition.errors.InputError`, each with the file, the line number (header = line 1),
+the column and the value. Nothing the caller passed is modified.
+
+Formats
+-------
+targets
+    ``feature,value,min,max[,min_flex,max_flex]``; the aliases ``category,name,...`` and
+    ``category,feature,...`` are accepted too.
+census
+    ``category,value,share`` where the last column is ``share`` (fractions of 1), ``percent``
+    or ``count`` (population counts; ``population`` is an alias); ``feature``/``name`` are
+    accepted for the first two columns as in targets.
+people
+    One row per person, one column per category, optionally an id column and a household
+    column; any other columns (names, contact details) are carried through untouched to the
+    selected/remaining files and never read by the library.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _stdio
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO, Any, Union
+
+import attrs
+
+from .census import DEFAULT_SHARE_TOLERANCE, Census
+from .errors import InputError, Problem
+from .pool import Pool
+from .quotas import Quotas, ValueQuota
+from .strata import Category, Strata
+
+__all__ = [
+    "PeopleTable",
+    "read_census",
+    "read_people",
+    "read_targets",
+    "write_people",
+    "write_selected_and_remaining",
+    "write_targets",
+]
+
+Source = Union[str, "os.PathLike[str]", IO[str]]
+_DELIMITERS = (",", ";", "\t")
+
+
+@attrs.frozen
+class _Table:
+    name: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[int, tuple[str, ...]], ...]  # (line number, cells)
+    delimiter: str
+
+    def column(self, *aliases: str) -> int | None:
+        folded = [h.strip().casefold() for h in self.header]
+        for a in aliases:
+            if a.casefold() in folded:
+                return folded.index(a.casefold())
+        return None
+
+
+def _source_name(source: Source) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return str(getattr(source, "name", "<stream>"))
+
+
+def _read_text(source: Source) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            with open(source, encoding="utf-8-sig", newline="") as f:
+                return f.read()
+        except FileNotFoundError:
+            raise InputError.single("file-not-found", "no such file",
+                                    file=os.fspath(source)) from None
+        except UnicodeDecodeError as e:
+            raise InputError.single("not-utf8", f"the file is not valid UTF-8 (byte {e.start}); "
+                                    "save it as UTF-8", file=os.fspath(source)) from None
+    text = source.read()
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _read_table(source: Source, *, delimiter: str | None = None) -> _Table:
+    name = _source_name(source)
+    text = _read_text(source)
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    if not first:
+        raise InputError.single("empty-file", "the file is empty; expected a header row",
+                                file=name)
+    delim = delimiter or _sniff_delimiter(first)
+    reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=delim)
+    header: tuple[str, ...] | None = None
+    rows: list[tuple[int, tuple[str, ...]]] = []
+    problems: list[Problem] = []
+    for cells in reader:
+        if not any(c.strip() for c in cells):
+            continue
+        if header is None:
+            header = tuple(c.strip() for c in cells)
+            seen: set[str] = set()
+            for h in header:
+                if h.casefold() in seen:
+                    problems.append(Problem("duplicate-column", "the header names a column twice",
+                                            file=name, row=reader.line_num, column=h))
+                seen.add(h.casefold())
+            continue
+        if len(cells) != len(header):
+            problems.append(Problem("ragged-row", f"expected {len(header)} fields as in the "
+                                    f"header, found {len(cells)}", file=name,
+                                    row=reader.line_num, value=delim.join(cells)))
+            continue
+        rows.append((reader.line_num, tuple(cells)))
+    assert header is not None
+    if problems:
+        raise InputError(problems)
+    return _Table(name, header, tuple(rows), delim)
+
+
+def _require(table: _Table, spec: Sequence[tuple[str, Sequence[str]]]) -> dict[str, int]:
+    """Map each logical column to its index; report every missing one."""
+    found: dict[str, int] = {}
+    problems: list[Problem] = []
+    for logical, aliases in spec:
+        idx = table.column(*aliases)
+        if idx is None:
+            problems.append(Problem("missing-column", f"no {logical!r} column; expected one of "
+                                    f"{list(aliases)} (found {list(table.header)})",
+                                    file=table.name, row=1, column=logical))
+        else:
+            found[logical] = idx
+    if problems:
+        raise InputError(problems)
+    return found
+
+
+def _no_rows(table: _Table) -> None:
+    if not table.rows:
+        raise InputError.single("empty-file", "the file has a header but no data rows",
+                                file=table.name)
+
+
+def _key_columns(table: _Table) -> dict[str, int]:
+    """Locate the category and value columns under any of the accepted header conventions."""
+    spec: list[tuple[str, Sequence[str]]]
+    if table.column("category") is not None:  # category,value | category,name | category,feature
+        spec = [("category", ["category"]), ("value", ["value", "name", "feature"])]
+    else:  # feature,value | feature,name
+        spec = [("category", ["feature", "category"]), ("value", ["value", "name"])]
+    return _require(table, spec)
+
+
+# ------------------------------------------------------------------------------------- targets
+def _parse_int(text: str, *, problems: list[Problem], where: dict[str, Any], what: str
+               ) -> int | None:
+    s = text.strip()
+    try:
+        x = float(s)
+    except ValueError:
+        problems.append(Problem("not-a-number", f"{what} must be a whole number", value=text,
+                                **where))
+        return None
+    if not x.is_integer():
+        problems.append(Problem("not-an-integer", f"{what} must be a whole number", value=text,
+                                **where))
+        return None
+    if x < 0:
+        problems.append(Problem("negative-quota", f"{what} must be >= 0", value=text, **where))
+        return None
+    return int(x)
+
+
+def read_targets(source: Source, panel_size: int, *, delimiter: str | None = None) -> Quotas:
+    """Read a targets (quota) file.
+
+    Parameters
+    ----------
+    source : path or text stream
+        ``feature,value,min,max[,min_flex,max_flex]`` (or ``category,name,...`` or
+        ``category,feature,...``). Extra columns are ignored.
+    panel_size : int
+        The panel size ``k`` (targets files do not state it).
+    delimiter : str, optional
+        Force a delimiter instead of detecting it.
+
+    Returns
+    -------
+    Quotas
+
+    Raises
+    ------
+    InputError
+        All problems of the file at once: ``empty-file``, ``missing-column``, ``ragged-row``,
+        ``missing-value``, ``not-a-number``, ``not-an-integer``, ``negative-quota``,
+        ``min-greater-than-max``, ``bad-flex``, ``duplicate-quota``.
+    """
+    table = _read_table(source, delimiter=delimiter)
+    cols = _key_columns(table)
+    cols.update(_require(table, [("min", ["min"]), ("max", ["max"])]))
+    flex = {k: table.column(k) for k in ("min_flex", "max_flex")}
+    _no_rows(table)
+    problems: list[Problem] = []
+    entries: list[ValueQuota] = []
+    seen: dict[tuple[str, str], int] = {}
+    for line, cells in table.rows:
+        cat, val = cells[cols["category"]].strip(), cells[cols["value"]].strip()
+        row_ok = True
+        for logical in ("category", "value"):
+            if not cells[cols[logical]].strip():
+                problems.append(Problem("missing-value", f"the {logical} is empty",
+                                        file=table.name, row=line,
+                                        column=table.header[cols[logical]]))
+                row_ok = False
+        nums: dict[str, int | None] = {}
+        for logical, idx in [("min", cols["min"]), ("max", cols["max"]), *flex.items()]:
+            if idx is None:
+                nums[logical] = None
+                continue
+            text = cells[idx]
+            if not text.strip() and logical in ("min_flex", "max_flex"):
+                nums[logical] = None
+                continue
+            where = {"file": table.name, "row": line, "column": table.header[idx]}
+            nums[logical] = _parse_int(text, problems=problems, where=where,
+                                       what=f"{logical} of {cat}={val}")
+            row_ok = row_ok and nums[logical] is not None
+        if not row_ok:
+            continue
+        key = (cat.casefold(), val)
+        if key in seen:
+            problems.append(Problem("duplicate-quota", f"{cat}={val} already has a quota on line "
+                                    f"{seen[key]}", file=table.name, row=line, value=val))
+            continue
+        seen[key] = line
+        q = ValueQuota(cat, val, nums["min"], nums["max"], nums["min_flex"], nums["max_flex"])
+        for p in q.problems():
+            problems.append(attrs.evolve(p, file=table.name, row=line))
+        entries.append(q)
+    if problems:
+        raise InputError(problems)
+    return Quotas(panel_size, entries)
+
+
+def write_targets(dest: Source, quotas: Quotas, *, provenance: bool = False) -> None:
+    """Write ``quotas`` as ``feature,value,min,max[,min_flex,max_flex]``.
+
+    Flex columns are written when any entry has them. With ``provenance=True`` the columns
+    ``share,exact_quota,seats,method,band`` are appended (exact fractions as ``p/q``); readers
+    ignore them.
+    """
+    has_flex = any(q.min_flex is not None or q.max_flex is not None for q in quotas)
+    header = ["feature", "value", "min", "max"]
+    if has_flex:
+        header += ["min_flex", "max_flex"]
+    if provenance:
+        header += ["share", "exact_quota", "seats", "method", "band"]
+    rows: list[list[str]] = []
+    for q in quotas:
+        row = [q.category, q.value, str(q.min), str(q.max)]
+        if has_flex:
+            row += ["" if q.min_flex is None else str(q.min_flex),
+                    "" if q.max_flex is None else str(q.max_flex)]
+        if provenance:
+            p = q.provenance
+            row += ["", "", "", "", ""] if p is None else [
+                str(p.share), str(p.exact_quota), str(p.seats), p.method, p.band]
+        rows.append(row)
+    _write_rows(dest, header, rows, ",")
+
+
+# -------------------------------------------------------------------------------------- census
+def read_census(source: Source, *, tolerance: Any = DEFAULT_SHARE_TOLERANCE,
+                delimiter: str | None = None) -> Census:
+    """Read census shares: ``category,value,share`` (or ``percent``, ``count``/``population``).
+
+    Parameters
+    ----------
+    source : path or text stream
+    tolerance : number
+        Largest allowed distance of a category's shares from summing to 1 (see
+        :meth:`Census.from_shares`).
+    delimiter : str, optional
+
+    Returns
+    -------
+    Census
+    """
+    table = _read_table(source, delimiter=delimiter)
+    cols = _key_columns(table)
+    kinds = [("share", "share"), ("percent", "percent"), ("count", "count"),
+             ("population", "count")]
+    found = [(table.column(h), kind) for h, kind in kinds if table.column(h) is not None]
+    if not found:
+        raise InputError.single("missing-column", "no share column; expected one of 'share', "
+                                f"'percent', 'count' or 'population' (found {list(table.header)})",
+                                file=table.name, row=1, column="share")
+    idx, kind = found[0]
+    assert idx is not None
+    _no_rows(table)
+    shares: dict[str, dict[str, str]] = {}
+    rows: dict[tuple[str, str], int] = {}
+    names: dict[str, str] = {}
+    problems: list[Problem] = []
+    for line, cells in table.rows:
+        cat, val = cells[cols["category"]].strip(), cells[cols["value"]].strip()
+        if not cat or not val:
+            problems.append(Problem("missing-value", "category and value must not be empty",
+                                    file=table.name, row=line))
+            continue
+        cat = names.setdefault(cat.casefold(), cat)
+        if val in shares.setdefault(cat, {}):
+            problems.append(Problem("duplicate-value", f"{cat}={val} already appears on line "
+                                    f"{rows[(cat, val)]}", file=table.name, row=line, value=val))
+            continue
+        shares[cat][val] = cells[idx]
+        rows[(cat, val)] = line
+    if problems:
+        raise InputError(problems)
+    return Census.from_shares(shares, tolerance=tolerance, kind=kind, source=table.name,
+                              rows=rows)
+
+
+# -------------------------------------------------------------------------------------- people
+@attrs.frozen(eq=False)
+class PeopleTable:
+    """A people file as read: the pool plus the untouched rows for writing selections back.
+
+    Attributes
+    ----------
+    pool : Pool
+        Ids, category codes and households (the only part the algorithms see).
+    header : tuple of str
+        The file's header, unchanged.
+    rows : tuple of tuple of str
+        Every data row, unchanged, in file order (``rows[i]`` is ``pool.ids[i]``'s row).
+    source : str
+        File name.
+    delimiter : str
+        Delimiter the file used (writers reuse it).
+    """
+
+    pool: Pool
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    source: str
+    delimiter: str
+
+
+def read_people(
+    source: Source,
+    *,
+    strata: Strata | Quotas | None = None,
+    categories: Sequence[str] | None = None,
+    id_column: str | None = None,
+    household_column: str | None = None,
+    allow_new_values: bool = False,
+    delimiter: str | None = None,
+) -> PeopleTable:
+    """Read a people (respondents) file into a :class:`PeopleTable`.
+
+    Parameters
+    ----------
+    source : path or text stream
+    strata : Strata or Quotas, optional
+        The categories and values to expect (a quota table's strata when a Quotas object is
+        given). Values outside it are ``unknown-value`` errors unless ``allow_new_values``.
+    categories : sequence of str, optional
+        Category columns; defaults to the strata's categories. One of ``strata`` and
+        ``categories`` is required. Matched case-insensitively to the header.
+    id_column : str, optional
+        Column holding person ids. Without it the ids are the data row numbers from 0.
+    household_column : str, optional
+        Column holding household keys (for example the invitation address id).
+    allow_new_values : bool
+        Append unseen values to the strata instead of rejecting them (they then have no quota;
+        :func:`~civicsortition.diagnostics.diagnose` reports them).
+    delimiter : str, optional
+
+    Returns
+    -------
+    PeopleTable
+
+    Raises
+    ------
+    InputError
+        ``empty-file``, ``missing-column``, ``ragged-row``, ``missing-value``, ``missing-id``,
+        ``unknown-value``, ``duplicate-id`` -- all of a file's problems together.
+    """
+    if isinstance(strata, Quotas):
+        strata = strata.strata
+    if categories is None:
+        if strata is None:
+            raise TypeError("read_people needs strata (or quotas) or categories")
+        categories = strata.names
+    table = _read_table(source, delimiter=delimiter)
+    spec: list[tuple[str, Sequence[str]]] = [(c, [c]) for c in categories]
+    if id_column is not None:
+        spec.append((id_column, [id_column]))
+    if household_column is not None:
+        spec.append((household_column, [household_column]))
+    cols = _require(table, spec)
+    _no_rows(table)
+    problems: list[Problem] = []
+    ids: list[str] = []
+    texts: list[list[str]] = []
+    households: list[str | None] | None = [] if household_column else None
+    lines: list[int] = []
+    for i, (line, cells) in enumerate(table.rows):
+        lines.append(line)
+        if id_column is not None:
+            pid = cells[cols[id_column]].strip()
+            if not pid:
+                problems.append(Problem("missing-id", "every person needs an id", file=table.name,
+                                        row=line, column=table.header[cols[id_column]]))
+            ids.append(pid or f"<missing {i}>")
+        else:
+            ids.append(str(i))
+        row_text = []
+        for c in categories:
+            value = cells[cols[c]].strip()
+            if not value:
+                problems.append(Problem("missing-value", f"no value for category {c!r}",
+                                        file=table.name, row=line, column=table.header[cols[c]]))
+            row_text.append(value)
+        texts.append(row_text)
+        if households is not None:
+            assert household_column is not None
+            h = cells[cols[household_column]].strip()
+            households.append(h or None)
+    if strata is not None and allow_new_values:
+        strata = _extend(strata, categories, texts)
+    pool = Pool._from_texts(ids, texts, list(categories), strata, households, problems,
+                            table.name, row_offset=0, row_numbers=lines,
+                            id_column=id_column or "row")
+    return PeopleTable(pool, table.header, tuple(c for _, c in table.rows), table.name,
+                       table.delimiter)
+
+
+def _extend(strata: Strata, categories: Sequence[str], texts: list[list[str]]) -> Strata:
+    cats = []
+    for cat in strata:
+        values = list(cat.values)
+        pos = next((j for j, c in enumerate(categories) if c.casefold() == cat.name.casefold()),
+                   None)
+        if pos is not None:
+            for row in texts:
+                if row[pos] and row[pos] not in values:
+                    values.append(row[pos])
+        cats.append(Category(cat.name, values))
+    return Strata(cats)
+
+
+def write_people(dest: Source, table: PeopleTable, ids: Iterable[str]) -> None:
+    """Write the rows of ``table`` whose ids are in ``ids`` (file order, all columns kept).
+
+    Raises
+    ------
+    InputError
+        ``unknown-id`` naming every id that is not in the table.
+    """
+    wanted = _resolve_ids(table, ids)
+    _write_rows(dest, list(table.header), [list(r) for i, r in enumerate(table.rows)
+                                           if i in wanted], table.delimiter)
+
+
+def write_selected_and_remaining(selected: Source, remaining: Source, table: PeopleTable,
+                                 selected_ids: Iterable[str]) -> None:
+    """Split ``table`` into the selected people and everybody else; two files, all columns."""
+    chosen = _resolve_ids(table, selected_ids)
+    rows = [list(r) for r in table.rows]
+    _write_rows(selected, list(table.header), [r for i, r in enumerate(rows) if i in chosen],
+                table.delimiter)
+    _write_rows(remaining, list(table.header), [r for i, r in enumerate(rows) if i not in chosen],
+                table.delimiter)
+
+
+def _resolve_ids(table: PeopleTable, ids: Iterable[str]) -> set[int]:
+    wanted = [str(pid) for pid in ids]
+    index = {pid: i for i, pid in enumerate(table.pool.ids)}
+    problems = [Problem("unknown-id", "no person with this id in the people file",
+                        file=table.source, value=pid) for pid in wanted if pid not in index]
+    if problems:
+        raise InputError(problems)
+    return {index[pid] for pid in wanted}
+
+
+def _write_rows(dest: Source, header: list[str], rows: list[list[str]], delimiter: str) -> None:
+    def emit(f: IO[str]) -> None:
+        w = csv.writer(f, delimiter=delimiter, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+
+    if isinstance(dest, (str, os.PathLike)):
+        with open(Path(dest), "w", encoding="utf-8", newline="") as f:
+            emit(f)
+    else:
+        emit(dest)

@@ -1,0 +1,339 @@
+"""The pool: registered volunteers as ids plus one value per category.
+
+Internally a pool is an ``n × m`` read-only integer matrix (people × categories) of value codes
+relative to a :class:`~civicsortition.strata.Strata`, a tuple of string ids, and optional
+household keys. It holds no other personal data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from .errors import InputError, Problem
+from .strata import Category, Strata, _did_you_mean
+
+__all__ = ["Pool"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+def _readonly_codes(a: Any) -> IntArray:
+    arr = np.array(a, dtype=np.int64, copy=True)
+    if arr.ndim == 1 and arr.size == 0:
+        arr = arr.reshape(0, 0)
+    if arr.ndim != 2:
+        raise ValueError(f"codes must be a 2-D array (people × categories), got {arr.ndim}-D")
+    arr.setflags(write=False)
+    return arr
+
+
+def _opt_str_tuple(a: Iterable[Any] | None) -> tuple[str | None, ...] | None:
+    if a is None:
+        return None
+    return tuple(None if x is None else str(x) for x in a)
+
+
+def _is_missing(x: object) -> bool:
+    if x is None:
+        return True
+    if isinstance(x, float) and math.isnan(x):
+        return True
+    if isinstance(x, str) and not x.strip():
+        return True
+    try:  # pandas.NA and friends, without importing pandas
+        return bool(x != x)
+    except (TypeError, ValueError):
+        return False
+
+
+def _text(x: object) -> str:
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x).strip()
+
+
+@attrs.frozen(eq=False)
+class Pool:
+    """Registered people: ids, a read-only code matrix and optional household keys.
+
+    Parameters
+    ----------
+    strata : Strata
+        The categories and values the codes refer to.
+    ids : sequence of str
+        Unique person ids, one per row of ``codes``.
+    codes : array_like of int, shape (n, len(strata))
+        ``codes[i, c]`` is the index of person ``i``'s value in ``strata.categories[c].values``.
+        Stored as a read-only copy.
+    households : sequence of (str or None), optional
+        Household key per person; people sharing a key live together (at most one of them may
+        sit on a panel when the household rule is on). ``None`` means no household link.
+
+    Examples
+    --------
+    >>> pool = Pool.from_records(
+    ...     [{"id": "a", "sex": "female"}, {"id": "b", "sex": "male"}],
+    ...     categories=["sex"], id_field="id")
+    >>> pool.count("sex", "male")
+    1
+    """
+
+    strata: Strata
+    ids: tuple[str, ...] = attrs.field(converter=lambda a: tuple(str(x) for x in a))
+    codes: IntArray = attrs.field(converter=_readonly_codes)
+    households: tuple[str | None, ...] | None = attrs.field(default=None,
+                                                            converter=_opt_str_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        n, m = self.codes.shape
+        if self.codes.size == 0:
+            object.__setattr__(self, "codes", _readonly_codes(np.zeros((len(self.ids),
+                                                                        len(self.strata)))))
+            n, m = self.codes.shape
+        if len(self.ids) != n:
+            raise ValueError(f"ids has {len(self.ids)} entries but codes has {n} rows")
+        if m != len(self.strata):
+            raise ValueError(f"codes has {m} columns but strata has {len(self.strata)} categories")
+        problems: list[Problem] = []
+        for c, cat in enumerate(self.strata):
+            col = self.codes[:, c]
+            bad = np.flatnonzero((col < 0) | (col >= len(cat)))
+            for i in bad[:20]:
+                problems.append(Problem("code-out-of-range", f"code must be in 0..{len(cat) - 1}",
+                                        row=int(i), column=cat.name, value=str(col[i])))
+        seen: dict[str, int] = {}
+        for i, pid in enumerate(self.ids):
+            if pid in seen:
+                problems.append(Problem("duplicate-id", f"id already used by person #{seen[pid]}",
+                                        row=i, column="id", value=pid))
+            else:
+                seen[pid] = i
+        if self.households is not None and len(self.households) != n:
+            raise ValueError(f"households has {len(self.households)} entries, expected {n}")
+        if problems:
+            raise InputError(problems)
+
+    # ----------------------------------------------------------------- constructors
+    @classmethod
+    def from_records(
+        cls,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        categories: Sequence[str] | None = None,
+        strata: Strata | None = None,
+        id_field: str | None = None,
+        household_field: str | None = None,
+        source: str | None = None,
+    ) -> Pool:
+        """Build a pool from plain mappings (one per person).
+
+        Parameters
+        ----------
+        records : iterable of mapping
+            One mapping per person. Values are converted to stripped text.
+        categories : sequence of str, optional
+            The keys holding category values. Defaults to ``strata.names`` when ``strata`` is
+            given; one of the two is required.
+        strata : Strata, optional
+            If given, every value must belong to it (otherwise ``"unknown-value"``); if omitted,
+            the strata are inferred from the data with values sorted.
+        id_field : str, optional
+            Key holding the person id. Without it, ids are the record positions ``"0", "1", ...``.
+        household_field : str, optional
+            Key holding a household key (missing/empty means no household).
+        source : str, optional
+            Name used as ``file`` in error reports.
+
+        Raises
+        ------
+        InputError
+            Listing every missing value, unknown value and duplicate id found.
+        """
+        rows = list(records)
+        if categories is None:
+            if strata is None:
+                raise TypeError("give categories or strata")
+            categories = strata.names
+        categories = list(categories)
+        problems: list[Problem] = []
+        ids: list[str] = []
+        texts: list[list[str]] = []
+        households: list[str | None] | None = [] if household_field else None
+        for i, rec in enumerate(rows):
+            if id_field is not None:
+                raw_id = rec.get(id_field)
+                if _is_missing(raw_id):
+                    problems.append(Problem("missing-id", "every person needs an id",
+                                            file=source, row=i, column=id_field))
+                    ids.append(f"<missing {i}>")
+                else:
+                    ids.append(_text(raw_id))
+            else:
+                ids.append(str(i))
+            row_text: list[str] = []
+            for name in categories:
+                raw = rec.get(name)
+                if _is_missing(raw):
+                    problems.append(Problem("missing-value", f"no value for category {name!r}",
+                                            file=source, row=i, column=name))
+                    row_text.append("")
+                else:
+                    row_text.append(_text(raw))
+            texts.append(row_text)
+            if households is not None:
+                assert household_field is not None
+                h = rec.get(household_field)
+                households.append(None if _is_missing(h) else _text(h))
+        return cls._from_texts(ids, texts, categories, strata, households, problems, source,
+                               row_offset=0)
+
+    @classmethod
+    def _from_texts(
+        cls,
+        ids: list[str],
+        texts: list[list[str]],
+        categories: list[str],
+        strata: Strata | None,
+        households: list[str | None] | None,
+        problems: list[Problem],
+        source: str | None,
+        *,
+        row_offset: int,
+        id_column: str = "id",
+        row_numbers: Sequence[int] | None = None,
+    ) -> Pool:
+        """Shared tail of the constructors: validate texts against strata and encode them."""
+        if strata is None:
+            value_sets = [sorted({t[c] for t in texts if t[c]}) for c in range(len(categories))]
+            strata = Strata(Category(name, vals or ["<none>"])
+                            for name, vals in zip(categories, value_sets))
+        cat_index = [strata.index(name) for name in categories]
+        lookup = [{v: j for j, v in enumerate(strata.categories[c].values)} for c in cat_index]
+        codes = np.zeros((len(texts), len(strata)), dtype=np.int64)
+
+        def rownum(i: int) -> int:
+            return row_numbers[i] if row_numbers is not None else i + row_offset
+
+        for i, row_text in enumerate(texts):
+            for pos, (c, value) in enumerate(zip(cat_index, row_text)):
+                if not value:
+                    continue  # already reported as missing
+                code = lookup[pos].get(value)
+                if code is None:
+                    cat = strata.categories[c]
+                    problems.append(Problem(
+                        "unknown-value",
+                        f"not a value of category {cat.name!r}; expected one of "
+                        f"{list(cat.values)}" + _did_you_mean(value, cat.values),
+                        file=source, row=rownum(i), column=categories[pos], value=value))
+                else:
+                    codes[i, c] = code
+        seen: dict[str, int] = {}
+        for i, pid in enumerate(ids):
+            if pid in seen:
+                problems.append(Problem("duplicate-id",
+                                        f"id already used on row {rownum(seen[pid])}",
+                                        file=source, row=rownum(i), column=id_column, value=pid))
+            else:
+                seen[pid] = i
+        if problems:
+            raise InputError(problems)
+        return cls(strata, ids, codes, households)
+
+    @classmethod
+    def from_dataframe(
+        cls,
+        df: Any,
+        *,
+        categories: Sequence[str] | None = None,
+        strata: Strata | None = None,
+        id_column: str | None = None,
+        household_column: str | None = None,
+    ) -> Pool:
+        """Build a pool from a :class:`pandas.DataFrame` (pandas is optional).
+
+        Parameters are as in :meth:`from_records`; ``id_column=None`` uses the row positions.
+        The frame is not modified.
+        """
+        if not hasattr(df, "to_dict") or not hasattr(df, "columns"):
+            raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        records = df.to_dict(orient="records")
+        return cls.from_records(records, categories=categories, strata=strata,
+                                id_field=id_column, household_field=household_column,
+                                source="DataFrame")
+
+    # ----------------------------------------------------------------- queries
+    @property
+    def n(self) -> int:
+        """Number of people."""
+        return len(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Pool):
+            return NotImplemented
+        return (self.strata == other.strata and self.ids == other.ids
+                and self.households == other.households
+                and np.array_equal(self.codes, other.codes))
+
+    def __hash__(self) -> int:
+        return hash((self.strata, self.ids, self.households, self.codes.tobytes()))
+
+    def column(self, category: str) -> IntArray:
+        """Read-only code column of ``category``."""
+        return self.codes[:, self.strata.index(category)]
+
+    def mask(self, category: str, value: str) -> npt.NDArray[np.bool_]:
+        """Boolean mask of the people with ``value`` in ``category``."""
+        c = self.strata.index(category)
+        return self.codes[:, c] == self.strata.categories[c].code(value)
+
+    def count(self, category: str, value: str) -> int:
+        """Number of people with ``value`` in ``category``."""
+        return int(self.mask(category, value).sum())
+
+    def value_counts(self) -> dict[tuple[str, str], int]:
+        """``{(category, value): count}`` for every value of the strata (zeros included)."""
+        out: dict[tuple[str, str], int] = {}
+        for c, cat in enumerate(self.strata):
+            counts = np.bincount(self.codes[:, c], minlength=len(cat))
+            for j, v in enumerate(cat.values):
+                out[(cat.name, v)] = int(counts[j])
+        return out
+
+    def value_of(self, person: int, category: str) -> str:
+        """Value of ``category`` for the person at position ``person``."""
+        c = self.strata.index(category)
+        return self.strata.categories[c].values[int(self.codes[person, c])]
+
+    def index_of(self, person_id: Hashable) -> int:
+        """Position of the person with id ``person_id``."""
+        try:
+            return self.ids.index(str(person_id))
+        except ValueError:
+            raise InputError.single("unknown-id", "no person with this id in the pool",
+                                    value=str(person_id)) from None
+
+    def subset(self, indices: Iterable[int]) -> Pool:
+        """A new pool with the people at ``indices`` (in that order), same strata."""
+        idx = np.asarray(list(indices), dtype=np.int64)
+        hh = None if self.households is None else [self.households[i] for i in idx]
+        return Pool(self.strata, [self.ids[i] for i in idx], self.codes[idx], hh)
+
+    def records(self) -> Iterator[dict[str, str]]:
+        """Yield ``{"id": ..., category: value, ...}`` per person (plus ``household``)."""
+        for i, pid in enumerate(self.ids):
+            rec = {"id": pid}
+            for c, cat in enumerate(self.strata):
+                rec[cat.name] = cat.values[int(self.codes[i, c])]
+            if self.households is not None and self.households[i] is not None:
+                rec["household"] = str(self.households[i])
+            yield rec

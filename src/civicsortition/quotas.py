@@ -1,0 +1,373 @@
+"""Quotas: per-value lower and upper bounds on the panel, and how they were derived.
+
+A quota table states, for every value ``v`` of every category ``f``, that a panel of size ``k``
+must contain between ``min`` and ``max`` people with value ``v``. :func:`build_quotas` derives
+such a table from census shares: apportion ``k`` seats to the values of each category by an
+explicit method (:mod:`civicsortition.apportionment`), then widen each apportioned seat count
+into a band. Every bound records its provenance (share, exact quota ``k·p``, method, band, floor,
+tie), so an audit report can show how it came about.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from fractions import Fraction
+from typing import Literal
+
+import attrs
+import numpy as np
+
+from .apportionment import TieBreak, apportion, resolve_method
+from .census import Census
+from .errors import InputError, Problem
+from .strata import Category, Strata
+
+__all__ = ["Band", "QuotaProvenance", "Quotas", "ValueQuota", "build_quotas"]
+
+
+@attrs.frozen
+class Band:
+    """How far a bound may lie from the apportioned number of seats.
+
+    Use the named constructors:
+
+    * ``Band.seats(d)``: ``[s - d, s + d]`` around the apportioned seats ``s``;
+    * ``Band.percent(x)``: ``[floor(k·(p - x/100)), ceil(k·(p + x/100))]``, ``x`` percentage
+      points of the population share ``p`` (widened, if needed, to contain ``s``);
+    * ``Band.exact()``: ``[s, s]``.
+
+    Bounds are always clipped to ``[0, k]``.
+    """
+
+    kind: Literal["seats", "percent"]
+    amount: Fraction
+
+    @classmethod
+    def seats(cls, d: int) -> Band:
+        """Plus or minus ``d`` seats around the apportioned value."""
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0:
+            raise InputError.single("bad-band", "a seat band must be a non-negative integer",
+                                    value=repr(d))
+        return cls("seats", Fraction(int(d)))
+
+    @classmethod
+    def percent(cls, x: float | int | str | Fraction) -> Band:
+        """Plus or minus ``x`` percentage points of the population share."""
+        try:
+            amount = Fraction(str(x)) if isinstance(x, float) else Fraction(x)
+        except (TypeError, ValueError):
+            amount = Fraction(-1)
+        if amount < 0 or amount > 100:
+            raise InputError.single("bad-band", "a percent band must be between 0 and 100",
+                                    value=repr(x))
+        return cls("percent", amount)
+
+    @classmethod
+    def exact(cls) -> Band:
+        """No tolerance: ``min = max =`` apportioned seats."""
+        return cls("seats", Fraction(0))
+
+    def describe(self) -> str:
+        """Short human-readable description, e.g. ``"±1 seat"``."""
+        if self.kind == "seats":
+            d = int(self.amount)
+            return "exact" if d == 0 else f"±{d} seat" + ("s" if d != 1 else "")
+        return f"±{float(self.amount):g} percentage points"
+
+    def bounds(self, seats: int, share: Fraction, k: int) -> tuple[int, int]:
+        """``(lo, hi)`` for a value with ``seats`` apportioned seats and population ``share``."""
+        if self.kind == "seats":
+            d = int(self.amount)
+            lo, hi = seats - d, seats + d
+        else:
+            delta = self.amount / 100
+            lo = min(seats, math.floor(k * (share - delta)))
+            hi = max(seats, math.ceil(k * (share + delta)))
+        return max(0, lo), min(k, hi)
+
+
+@attrs.frozen
+class QuotaProvenance:
+    """How one quota was derived from the census.
+
+    Attributes
+    ----------
+    share : Fraction
+        Population share of the value within its category.
+    exact_quota : Fraction
+        ``panel_size × share``: the ideal, usually fractional, number of seats.
+    seats : int
+        Seats the apportionment method gave the value.
+    method : str
+        Apportionment method id.
+    band : str
+        Description of the tolerance band.
+    floor_applied : bool
+        True if the "at least one seat" floor raised this value's seats or lower bound.
+    tie : bool
+        True if this value won a seat by the tie rule.
+    """
+
+    share: Fraction
+    exact_quota: Fraction
+    seats: int
+    method: str
+    band: str
+    floor_applied: bool = False
+    tie: bool = False
+
+
+def _opt_int(x: int | None) -> int | None:
+    return None if x is None else int(x)
+
+
+@attrs.frozen
+class ValueQuota:
+    """Bounds on the number of panel members with one value.
+
+    Attributes
+    ----------
+    category, value : str
+    min, max : int
+        ``0 <= min <= max``.
+    min_flex, max_flex : int or None
+        How far a relaxation may go if the quotas prove infeasible: ``min_flex <= min`` and
+        ``max_flex >= max`` (the practitioners' targets format). ``None`` means unrestricted.
+    provenance : QuotaProvenance or None
+        Set when the quota was derived from a census.
+    """
+
+    category: str
+    value: str
+    min: int = attrs.field(converter=int)
+    max: int = attrs.field(converter=int)
+    min_flex: int | None = attrs.field(default=None, converter=_opt_int)
+    max_flex: int | None = attrs.field(default=None, converter=_opt_int)
+    provenance: QuotaProvenance | None = None
+
+    def problems(self) -> list[Problem]:
+        """Everything wrong with these bounds (empty if they are well-formed)."""
+        out: list[Problem] = []
+        where = {"column": self.category, "value": self.value}
+        if self.min < 0:
+            out.append(Problem("negative-quota", f"min for {self.category}={self.value} must be "
+                               f">= 0 (got {self.min})", **where))
+        if self.max < 0:
+            out.append(Problem("negative-quota", f"max for {self.category}={self.value} must be "
+                               f">= 0 (got {self.max})", **where))
+        if self.min > self.max:
+            out.append(Problem("min-greater-than-max", f"min ({self.min}) exceeds max ({self.max}"
+                               f") for {self.category}={self.value}", **where))
+        if self.min_flex is not None and self.min_flex > self.min:
+            out.append(Problem("bad-flex", f"min_flex ({self.min_flex}) must be <= min "
+                               f"({self.min}) for {self.category}={self.value}", **where))
+        if self.max_flex is not None and self.max_flex < self.max:
+            out.append(Problem("bad-flex", f"max_flex ({self.max_flex}) must be >= max "
+                               f"({self.max}) for {self.category}={self.value}", **where))
+        if self.min_flex is not None and self.min_flex < 0:
+            out.append(Problem("negative-quota", f"min_flex for {self.category}={self.value} "
+                               "must be >= 0", **where))
+        return out
+
+
+def _entries(x: Iterable[ValueQuota]) -> tuple[ValueQuota, ...]:
+    return tuple(x)
+
+
+@attrs.frozen
+class Quotas:
+    """A complete quota table: panel size plus one :class:`ValueQuota` per value.
+
+    Parameters
+    ----------
+    panel_size : int
+        Number of seats ``k >= 1``.
+    entries : sequence of ValueQuota
+        One entry per ``(category, value)``; categories appear in the order of first mention.
+
+    Raises
+    ------
+    InputError
+        Listing every malformed bound and duplicate entry.
+    """
+
+    panel_size: int
+    entries: tuple[ValueQuota, ...] = attrs.field(converter=_entries)
+
+    def __attrs_post_init__(self) -> None:
+        problems: list[Problem] = []
+        k = self.panel_size
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            problems.append(Problem("bad-panel-size", "panel_size must be a positive integer",
+                                    value=repr(k)))
+        seen: set[tuple[str, str]] = set()
+        for q in self.entries:
+            problems.extend(q.problems())
+            key = (q.category.casefold(), q.value)
+            if key in seen:
+                problems.append(Problem("duplicate-quota", "a value has two quota rows",
+                                        column=q.category, value=q.value))
+            seen.add(key)
+        if not self.entries:
+            problems.append(Problem("no-values", "the quota table is empty"))
+        if problems:
+            raise InputError(problems)
+
+    @property
+    def strata(self) -> Strata:
+        """Categories and values named in the table, in order of first appearance."""
+        cats: dict[str, list[str]] = {}
+        names: dict[str, str] = {}
+        for q in self.entries:
+            name = names.setdefault(q.category.casefold(), q.category)
+            cats.setdefault(name, []).append(q.value)
+        return Strata(Category(c, v) for c, v in cats.items())
+
+    def __iter__(self) -> Iterator[ValueQuota]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, category: str, value: str) -> ValueQuota:
+        """The entry for ``category=value``.
+
+        Raises
+        ------
+        InputError
+            ``"unknown-value"`` if there is no such entry.
+        """
+        folded = category.casefold()
+        for q in self.entries:
+            if q.category.casefold() == folded and q.value == value:
+                return q
+        raise InputError.single("unknown-value", f"no quota for {category}={value}",
+                                column=category, value=value)
+
+    def category(self, category: str) -> tuple[ValueQuota, ...]:
+        """All entries of one category, in order."""
+        folded = category.casefold()
+        return tuple(q for q in self.entries if q.category.casefold() == folded)
+
+    def with_panel_size(self, panel_size: int) -> Quotas:
+        """The same bounds for another panel size (a new object)."""
+        return Quotas(panel_size, self.entries)
+
+    def bound_arrays(self, strata: Strata) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds aligned with ``strata.pairs()``.
+
+        Values of ``strata`` without a quota row get ``[0, panel_size]`` (unconstrained).
+        """
+        lo = np.zeros(strata.n_values, dtype=np.int64)
+        hi = np.full(strata.n_values, self.panel_size, dtype=np.int64)
+        index = {(q.category.casefold(), q.value): q for q in self.entries}
+        for j, (c, v) in enumerate(strata.pairs()):
+            q = index.get((c.casefold(), v))
+            if q is not None:
+                lo[j], hi[j] = q.min, q.max
+        return lo, hi
+
+    def to_markdown(self) -> str:
+        """A Markdown table of the bounds with their provenance where known."""
+        with_prov = any(q.provenance is not None for q in self.entries)
+        head = "| category | value | min | max |"
+        rule = "|---|---|---:|---:|"
+        if with_prov:
+            head += " share | exact quota k·p | seats | note |"
+            rule += "---:|---:|---:|---|"
+        lines = [head, rule]
+        for q in self.entries:
+            line = f"| {q.category} | {q.value} | {q.min} | {q.max} |"
+            p = q.provenance
+            if with_prov and p is not None:
+                notes = [n for n, on in (("floor", p.floor_applied), ("tie", p.tie)) if on]
+                line += (f" {float(p.share) * 100:.2f}% | {float(p.exact_quota):.3f} |"
+                         f" {p.seats} | {', '.join(notes)} |")
+            elif with_prov:
+                line += " | | | |"
+            lines.append(line)
+        return "\n".join(lines) + "\n"
+
+
+def build_quotas(
+    census: Census,
+    panel_size: int,
+    *,
+    method: str = "largest-remainder",
+    band: Band | None = None,
+    floors: bool = False,
+    tie_break: TieBreak = "order",
+    rng: np.random.Generator | int | None = None,
+    categories: Sequence[str] | None = None,
+) -> Quotas:
+    """Derive a quota table from census shares.
+
+    For each category, ``panel_size`` seats are apportioned to its values by ``method``; the
+    seats ``s`` of each value are widened into ``[min, max]`` by ``band`` and clipped to
+    ``[0, panel_size]``.
+
+    Parameters
+    ----------
+    census : Census
+        Population shares.
+    panel_size : int
+        Panel size ``k``.
+    method : str
+        Apportionment method id or alias (see :data:`civicsortition.apportionment.METHODS`).
+    band : Band, optional
+        Tolerance band; defaults to ``Band.seats(1)``.
+    floors : bool
+        If True, every value with a positive share gets at least one apportioned seat and a
+        lower bound of at least 1.
+    tie_break : {"order", "raise", "random"}
+        Tie rule of the apportionment.
+    rng : numpy.random.Generator or int, optional
+        Only for ``tie_break="random"``.
+    categories : sequence of str, optional
+        Restrict to these census categories (in this order).
+
+    Returns
+    -------
+    Quotas
+        With :class:`QuotaProvenance` on every entry.
+
+    Examples
+    --------
+    >>> census = Census.from_shares({"sex": {"female": "0.53", "male": "0.47"}})
+    >>> [(q.value, q.min, q.max) for q in build_quotas(census, 36)]
+    [('female', 18, 20), ('male', 16, 18)]
+    """
+    method = resolve_method(method)
+    band = band if band is not None else Band.seats(1)
+    if isinstance(panel_size, bool) or not isinstance(panel_size, (int, np.integer)) \
+            or panel_size < 1:
+        raise InputError.single("bad-panel-size", "panel_size must be a positive integer",
+                                value=repr(panel_size))
+    k = int(panel_size)
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    names = list(categories) if categories is not None else list(census.strata.names)
+    entries: list[ValueQuota] = []
+    for cat in names:
+        shares = census.shares(cat)
+        mins = {v: 1 for v, p in shares.items() if p > 0} if floors else None
+        if mins is not None and len(mins) > k:
+            raise InputError.single(
+                "floors-exceed-seats", f"category {cat!r} has {len(mins)} values with a positive "
+                f"share but the panel has only {k} seats; floors cannot hold", column=cat)
+        result = apportion(shares, k, method=method, minimums=mins, tie_break=tie_break,
+                           rng=gen)
+        # Without floors, for the provenance flag only (ties decided by order: no rng, no raise).
+        plain = apportion(shares, k, method=method, tie_break="order") if floors else result
+        for v, p, exact, s, s0 in zip(result.names, result.shares, result.exact, result.seats,
+                                      plain.seats):
+            lo, hi = band.bounds(s, p, k)
+            floored = floors and p > 0 and (s > s0 or lo < 1)
+            if floors and p > 0:
+                lo = max(lo, 1)
+            entries.append(ValueQuota(
+                census.strata[cat].name, v, lo, hi,
+                provenance=QuotaProvenance(share=p, exact_quota=exact, seats=s, method=method,
+                                           band=band.describe(), floor_applied=floored,
+                                           tie=v in result.ties)))
+    return Quotas(k, entries)

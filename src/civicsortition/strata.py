@@ -1,0 +1,182 @@
+"""Categories and their values: the schema every pool, census and quota table refers to.
+
+A *category* (also called a *feature* by practitioners) is a demographic attribute such as sex,
+age band, education or district; each has a finite, ordered tuple of *values*. A :class:`Strata`
+is the ordered tuple of categories. The order of categories and values is significant: it fixes
+the integer codes used in :class:`~civicsortition.pool.Pool` (value ``j`` of category ``c`` is
+stored as code ``j`` in column ``c``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+import attrs
+
+from .errors import InputError, Problem
+
+__all__ = ["Category", "Strata"]
+
+
+def _as_str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        raise TypeError("values must be an iterable of strings, not a single string")
+    return tuple(values)
+
+
+@attrs.frozen
+class Category:
+    """A demographic attribute and its possible values.
+
+    Parameters
+    ----------
+    name : str
+        Non-empty name, unique within a :class:`Strata` (compared case-insensitively).
+    values : sequence of str
+        Distinct, non-empty value names in a fixed order.
+
+    Examples
+    --------
+    >>> Category("sex", ["female", "male"]).code("male")
+    1
+    """
+
+    name: str
+    values: tuple[str, ...] = attrs.field(converter=_as_str_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        problems: list[Problem] = []
+        if not isinstance(self.name, str) or not self.name.strip():
+            problems.append(Problem("empty-name", "a category needs a non-empty name",
+                                    value=repr(self.name)))
+        if not self.values:
+            problems.append(Problem("no-values", f"category {self.name!r} has no values",
+                                    column=self.name))
+        seen: set[str] = set()
+        for v in self.values:
+            if not isinstance(v, str) or not v.strip():
+                problems.append(Problem("empty-value", f"category {self.name!r} has an empty "
+                                        "value name", column=self.name, value=repr(v)))
+            elif v in seen:
+                problems.append(Problem("duplicate-value", f"category {self.name!r} lists a "
+                                        "value twice", column=self.name, value=v))
+            seen.add(v)
+        if problems:
+            raise InputError(problems)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def code(self, value: str) -> int:
+        """Return the integer code of ``value`` (its position in :attr:`values`).
+
+        Raises
+        ------
+        InputError
+            With code ``"unknown-value"`` if ``value`` is not a value of this category.
+        """
+        try:
+            return self.values.index(value)
+        except ValueError:
+            raise InputError.single(
+                "unknown-value",
+                f"not a value of category {self.name!r}; expected one of {list(self.values)}"
+                + _did_you_mean(value, self.values),
+                column=self.name, value=value) from None
+
+
+def _did_you_mean(value: str, options: Sequence[str]) -> str:
+    folded = value.strip().casefold()
+    for o in options:
+        if o.casefold() == folded:
+            return f" (did you mean {o!r}? values are case-sensitive)"
+    return ""
+
+
+def _as_category_tuple(cats: Iterable[Category]) -> tuple[Category, ...]:
+    return tuple(cats)
+
+
+@attrs.frozen
+class Strata:
+    """An ordered tuple of categories.
+
+    Parameters
+    ----------
+    categories : sequence of Category
+        Categories with distinct names (case-insensitively).
+
+    Examples
+    --------
+    >>> s = Strata.from_mapping({"sex": ["female", "male"], "age": ["18-39", "40+"]})
+    >>> s.names
+    ('sex', 'age')
+    >>> s["age"].values
+    ('18-39', '40+')
+    """
+
+    categories: tuple[Category, ...] = attrs.field(converter=_as_category_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        seen: dict[str, str] = {}
+        problems: list[Problem] = []
+        for c in self.categories:
+            if not isinstance(c, Category):
+                raise TypeError(f"expected Category objects, got {type(c).__name__}")
+            key = c.name.casefold()
+            if key in seen:
+                problems.append(Problem("duplicate-category", "category names must be unique "
+                                        f"(case-insensitively); {seen[key]!r} is given twice",
+                                        column=c.name))
+            seen[key] = c.name
+        if problems:
+            raise InputError(problems)
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Iterable[str]]) -> Strata:
+        """Build from ``{category: [values...]}`` (insertion order is kept)."""
+        return cls(Category(name, values) for name, values in mapping.items())
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Category names in order."""
+        return tuple(c.name for c in self.categories)
+
+    def __len__(self) -> int:
+        return len(self.categories)
+
+    def __iter__(self) -> Iterator[Category]:
+        return iter(self.categories)
+
+    def index(self, name: str) -> int:
+        """Position of the category called ``name`` (exact match first, then case-insensitive).
+
+        Raises
+        ------
+        InputError
+            With code ``"unknown-category"``.
+        """
+        for i, c in enumerate(self.categories):
+            if c.name == name:
+                return i
+        folded = name.casefold()
+        for i, c in enumerate(self.categories):
+            if c.name.casefold() == folded:
+                return i
+        raise InputError.single("unknown-category",
+                                f"no such category; expected one of {list(self.names)}",
+                                column=name, value=name)
+
+    def __getitem__(self, name: str) -> Category:
+        return self.categories[self.index(name)]
+
+    def pairs(self) -> Iterator[tuple[str, str]]:
+        """Iterate over all ``(category, value)`` pairs in order."""
+        for c in self.categories:
+            for v in c.values:
+                yield c.name, v
+
+    @property
+    def n_values(self) -> int:
+        """Total number of ``(category, value)`` pairs."""
+        return sum(len(c) for c in self.categories)
