@@ -30,7 +30,7 @@ F. Pukelsheim, *Proportional Representation: Apportionment Methods and Their App
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from fractions import Fraction
 from typing import Literal
 
@@ -107,7 +107,7 @@ class Apportionment:
 
     def as_dict(self) -> dict[str, int]:
         """``{name: seats}``."""
-        return dict(zip(self.names, self.seats))
+        return dict(zip(self.names, self.seats, strict=True))
 
 
 def _validate(shares: Mapping[str, Fraction | int | str | float], seats: int,
@@ -121,8 +121,12 @@ def _validate(shares: Mapping[str, Fraction | int | str | float], seats: int,
     for name in names:
         raw = shares[name]
         try:
-            if isinstance(raw, float) and not math.isfinite(raw):
-                raise ValueError
+            if isinstance(raw, np.integer):
+                raw = int(raw)
+            elif isinstance(raw, (float, np.floating)):
+                if not math.isfinite(raw):
+                    raise ValueError
+                raw = float(raw)
             value = Fraction(raw)  # exact: floats are taken at their binary value
         except (TypeError, ValueError, ZeroDivisionError):
             problems.append(Problem("not-a-number", "a share must be a finite number",

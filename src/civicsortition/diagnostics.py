@@ -58,10 +58,12 @@ class Diagnosis:
 
     @property
     def errors(self) -> tuple[Finding, ...]:
+        """The findings of severity ``"error"``."""
         return tuple(f for f in self.findings if f.severity == "error")
 
     @property
     def warnings(self) -> tuple[Finding, ...]:
+        """The findings of severity ``"warning"``."""
         return tuple(f for f in self.findings if f.severity == "warning")
 
     def codes(self) -> tuple[str, ...]:

@@ -109,6 +109,7 @@ class InputError(CivicSortitionError, ValueError):
 
     @property
     def code(self) -> str:
+        """The code of the first problem."""
         return self.problems[0].code
 
     @property

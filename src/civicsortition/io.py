@@ -246,7 +246,10 @@ def read_targets(source: Source, panel_size: int, *, delimiter: str | None = Non
                                     f"{seen[key]}", file=table.name, row=line, value=val))
             continue
         seen[key] = line
-        q = ValueQuota(cat, val, nums["min"], nums["max"], nums["min_flex"], nums["max_flex"])
+        lo, hi = nums["min"], nums["max"]
+        assert lo is not None  # guaranteed by row_ok
+        assert hi is not None
+        q = ValueQuota(cat, val, lo, hi, nums["min_flex"], nums["max_flex"])
         for p in q.problems():
             problems.append(attrs.evolve(p, file=table.name, row=line))
         entries.append(q)

@@ -33,6 +33,10 @@ def _readonly_codes(a: Any) -> IntArray:
     return arr
 
 
+def _str_tuple(a: Iterable[Any]) -> tuple[str, ...]:
+    return tuple(str(x) for x in a)
+
+
 def _opt_str_tuple(a: Iterable[Any] | None) -> tuple[str | None, ...] | None:
     if a is None:
         return None
@@ -85,7 +89,7 @@ class Pool:
     """
 
     strata: Strata
-    ids: tuple[str, ...] = attrs.field(converter=lambda a: tuple(str(x) for x in a))
+    ids: tuple[str, ...] = attrs.field(converter=_str_tuple)
     codes: IntArray = attrs.field(converter=_readonly_codes)
     households: tuple[str | None, ...] | None = attrs.field(default=None,
                                                             converter=_opt_str_tuple)
@@ -212,7 +216,7 @@ class Pool:
         if strata is None:
             value_sets = [sorted({t[c] for t in texts if t[c]}) for c in range(len(categories))]
             strata = Strata(Category(name, vals or ["<none>"])
-                            for name, vals in zip(categories, value_sets))
+                            for name, vals in zip(categories, value_sets, strict=True))
         cat_index = [strata.index(name) for name in categories]
         lookup = [{v: j for j, v in enumerate(strata.categories[c].values)} for c in cat_index]
         codes = np.zeros((len(texts), len(strata)), dtype=np.int64)
@@ -221,7 +225,7 @@ class Pool:
             return row_numbers[i] if row_numbers is not None else i + row_offset
 
         for i, row_text in enumerate(texts):
-            for pos, (c, value) in enumerate(zip(cat_index, row_text)):
+            for pos, (c, value) in enumerate(zip(cat_index, row_text, strict=True)):
                 if not value:
                     continue  # already reported as missing
                 code = lookup[pos].get(value)
@@ -294,7 +298,8 @@ class Pool:
     def mask(self, category: str, value: str) -> npt.NDArray[np.bool_]:
         """Boolean mask of the people with ``value`` in ``category``."""
         c = self.strata.index(category)
-        return self.codes[:, c] == self.strata.categories[c].code(value)
+        mask: npt.NDArray[np.bool_] = self.codes[:, c] == self.strata.categories[c].code(value)
+        return mask
 
     def count(self, category: str, value: str) -> int:
         """Number of people with ``value`` in ``category``."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 import numpy as np
@@ -149,7 +149,7 @@ class ValueQuota:
     def problems(self) -> list[Problem]:
         """Everything wrong with these bounds (empty if they are well-formed)."""
         out: list[Problem] = []
-        where = {"column": self.category, "value": self.value}
+        where: dict[str, Any] = {"column": self.category, "value": self.value}
         if self.min < 0:
             out.append(Problem("negative-quota", f"min for {self.category}={self.value} must be "
                                f">= 0 (got {self.min})", **where))
@@ -360,7 +360,7 @@ def build_quotas(
         # Without floors, for the provenance flag only (ties decided by order: no rng, no raise).
         plain = apportion(shares, k, method=method, tie_break="order") if floors else result
         for v, p, exact, s, s0 in zip(result.names, result.shares, result.exact, result.seats,
-                                      plain.seats):
+                                      plain.seats, strict=True):
             lo, hi = band.bounds(s, p, k)
             floored = floors and p > 0 and (s > s0 or lo < 1)
             if floors and p > 0:

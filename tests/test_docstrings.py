@@ -1,0 +1,29 @@
+"""Every docstring example in the package runs and prints what it claims."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import civicsortition
+
+MODULES = sorted(m.name for m in pkgutil.walk_packages(civicsortition.__path__,
+                                                       prefix="civicsortition.")
+                 if m.name != "civicsortition.__main__")
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"
+
+
+def test_there_are_examples() -> None:
+    finder = doctest.DocTestFinder()
+    count = sum(len(t.examples) for name in MODULES
+                for t in finder.find(importlib.import_module(name)))
+    assert count >= 8
