@@ -185,7 +185,7 @@ def _ratio(p: Fraction, d: float) -> float:
     return math.inf if d == 0 else float(p) / d
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(shares=share_maps, k=st.integers(min_value=0, max_value=60),
        method=st.sampled_from(list(METHODS)))
 def test_seats_sum_to_k(shares: dict[str, int], k: int, method: str) -> None:
@@ -197,7 +197,7 @@ def test_seats_sum_to_k(shares: dict[str, int], k: int, method: str) -> None:
         assert all(s >= 1 for s, x in zip(result.seats, shares.values()) if x > 0)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(shares=share_maps, k=st.integers(min_value=0, max_value=60))
 def test_hamilton_stays_within_quota(shares: dict[str, int], k: int) -> None:
     result = apportion(shares, k, method="largest-remainder")
@@ -205,7 +205,7 @@ def test_hamilton_stays_within_quota(shares: dict[str, int], k: int) -> None:
         assert math.floor(q) <= s <= math.ceil(q)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(shares=share_maps, k=st.integers(min_value=0, max_value=50),
        method=st.sampled_from(DIVISOR_METHODS))
 def test_divisor_methods_are_house_monotone(shares: dict[str, int], k: int, method: str) -> None:
@@ -214,7 +214,7 @@ def test_divisor_methods_are_house_monotone(shares: dict[str, int], k: int, meth
     assert all(b >= a for a, b in zip(small, large))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(shares=share_maps, k=st.integers(min_value=1, max_value=50),
        method=st.sampled_from(DIVISOR_METHODS))
 def test_divisor_min_max_characterisation(shares: dict[str, int], k: int, method: str) -> None:
@@ -226,7 +226,7 @@ def test_divisor_min_max_characterisation(shares: dict[str, int], k: int, method
     assert worst_unwon <= best_won * (1 + 1e-12)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(shares=share_maps, k=st.integers(min_value=0, max_value=40),
        method=st.sampled_from(list(METHODS)), data=st.data())
 def test_minimums_always_hold(shares: dict[str, int], k: int, method: str,
