@@ -1,0 +1,258 @@
+r"""Shared machinery of the lottery algorithms: setup, coverage, the max-min column generation.
+
+Notation: types ``t`` with ``n_t`` members; a column is a feasible profile ``c``; its
+*coverage vector* is ``a_t = c_t / n_t`` (the probability a member of ``t`` is on a panel with
+profile ``c``). A lottery ``x`` over columns gives type marginals ``π = Σ_S x_S a_S``.
+
+The max-min stage LP over the columns generated so far (the *restricted master*) is
+
+.. math::
+
+    \max z \quad\text{s.t.}\quad \pi_t \ge z \;(t \in U), \quad
+    \pi_t \ge f_t \;(t \in F), \quad \sum_S x_S = 1, \quad x \ge 0,
+
+with ``U`` the unfixed and ``F`` the fixed types. Its dual is
+
+.. math::
+
+    \min \hat y - \sum_{t \in F} f_t y_t \quad\text{s.t.}\quad
+    \sum_t y_t a_{S,t} \le \hat y \;\forall S, \quad \sum_{t \in U} y_t = 1, \quad y \ge 0.
+
+Pricing asks for the feasible profile maximising ``Σ_t (y_t / n_t) c_t``; if its value ``v``
+exceeds ``ŷ`` the profile enters, otherwise the stage is optimal. At every iteration
+``v − Σ_F f_t y_t`` is a valid upper bound on the stage optimum (weak duality: ``y`` with
+``ŷ := v`` is dual feasible for *all* panels), which is the certificate each result carries.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..backends import Backend, SolverError, Status, get_backend
+from ..errors import InfeasibleError, InputError
+from ..pool import Pool
+from ..program import PanelProgram
+from ..quotas import Quotas
+
+__all__ = ["Progress", "Run", "max_min_stage", "setup"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+#: A progress callback: ``callback(stage, iteration, current_value, upper_bound)``.
+Progress = Callable[[str, int, float, float], None]
+
+#: Default optimality tolerance in probability units: a stage stops when no panel improves
+#: the dual objective by more than this. Far below anything a person could notice (1e-7 of a
+#: selection chance) and well above HiGHS' default feasibility tolerance (1e-7 relative on
+#: O(1) data gives ~1e-9 absolute here).
+DEFAULT_TOL = 1e-7
+
+#: The LP row ``π_t ≥ f_t`` of a fixed type is relaxed by this much so that numerical noise in
+#: an earlier stage cannot make a later master infeasible.
+FIX_SLACK = 1e-9
+
+
+@attrs.define
+class Run:
+    """Mutable state of one algorithm run (columns, counters, timing)."""
+
+    program: PanelProgram
+    backend: Backend
+    tol: float
+    progress: Progress | None
+    max_iterations: int
+    columns: list[IntArray] = attrs.field(factory=list)
+    keys: set[bytes] = attrs.field(factory=set)
+    iterations: int = 0
+    started: float = attrs.field(factory=time.perf_counter)
+    uncovered_types: list[int] = attrs.field(factory=list)
+
+    def add(self, profile: IntArray) -> bool:
+        """Add a column unless already present; return whether it was new."""
+        key = profile.astype(np.int64).tobytes()
+        if key in self.keys:
+            return False
+        self.keys.add(key)
+        self.columns.append(profile.astype(np.int64))
+        return True
+
+    def price(self, weights: FloatArray) -> tuple[IntArray, float]:
+        """Solve the pricing problem and count it."""
+        self.iterations += 1
+        return self.program.best_profile(weights, self.backend)
+
+    def coverage(self) -> FloatArray:
+        """Columns' coverage vectors ``a`` as an (m, T) matrix."""
+        return np.array(self.columns, dtype=float) / self.program.sizes
+
+    def report(self, stage: str, value: float, bound: float) -> None:
+        """Call the progress callback, if any."""
+        if self.progress is not None:
+            self.progress(stage, self.iterations, value, bound)
+
+    def seconds(self) -> float:
+        """Wall time since the run started."""
+        return time.perf_counter() - self.started
+
+
+def setup(pool: Pool, quotas: Quotas, *, households: bool, backend: Backend | str | None,
+          tol: float, progress: Progress | None, max_iterations: int,
+          compress: bool = True) -> Run:
+    """Formulate the program and generate columns covering every coverable type.
+
+    Validates options, fails with an explanation if the quotas are infeasible, and generates an
+    initial set of columns covering every type that is on some feasible panel.
+
+    Coverage: repeatedly price with weight 1 on every not-yet-covered type; each solve covers
+    at least one new type, and a zero optimum proves that the remaining types are on no
+    feasible panel at all (they are recorded as uncovered).
+
+    Raises
+    ------
+    InputError
+        For invalid options or quotas referring to missing categories.
+    civicsortition.program.InfeasibleQuotasError
+        When no panel satisfies the quotas, with a minimal relaxation.
+    """
+    if not (isinstance(tol, float | int) and 0 < tol < 0.01):
+        raise InputError.single("bad-tolerance", "tol must be a number in (0, 0.01)",
+                                value=repr(tol))
+    if not isinstance(max_iterations, int) or max_iterations < 1:
+        raise InputError.single("bad-max-iterations", "max_iterations must be a positive "
+                                "integer", value=repr(max_iterations))
+    if quotas.panel_size > pool.n:
+        raise InputError.single("panel-larger-than-pool", f"panel_size must not exceed the pool "
+                                f"(got {quotas.panel_size} for a pool of {pool.n})",
+                                value=str(quotas.panel_size))
+    be = get_backend(backend)
+    prog = PanelProgram.build(pool, quotas, households=households)
+    if not compress:
+        prog = _uncompressed(prog)
+    run = Run(prog, be, float(tol), progress, max_iterations)
+    uncovered = np.ones(prog.n_types, dtype=bool)
+    while uncovered.any():
+        try:
+            profile, value = run.price(uncovered.astype(float))
+        except InfeasibleError:
+            from ..diagnostics import diagnose
+
+            reasons = [str(f) for f in diagnose(pool, quotas).errors]
+            raise prog.explain_infeasible(be, reasons) from None
+        if value < 0.5:
+            break
+        run.add(profile)
+        uncovered &= profile == 0
+    run.uncovered_types = [int(t) for t in np.flatnonzero(uncovered)]
+    run.report("coverage", float(len(run.columns)), float(prog.n_types))
+    return run
+
+
+def _uncompressed(prog: PanelProgram) -> PanelProgram:
+    """The same program with every person a type of their own (for per-person algorithms)."""
+    n = prog.pool.n
+    A = np.vstack([prog.A[: 1 + prog.n_quota_rows][:, prog.type_of],
+                   _household_rows_people(prog)])
+    lo = np.concatenate([prog.row_lo[: 1 + prog.n_quota_rows], np.zeros(len(A) - 1 -
+                                                                         prog.n_quota_rows)])
+    hi = np.concatenate([prog.row_hi[: 1 + prog.n_quota_rows], np.ones(len(A) - 1 -
+                                                                        prog.n_quota_rows)])
+    return attrs.evolve(prog, type_of=np.arange(n, dtype=np.int64),
+                        members=tuple(np.array([i]) for i in range(n)),
+                        sizes=np.ones(n, dtype=np.int64), A=A, row_lo=lo, row_hi=hi)
+
+
+def _household_rows_people(prog: PanelProgram) -> FloatArray:
+    rows = prog.A[1 + prog.n_quota_rows:]
+    if len(rows) == 0:
+        return np.zeros((0, prog.pool.n))
+    out: FloatArray = rows[:, prog.type_of]
+    return out
+
+
+def master(run: Run, fixed: FloatArray, active: npt.NDArray[np.bool_]
+           ) -> tuple[FloatArray, float, FloatArray, float]:
+    """Solve the restricted max-min master LP.
+
+    Parameters
+    ----------
+    fixed : (T,) array
+        ``f_t`` for fixed types, ``nan`` for unfixed ones.
+    active : (T,) bool array
+        Types that take part (covered types).
+
+    Returns
+    -------
+    x, z, y, yhat
+        Column weights, the stage value, dual prices of the type rows (≥ 0, zero for inactive
+        types) and ``ŷ``, the dual of ``Σ x = 1``.
+    """
+    a = run.coverage()  # (m, T)
+    m, T = a.shape
+    rows_t = np.flatnonzero(active)
+    is_fixed = ~np.isnan(fixed[rows_t])
+    # Variables: x (m), z. Minimise -z.
+    # Unfixed t: z - a_t . x <= 0 ; fixed t: -a_t . x <= -f_t.
+    A_ub = np.hstack([-a[:, rows_t].T, (~is_fixed).astype(float)[:, None]])
+    b_ub = np.where(is_fixed, -(np.nan_to_num(fixed[rows_t]) - FIX_SLACK), 0.0)
+    A_eq = np.hstack([np.ones((1, m)), np.zeros((1, 1))])
+    c = np.zeros(m + 1)
+    c[-1] = -1.0
+    lo = np.zeros(m + 1)
+    hi = np.full(m + 1, np.inf)
+    lo[-1], hi[-1] = -np.inf, np.inf
+    res = run.backend.lp(c, A_ub, b_ub, A_eq, np.array([1.0]), lo, hi)
+    if res.status is not Status.OPTIMAL or res.x is None or res.duals_ub is None \
+            or res.duals_eq is None:
+        raise SolverError("master LP not solved", res.status, res.raw)
+    y = np.zeros(T)
+    y[rows_t] = np.maximum(-res.duals_ub, 0.0)
+    yhat = -float(res.duals_eq[0])
+    x = np.maximum(res.x[:m], 0.0)
+    return x / x.sum(), float(res.x[m]), y, yhat
+
+
+@attrs.frozen
+class StageResult:
+    """Outcome of one max-min stage."""
+
+    x: FloatArray
+    value: float
+    bound: float
+    y: FloatArray
+    converged: bool
+
+
+def max_min_stage(run: Run, fixed: FloatArray, active: npt.NDArray[np.bool_],
+                  stage: str) -> StageResult:
+    """Column generation for one max-min stage until no column improves by more than ``tol``.
+
+    Returns the master solution, its value, the best certified upper bound found and whether
+    it converged (within ``max_iterations`` pricing solves in total).
+    """
+    sizes = run.program.sizes
+    bound = np.inf
+    while True:
+        x, z, y, yhat = master(run, fixed, active)
+        fixed_term = float(np.nansum(np.where(np.isnan(fixed), 0.0, fixed) * y))
+        profile, v = run.price(y / sizes)
+        bound = min(bound, v - fixed_term)
+        run.report(stage, z, bound)
+        if v <= yhat + run.tol:
+            return StageResult(x, z, bound, y, True)
+        if not run.add(profile) or run.iterations >= run.max_iterations:
+            # A repeated column means the LP and pricing disagree beyond tolerance
+            # (numerical trouble); stop honestly rather than loop.
+            return StageResult(x, z, bound, y, False)
+
+
+def options_record(**kwargs: Any) -> dict[str, Any]:
+    """Options as recorded in the run details (JSON-friendly)."""
+    return {k: (v if isinstance(v, str | int | float | bool) or v is None else repr(v))
+            for k, v in kwargs.items()}

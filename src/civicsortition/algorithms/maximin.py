@@ -1,0 +1,74 @@
+r"""MAXIMIN: maximise the minimum selection probability (Flanigan et al., Nature 596, 2021).
+
+.. math::
+
+    \max_{x \in \Delta(\mathcal P)} \min_{i \text{ covered}} \pi_i(x)
+
+solved by column generation over types (see :mod:`civicsortition.algorithms._core`). The
+certificate is the dual bound ``max_S Σ_t y_t c_{S,t}/n_t`` for the final prices ``y``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..distribution import Distribution, RunDetails
+from ..pool import Pool
+from ..quotas import Quotas
+from ._core import DEFAULT_TOL, Progress, max_min_stage, options_record, setup
+
+__all__ = ["maximin"]
+
+
+def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
+            backend: str | None = None, tol: float = DEFAULT_TOL,
+            max_iterations: int = 10_000, progress: Progress | None = None) -> Distribution:
+    """Lottery maximising the minimum selection probability of any (covered) pool member.
+
+    Parameters
+    ----------
+    pool : Pool
+    quotas : Quotas
+    households : bool
+        Enforce at most one selected member per household (when the pool has household keys).
+    backend : str, optional
+        ``"highs"`` (default), ``"pulp"`` or ``"pulp:SOLVER"``.
+    tol : float
+        Optimality tolerance in probability units (the certified gap is at most this).
+    max_iterations : int
+        Limit on pricing solves; hitting it returns a valid lottery with ``converged=False``.
+    progress : callable, optional
+        ``progress(stage, iteration, value, bound)``.
+
+    Returns
+    -------
+    Distribution
+        Not unique in general: many lotteries attain the maximin value.
+
+    Examples
+    --------
+    >>> from civicsortition import Pool, Quotas, ValueQuota
+    >>> pool = Pool.from_records([{"sex": s} for s in "ffffmm"], categories=["sex"])
+    >>> quotas = Quotas(2, [ValueQuota("sex", "f", 1, 1), ValueQuota("sex", "m", 1, 1)])
+    >>> round(maximin(pool, quotas).minimum, 6)
+    0.25
+    """
+    run = setup(pool, quotas, households=households, backend=backend, tol=tol,
+                progress=progress, max_iterations=max_iterations)
+    prog = run.program
+    active = np.ones(prog.n_types, dtype=bool)
+    active[run.uncovered_types] = False
+    fixed = np.full(prog.n_types, np.nan)
+    stage = max_min_stage(run, fixed, active, "maximin")
+    profiles = np.array(run.columns)
+    keep = stage.x > 0
+    details = RunDetails(
+        algorithm="maximin", backend=run.backend.name, backend_version=run.backend.version(),
+        objective=stage.value, bound=stage.bound, gap=stage.bound - stage.value,
+        converged=stage.converged, iterations=run.iterations, stages=1, seconds=run.seconds(),
+        n_types=prog.n_types,
+        options=options_record(households=households, tol=tol, max_iterations=max_iterations),
+        message=(f"maximin {stage.value:.6f}, certified upper bound {stage.bound:.6f}"
+                 if stage.converged else "stopped at max_iterations before proving optimality"))
+    uncovered = tuple(int(i) for t in run.uncovered_types for i in prog.members[t])
+    return Distribution(prog, profiles[keep], stage.x[keep], details, uncovered)

@@ -1,0 +1,108 @@
+"""The backend protocol, result records and the library's solver status enum."""
+
+from __future__ import annotations
+
+import enum
+from typing import Protocol
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import CivicSortitionError
+
+__all__ = ["Backend", "LpResult", "MilpResult", "SolverError", "Status"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class Status(enum.Enum):
+    """Outcome of one solve, common to all backends."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    LIMIT = "limit"        # time/iteration/node limit reached before proving optimality
+    ERROR = "error"        # anything else (numerical trouble, solver failure)
+
+
+class SolverError(CivicSortitionError, RuntimeError):
+    """A solver returned a status the caller cannot continue from."""
+
+    def __init__(self, message: str, status: Status, raw: str) -> None:
+        super().__init__(f"{message}: {status.value} (solver said: {raw})")
+        self.status = status
+        self.raw = raw
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_solver_error, (str(self), self.status, self.raw))
+
+
+def _rebuild_solver_error(text: str, status: Status, raw: str) -> SolverError:
+    err = SolverError.__new__(SolverError)
+    RuntimeError.__init__(err, text)
+    err.status, err.raw = status, raw
+    return err
+
+
+@attrs.frozen(eq=False)
+class MilpResult:
+    """Result of :meth:`Backend.milp` (a maximisation).
+
+    ``x`` is rounded to the nearest integers for integer variables; ``bound`` is the solver's
+    proven upper bound on the objective (equal to ``objective`` when solved to optimality).
+    """
+
+    status: Status
+    x: FloatArray | None
+    objective: float
+    bound: float
+    raw: str
+
+
+@attrs.frozen(eq=False)
+class LpResult:
+    """Result of :meth:`Backend.lp` (a minimisation) with the duals of every row.
+
+    ``duals_ub[i]`` and ``duals_eq[j]`` are the derivatives of the optimal objective with
+    respect to the right-hand sides ``b_ub[i]`` and ``b_eq[j]`` (non-positive for ``<=`` rows
+    of a minimisation).
+    """
+
+    status: Status
+    x: FloatArray | None
+    objective: float
+    duals_ub: FloatArray | None
+    duals_eq: FloatArray | None
+    raw: str
+
+
+class Backend(Protocol):
+    """What an algorithm needs from a solver."""
+
+    name: str
+
+    def milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
+             var_lo: FloatArray, var_hi: FloatArray, *, integer: bool = True,
+             time_limit: float | None = None) -> MilpResult:
+        """Maximise ``weights @ x`` s.t. ``row_lo <= A x <= row_hi``, ``var_lo <= x <= var_hi``.
+
+        Integer variables when ``integer``; solved to a zero relative gap.
+        """
+        ...
+
+    def lp(self, c: FloatArray, A_ub: FloatArray | None, b_ub: FloatArray | None,
+           A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,
+           hi: FloatArray) -> LpResult:
+        """Minimise ``c @ x`` s.t. ``A_ub x <= b_ub``, ``A_eq x = b_eq``, ``lo <= x <= hi``."""
+        ...
+
+    def version(self) -> str:
+        """Solver name and version, for the run record."""
+        ...
+
+
+def integral(x: FloatArray) -> FloatArray:
+    """Round a MILP solution to the nearest integers (solvers return 0.9999999 for 1)."""
+    out: FloatArray = np.rint(x)
+    return out

@@ -1,0 +1,173 @@
+"""PuLP adapter: CBC, HiGHS or any other solver PuLP drives, chosen by PuLP's solver name."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._base import FloatArray, LpResult, MilpResult, SolverError, Status, integral
+
+__all__ = ["PulpBackend"]
+
+# PuLP's LpStatus codes -> ours. PuLP reports "Not Solved" (0) when a limit stopped the solver.
+_STATUS = {1: Status.OPTIMAL, 0: Status.LIMIT, -1: Status.INFEASIBLE, -2: Status.UNBOUNDED,
+           -3: Status.ERROR}
+
+# Tried in order when no solver is named: CBC first (the point of this backend), then HiGHS.
+# COIN_CMD is CBC found on PATH, beside the interpreter, or from the `cbcbox` package
+# (`pip install "civicsortition[cbc]"`); PULP_CBC_CMD is the CBC binary bundled with PuLP < 4.
+_PREFERRED = ("COIN_CMD", "PULP_CBC_CMD", "HiGHS", "HiGHS_CMD")
+
+
+def _cbc_path() -> str | None:
+    """Locate a CBC executable without running it."""
+    found = shutil.which("cbc") or shutil.which("cbc", path=str(Path(sys.executable).parent))
+    if found:
+        return found
+    try:
+        import cbcbox
+    except ImportError:
+        return None
+    candidate = Path(cbcbox.__file__).parent / "cbc_dist" / "bin" / "cbc"
+    return str(candidate) if candidate.exists() else None
+
+
+def _available() -> list[str]:
+    import pulp
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        names = list(pulp.listSolvers(onlyAvailable=True))
+    if _cbc_path() is not None and "COIN_CMD" not in names:
+        names.append("COIN_CMD")
+    return names
+
+
+def _var(prob: Any, name: str, lo: float | None, hi: float | None, cat: str) -> Any:
+    """A variable attached to ``prob`` (PuLP >= 3.3 API, falling back to the older one)."""
+    import pulp
+
+    if hasattr(prob, "add_variable"):
+        return prob.add_variable(name, lowBound=lo, upBound=hi, cat=cat)
+    return pulp.LpVariable(name, lowBound=lo, upBound=hi, cat=cat)
+
+
+class PulpBackend:
+    """Solve through PuLP with the named solver (default: CBC if available, else HiGHS).
+
+    Parameters
+    ----------
+    solver : str, optional
+        A PuLP solver name, e.g. ``"PULP_CBC_CMD"``, ``"HiGHS"``, ``"GUROBI"``.
+    """
+
+    name = "pulp"
+
+    def __init__(self, solver: str | None = None) -> None:
+        available = _available()
+        if solver is None:
+            solver = next((s for s in _PREFERRED if s in available), None)
+            if solver is None:
+                raise SolverError("no PuLP solver is available", Status.ERROR, str(available))
+        elif solver not in available:
+            raise SolverError(f"PuLP solver {solver!r} is not available", Status.ERROR,
+                              f"available: {available}")
+        self.solver_name = solver
+
+    def _solver(self, time_limit: float | None = None) -> Any:
+        import pulp
+
+        kwargs: dict[str, Any] = {"msg": False}
+        if time_limit is not None:
+            kwargs["timeLimit"] = time_limit
+        if self.solver_name in ("PULP_CBC_CMD", "COIN_CMD", "HiGHS", "HiGHS_CMD"):
+            kwargs["gapRel"] = 0.0
+        if self.solver_name == "COIN_CMD":
+            kwargs["path"] = _cbc_path()
+        with warnings.catch_warnings():
+            # PuLP 3.3 deprecates its bundled CBC (PULP_CBC_CMD); it is still the fallback
+            # when no other CBC is installed.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return pulp.getSolver(self.solver_name, **kwargs)
+
+    def milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
+             var_lo: FloatArray, var_hi: FloatArray, *, integer: bool = True,
+             time_limit: float | None = None) -> MilpResult:
+        """See :meth:`Backend.milp`."""
+        import pulp
+
+        prob = pulp.LpProblem("civicsortition", pulp.LpMaximize)
+        cat = pulp.LpInteger if integer else pulp.LpContinuous
+        xs = [_var(prob, f"x{j}", float(var_lo[j]), float(var_hi[j]), cat)
+              for j in range(len(weights))]
+        prob += pulp.lpSum(float(w) * x for w, x in zip(weights, xs, strict=True) if w != 0)
+        for i in range(len(A)):
+            nz = np.flatnonzero(A[i])
+            expr = pulp.lpSum(float(A[i, j]) * xs[j] for j in nz)
+            if row_lo[i] == row_hi[i]:
+                prob += expr == float(row_lo[i])
+            else:
+                if np.isfinite(row_lo[i]):
+                    prob += expr >= float(row_lo[i])
+                if np.isfinite(row_hi[i]):
+                    prob += expr <= float(row_hi[i])
+        code = prob.solve(self._solver(time_limit))
+        status = _STATUS.get(code, Status.ERROR)
+        raw = f"PuLP {self.solver_name}: {pulp.LpStatus.get(code, code)}"
+        if status is not Status.OPTIMAL:
+            return MilpResult(status, None, float("nan"), float("nan"), raw)
+        x = np.array([v.value() or 0.0 for v in xs], dtype=float)
+        if integer:
+            x = integral(x)
+        obj = float(np.dot(weights, x))
+        return MilpResult(status, x, obj, obj, raw)
+
+    def lp(self, c: FloatArray, A_ub: FloatArray | None, b_ub: FloatArray | None,
+           A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,
+           hi: FloatArray) -> LpResult:
+        """See :meth:`Backend.lp`. Duals are read from PuLP's ``constraint.pi``."""
+        import pulp
+
+        prob = pulp.LpProblem("civicsortition_lp", pulp.LpMinimize)
+        xs = [_var(prob, f"x{j}", float(lo[j]) if np.isfinite(lo[j]) else None,
+                   float(hi[j]) if np.isfinite(hi[j]) else None, pulp.LpContinuous)
+              for j in range(len(c))]
+        prob += pulp.lpSum(float(cj) * x for cj, x in zip(c, xs, strict=True) if cj != 0)
+        ub_names: list[str] = []
+        eq_names: list[str] = []
+        for rows, rhs, names, sense in ((A_ub, b_ub, ub_names, "ub"), (A_eq, b_eq, eq_names,
+                                                                       "eq")):
+            if rows is None or rhs is None:
+                continue
+            for i in range(len(rows)):
+                nz = np.flatnonzero(rows[i])
+                expr = pulp.lpSum(float(rows[i, j]) * xs[j] for j in nz)
+                name = f"{sense}{i}"
+                prob += ((expr <= float(rhs[i])) if sense == "ub"
+                         else (expr == float(rhs[i]))), name
+                names.append(name)
+        code = prob.solve(self._solver())
+        status = _STATUS.get(code, Status.ERROR)
+        raw = f"PuLP {self.solver_name}: {pulp.LpStatus.get(code, code)}"
+        if status is not Status.OPTIMAL:
+            return LpResult(status, None, float("nan"), None, None, raw)
+        def pi(name: str) -> float:
+            con = (prob.get_constraint_by_name(name) if hasattr(prob, "get_constraint_by_name")
+                   else prob.constraints[name])
+            return float(con.pi or 0.0)
+
+        duals_ub = np.array([pi(n) for n in ub_names], dtype=float) if A_ub is not None else None
+        duals_eq = np.array([pi(n) for n in eq_names], dtype=float) if A_eq is not None else None
+        x = np.array([v.value() or 0.0 for v in xs], dtype=float)
+        return LpResult(status, x, float(np.dot(c, x)), duals_ub, duals_eq, raw)
+
+    def version(self) -> str:
+        """PuLP's version and the solver name."""
+        import pulp
+
+        return f"{self.solver_name} via PuLP {pulp.__version__}"

@@ -1,0 +1,228 @@
+"""Lotteries over panels: the result of every selection algorithm, and its invariant checker.
+
+A :class:`Distribution` is held exactly as the algorithms compute it, a lottery over *profiles*
+(type counts) with each person's marginal selection probability. :meth:`Distribution.panels`
+expands it to a lottery over concrete panels of people with exactly the same marginals:
+
+For a profile ``c`` with probability ``x``, type ``t`` (``n_t`` members in a fixed order,
+``c_t`` on the panel) uses period ``L_t = n_t / gcd(n_t, c_t)``; a single uniform number
+``u ∈ [0, 1)`` selects, for every type at once, the window of ``c_t`` consecutive members
+(cyclically) starting at ``g_t · ⌊u · L_t⌋`` with ``g_t = gcd(n_t, c_t)``. Every member of the type
+lies in exactly ``c_t / g_t`` of the ``L_t`` windows, so it is selected with probability
+``c_t / n_t``; the panel only changes where ``u`` crosses a multiple of ``1 / L_t``, so the profile
+expands into at most ``1 + Σ_t (L_t − 1)`` panels, each feasible because it has profile ``c``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from .program import PanelProgram
+
+__all__ = ["Distribution", "RunDetails", "check_distribution"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+#: Tolerance of the invariant checks on probabilities: LP solvers work to ~1e-9 feasibility.
+CHECK_TOL = 1e-6
+
+
+@attrs.frozen(eq=False)
+class RunDetails:
+    """How a distribution was computed: enough to reproduce and to judge it.
+
+    Attributes
+    ----------
+    algorithm, backend, backend_version : str
+        Resolved ids (never a silent fallback).
+    objective : float
+        Achieved value: the minimum selection probability of covered people (maximin, leximin,
+        legacy), or the Nash welfare ``Σ log π_i`` (nash).
+    bound : float
+        Certified upper bound on the optimal value of the first objective (maximin value for
+        maximin/leximin, Nash welfare for nash) from LP duality; ``nan`` for legacy.
+    gap : float
+        ``bound − objective`` (the optimality certificate; ≤ the tolerance when converged).
+    converged : bool
+        False if a limit stopped the algorithm early (the result is then valid but not proven
+        optimal, and ``message`` says why).
+    iterations : int
+        Pricing (integer program) solves.
+    stages : int
+        LEXIMIN stages (1 for the other algorithms).
+    seconds : float
+        Wall time.
+    n_types : int
+        Number of types the program was solved over.
+    options : dict
+        The options in force (tolerances, limits, rng seed).
+    message : str
+        Human-readable summary.
+    extra : dict
+        Algorithm-specific records (for example the LEXIMIN stages or LEGACY's confidence
+        intervals).
+    """
+
+    algorithm: str
+    backend: str
+    backend_version: str
+    objective: float
+    bound: float
+    gap: float
+    converged: bool
+    iterations: int
+    stages: int
+    seconds: float
+    n_types: int
+    options: dict[str, Any] = attrs.field(factory=dict)
+    message: str = ""
+    extra: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(eq=False)
+class Distribution:
+    """A lottery over panels with per-person selection probabilities.
+
+    Attributes
+    ----------
+    program : PanelProgram
+        The pool, quotas and types it refers to.
+    profiles : ndarray of int, shape (m, T)
+        The support, as type counts.
+    probabilities : ndarray of float, shape (m,)
+        Probability of each profile (non-negative, summing to 1).
+    details : RunDetails
+    uncovered : tuple of int
+        Person indices that are on no feasible panel at all (their probability is 0 whatever
+        the algorithm).
+    """
+
+    program: PanelProgram
+    profiles: IntArray
+    probabilities: FloatArray
+    details: RunDetails
+    uncovered: tuple[int, ...] = ()
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Person ids, aligned with :attr:`marginals`."""
+        return self.program.pool.ids
+
+    @property
+    def type_marginals(self) -> FloatArray:
+        """Selection probability of a member of each type: ``Σ_S x_S c_{S,t} / n_t``."""
+        out: FloatArray = (self.probabilities @ self.profiles) / self.program.sizes
+        return out
+
+    @property
+    def marginals(self) -> FloatArray:
+        """Selection probability of each person (aligned with :attr:`ids`)."""
+        out: FloatArray = self.type_marginals[self.program.type_of]
+        return out
+
+    @property
+    def minimum(self) -> float:
+        """Smallest selection probability among people on at least one feasible panel."""
+        pi = self.marginals
+        covered = np.ones(len(pi), dtype=bool)
+        covered[list(self.uncovered)] = False
+        return float(pi[covered].min()) if covered.any() else 0.0
+
+    def panels(self) -> list[tuple[IntArray, float]]:
+        """Expand to concrete panels: ``[(sorted person indices, probability), ...]``.
+
+        The expansion is exact (see the module docstring) and deterministic.
+        """
+        out: list[tuple[IntArray, float]] = []
+        members = self.program.members
+        for profile, x in zip(self.profiles, self.probabilities, strict=True):
+            if x <= 0:
+                continue
+            periods: dict[int, tuple[int, int]] = {}
+            for t in np.flatnonzero(profile):
+                n_t, c_t = len(members[t]), int(profile[t])
+                periods[int(t)] = (n_t // math.gcd(n_t, c_t), math.gcd(n_t, c_t))
+            cuts = sorted({Fraction(j, L) for L, _ in periods.values() for j in range(L)}
+                          | {Fraction(1)})
+            for a, b in itertools.pairwise(cuts):
+                u = (a + b) / 2
+                chosen: list[int] = []
+                for typ, (L, g) in periods.items():
+                    size, count = len(members[typ]), int(profile[typ])
+                    start = g * math.floor(u * L)
+                    pos = (start + np.arange(count)) % size
+                    chosen.extend(int(i) for i in members[typ][pos])
+                out.append((np.array(sorted(chosen), dtype=np.int64), float(x * (b - a))))
+        return out
+
+    def sample(self, rng: np.random.Generator | int | None = None) -> IntArray:
+        """Draw one panel (person indices) from the exact distribution with numpy randomness.
+
+        For a publicly verifiable draw use the transparent lottery instead.
+        """
+        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        p = np.clip(self.probabilities, 0, None)
+        s = int(gen.choice(len(p), p=p / p.sum()))
+        chosen: list[int] = []
+        for t in np.flatnonzero(self.profiles[s]):
+            chosen.extend(int(i) for i in gen.choice(self.program.members[t],
+                                                     size=int(self.profiles[s, t]),
+                                                     replace=False))
+        return np.array(sorted(chosen), dtype=np.int64)
+
+
+def check_distribution(dist: Distribution, *, expand: bool = True, tol: float = CHECK_TOL
+                       ) -> list[str]:
+    """Check every invariant of a distribution from scratch; return the violations found.
+
+    * probabilities are finite, ≥ −tol, and sum to 1 ± tol;
+    * every profile in the support is feasible (panel size, quotas, households);
+    * marginals lie in [−tol, 1 + tol] and add up to the panel size;
+    * uncovered people have probability 0;
+    * with ``expand``: every concrete panel of :meth:`Distribution.panels` is checked directly
+      on the people (size, quotas, households; nobody outside the pool), and the
+      panel-weighted inclusion frequencies equal the marginals.
+    """
+    out: list[str] = []
+    prog = dist.program
+    x = dist.probabilities
+    if not np.all(np.isfinite(x)):
+        out.append("a probability is not finite")
+        return out
+    if x.min(initial=0) < -tol:
+        out.append(f"negative probability {x.min():.3g}")
+    if abs(x.sum() - 1) > tol:
+        out.append(f"probabilities sum to {x.sum():.9f}")
+    for s, profile in enumerate(dist.profiles):
+        if x[s] > tol:
+            out.extend(f"profile {s}: {v}" for v in prog.check_profile(profile))
+    pi = dist.marginals
+    if pi.min(initial=0) < -tol or pi.max(initial=0) > 1 + tol:
+        out.append("a marginal is outside [0, 1]")
+    if abs(pi.sum() - prog.panel_size) > tol * max(1, prog.panel_size):
+        out.append(f"marginals add up to {pi.sum():.9f}, expected {prog.panel_size}")
+    if dist.uncovered and np.abs(pi[list(dist.uncovered)]).max() > tol:
+        out.append("a person on no feasible panel has positive probability")
+    if expand:
+        freq = np.zeros(prog.pool.n)
+        total = 0.0
+        for members, p in dist.panels():
+            problems = prog.check_panel(members)
+            if problems:
+                out.append(f"panel {members.tolist()}: {problems}")
+                break
+            freq[members] += p
+            total += p
+        if abs(total - x[x > 0].sum()) > tol:
+            out.append("expanded panel probabilities do not add up")
+        if np.abs(freq - pi).max(initial=0) > tol:
+            out.append(f"expanded panels give marginals off by {np.abs(freq - pi).max():.3g}")
+    return out

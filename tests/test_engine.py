@@ -1,0 +1,312 @@
+"""The selection engine against the brute-force oracle, on every algorithm and backend."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from civicsortition import Pool, Quotas, Strata, ValueQuota, read_people, read_targets
+from civicsortition.algorithms import ALGORITHMS, find_distribution, legacy, leximin, maximin, nash
+from civicsortition.distribution import check_distribution
+from civicsortition.errors import InputError
+from civicsortition.program import InfeasibleQuotasError, PanelProgram
+
+from . import oracle
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+EXACT = ["leximin", "maximin", "nash"]
+BACKENDS = ["highs", "pulp"]
+SLOW_OK = settings(deadline=None, max_examples=40,
+                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+# ------------------------------------------------------------------------ random tiny cases
+@st.composite
+def tiny_instances(draw: st.DrawFn, households: bool = False) -> tuple[Pool, Quotas]:
+    n = draw(st.integers(4, 8))
+    k = draw(st.integers(1, min(4, n - 1)))
+    n_cats = draw(st.integers(1, 3))
+    cats = {f"c{j}": [f"v{v}" for v in range(draw(st.integers(2, 3)))] for j in range(n_cats)}
+    strata = Strata.from_mapping(cats)
+    codes = [[draw(st.integers(0, len(vals) - 1)) for vals in cats.values()] for _ in range(n)]
+    hh = None
+    if households:
+        hh = [draw(st.sampled_from([None, "h0", "h1", "h2"])) for _ in range(n)]
+    pool = Pool(strata, [f"p{i}" for i in range(n)], codes, hh)
+    entries = []
+    for name, vals in cats.items():
+        for v in vals:
+            lo = draw(st.integers(0, k))
+            hi = draw(st.integers(lo, k))
+            entries.append(ValueQuota(name, v, lo, hi))
+    return pool, Quotas(k, entries)
+
+
+def _feasible(pool: Pool, quotas: Quotas) -> bool:
+    return bool(oracle.feasible_panels(pool, quotas))
+
+
+@SLOW_OK
+@given(inst=tiny_instances())
+def test_leximin_matches_brute_force(inst: tuple[Pool, Quotas]) -> None:
+    pool, quotas = inst
+    assume(_feasible(pool, quotas))
+    dist = leximin(pool, quotas)
+    assert check_distribution(dist) == []
+    np.testing.assert_allclose(dist.marginals, oracle.leximin_marginals(pool, quotas), atol=1e-6)
+    assert dist.details.converged
+
+
+@SLOW_OK
+@given(inst=tiny_instances(households=True))
+def test_leximin_with_households_matches_brute_force(inst: tuple[Pool, Quotas]) -> None:
+    pool, quotas = inst
+    assume(_feasible(pool, quotas))
+    dist = leximin(pool, quotas, households=True)
+    assert check_distribution(dist) == []
+    np.testing.assert_allclose(dist.marginals, oracle.leximin_marginals(pool, quotas), atol=1e-6)
+
+
+@SLOW_OK
+@given(inst=tiny_instances())
+def test_maximin_matches_brute_force(inst: tuple[Pool, Quotas]) -> None:
+    pool, quotas = inst
+    assume(_feasible(pool, quotas))
+    dist = maximin(pool, quotas)
+    assert check_distribution(dist) == []
+    value = oracle.maximin_value(pool, quotas)
+    assert dist.minimum == pytest.approx(value, abs=1e-6)
+    assert dist.details.bound >= value - 1e-7      # the certificate is a true upper bound
+    assert dist.details.gap <= 1e-6
+
+
+@SLOW_OK
+@given(inst=tiny_instances(households=True))
+def test_nash_matches_brute_force(inst: tuple[Pool, Quotas]) -> None:
+    pool, quotas = inst
+    assume(_feasible(pool, quotas))
+    dist = nash(pool, quotas)
+    assert check_distribution(dist) == []
+    np.testing.assert_allclose(dist.marginals, oracle.nash_marginals(pool, quotas), atol=2e-4)
+    assert dist.details.converged
+    assert dist.details.gap <= 1e-9 + 1e-12
+
+
+@SLOW_OK
+@given(inst=tiny_instances(households=True))
+def test_infeasible_iff_brute_force_finds_no_panel(inst: tuple[Pool, Quotas]) -> None:
+    pool, quotas = inst
+    if quotas.panel_size > pool.n:
+        return
+    if oracle.feasible_panels(pool, quotas):
+        assert PanelProgram.build(pool, quotas).feasible_profile() is not None
+        return
+    with pytest.raises(InfeasibleQuotasError) as info:
+        maximin(pool, quotas)
+    err = info.value
+    best = oracle.min_violation(pool, quotas)   # the least total change, by enumeration
+    if err.relaxed is not None:
+        total = sum(abs(c.new_min - c.old_min) + abs(c.new_max - c.old_max) for c in err.changes)
+        assert total == best
+        assert err.relaxed_feasible
+        assert oracle.feasible_panels(pool, err.relaxed)
+    else:
+        # Without flex limits, only possible when households leave fewer than k selectable.
+        assert best is None
+
+
+# ------------------------------------------------------------------- backends and registry
+def _households_instance() -> tuple[Pool, Quotas]:
+    recs = [("f", "y", "a"), ("f", "o", "a"), ("m", "y", None), ("m", "o", "b"),
+            ("f", "y", "b"), ("m", "y", None), ("f", "o", None), ("m", "o", None)]
+    pool = Pool.from_records([{"id": f"x{i}", "sex": s, "age": a, "hh": h}
+                              for i, (s, a, h) in enumerate(recs)],
+                             categories=["sex", "age"], id_field="id", household_field="hh")
+    quotas = Quotas(4, [ValueQuota("sex", "f", 2, 2), ValueQuota("sex", "m", 2, 2),
+                        ValueQuota("age", "o", 1, 3), ValueQuota("age", "y", 1, 3)])
+    return pool, quotas
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("algorithm", EXACT)
+def test_backends_agree_with_oracle(algorithm: str, backend: str) -> None:
+    pool, quotas = _households_instance()
+    dist = find_distribution(pool, quotas, algorithm=algorithm, backend=backend)
+    assert dist.details.backend == backend
+    assert check_distribution(dist) == []
+    if algorithm == "leximin":
+        np.testing.assert_allclose(dist.marginals, oracle.leximin_marginals(pool, quotas),
+                                   atol=1e-6)
+    elif algorithm == "nash":
+        np.testing.assert_allclose(dist.marginals, oracle.nash_marginals(pool, quotas), atol=2e-4)
+    else:
+        assert dist.minimum == pytest.approx(oracle.maximin_value(pool, quotas), abs=1e-6)
+
+
+def test_registry_and_unknown_algorithm() -> None:
+    assert set(ALGORITHMS) == {"leximin", "maximin", "nash", "legacy"}
+    pool, quotas = _households_instance()
+    with pytest.raises(InputError, match="expected one of"):
+        find_distribution(pool, quotas, algorithm="borda")
+    with pytest.raises(InputError) as info:
+        find_distribution(pool, quotas, backend="gurobi-direct")
+    assert info.value.code == "unknown-backend"
+
+
+def test_callable_algorithm_accepted() -> None:
+    pool, quotas = _households_instance()
+    dist = find_distribution(pool, quotas, algorithm=maximin)
+    assert dist.details.algorithm == "maximin"
+
+
+# ----------------------------------------------------------------------------- behaviour
+def test_uncovered_people_get_zero_and_are_reported() -> None:
+    # Nobody old may sit on the panel: the two old people are on no feasible panel.
+    pool = Pool.from_records([{"age": a} for a in ["y", "y", "y", "o", "o"]], categories=["age"])
+    quotas = Quotas(2, [ValueQuota("age", "y", 2, 2), ValueQuota("age", "o", 0, 0)])
+    for algorithm in EXACT:
+        dist = find_distribution(pool, quotas, algorithm=algorithm)
+        assert sorted(dist.uncovered) == [3, 4]
+        assert dist.marginals[3] == 0
+        np.testing.assert_allclose(dist.marginals[:3], 2 / 3, atol=1e-6)
+        assert dist.minimum == pytest.approx(2 / 3, abs=1e-6)
+        assert check_distribution(dist) == []
+
+
+def test_leximin_stages_recorded_and_progress_called() -> None:
+    pool, quotas = _households_instance()
+    calls: list[tuple[str, int, float, float]] = []
+    dist = leximin(pool, quotas, progress=lambda *a: calls.append(a))
+    stages = dist.details.extra["stages"]
+    assert dist.details.stages == len(stages) >= 1
+    assert sum(s["people_fixed"] for s in stages) == pool.n - len(dist.uncovered)
+    assert [s["value"] for s in stages] == sorted(s["value"] for s in stages)
+    assert calls
+    assert calls[0][0] == "coverage"
+
+
+def test_deterministic() -> None:
+    pool, quotas = _households_instance()
+    a, b = leximin(pool, quotas), leximin(pool, quotas)
+    np.testing.assert_array_equal(a.profiles, b.profiles)
+    np.testing.assert_array_equal(a.probabilities, b.probabilities)
+    assert [m.tolist() for m, _ in a.panels()] == [m.tolist() for m, _ in b.panels()]
+
+
+def test_inputs_not_mutated() -> None:
+    pool, quotas = _households_instance()
+    before = (pickle.dumps(pool), pickle.dumps(quotas))
+    leximin(pool, quotas)
+    assert (pickle.dumps(pool), pickle.dumps(quotas)) == before
+
+
+def test_max_iterations_stops_honestly() -> None:
+    pool, quotas = _households_instance()
+    dist = leximin(pool, quotas, max_iterations=1)
+    assert not dist.details.converged
+    assert "not proven" in dist.details.message
+    assert check_distribution(dist) == []
+
+
+def test_bad_options() -> None:
+    pool, quotas = _households_instance()
+    with pytest.raises(InputError, match="tol"):
+        maximin(pool, quotas, tol=0.5)
+    with pytest.raises(InputError, match="panel_size must not exceed the pool"):
+        maximin(pool, quotas.with_panel_size(9))
+
+
+def test_expansion_is_exact_for_large_types() -> None:
+    # One type of 7 people with 3 seats: windows of period 7.
+    pool = Pool.from_records([{"g": "a"}] * 7 + [{"g": "b"}] * 2, categories=["g"])
+    quotas = Quotas(4, [ValueQuota("g", "a", 3, 3), ValueQuota("g", "b", 1, 1)])
+    dist = leximin(pool, quotas)
+    np.testing.assert_allclose(dist.marginals, [3 / 7] * 7 + [0.5] * 2, atol=1e-9)
+    assert len(dist.panels()) <= 1 + 6 + 1
+    assert check_distribution(dist) == []
+
+
+def test_sample_draws_feasible_panels() -> None:
+    pool, quotas = _households_instance()
+    dist = leximin(pool, quotas)
+    for seed in range(20):
+        assert dist.program.check_panel(dist.sample(seed)) == []
+
+
+# ------------------------------------------------------------------------------ infeasible
+def test_infeasible_quotas_explained() -> None:
+    # 2 seats, but the quotas demand 2 women and 2 young people, and no woman is young.
+    pool = Pool.from_records([{"sex": "f", "age": "o"}] * 3 + [{"sex": "m", "age": "y"}] * 3,
+                             categories=["sex", "age"])
+    quotas = Quotas(2, [ValueQuota("sex", "f", 2, 2), ValueQuota("sex", "m", 0, 2),
+                        ValueQuota("age", "y", 2, 2), ValueQuota("age", "o", 0, 2)])
+    with pytest.raises(InfeasibleQuotasError) as info:
+        leximin(pool, quotas)
+    err = info.value
+    assert err.relaxed is not None
+    assert err.relaxed_feasible
+    total = sum(abs(c.new_min - c.old_min) + abs(c.new_max - c.old_max) for c in err.changes)
+    assert total == 2
+    assert {(c.category, c.value) for c in err.changes} <= {("sex", "f"), ("age", "y")}
+    assert "smallest relaxation" in str(err)
+    clone = pickle.loads(pickle.dumps(err))
+    assert clone.changes == err.changes
+
+
+def test_infeasible_respects_flex_limits() -> None:
+    pool = Pool.from_records([{"sex": "f"}] * 3 + [{"sex": "m"}] * 3, categories=["sex"])
+    # 4 seats; women fixed at 4 (min_flex 4: cannot move) but only 3 women exist.
+    quotas = Quotas(4, [ValueQuota("sex", "f", 4, 4, min_flex=4, max_flex=4),
+                        ValueQuota("sex", "m", 0, 0, min_flex=0, max_flex=1)])
+    with pytest.raises(InfeasibleQuotasError) as info:
+        maximin(pool, quotas)
+    assert info.value.relaxed is None
+    assert "no relaxation within the min_flex/max_flex limits" in str(info.value)
+    assert any("pool-below-min" in r for r in info.value.reasons)
+
+
+# ----------------------------------------------------------------------------------- legacy
+def test_legacy_is_reproducible_and_valid() -> None:
+    pool, quotas = _households_instance()
+    a = legacy(pool, quotas, draws=300, rng=20261124)
+    b = legacy(pool, quotas, draws=300, rng=20261124)
+    np.testing.assert_array_equal(a.marginals, b.marginals)
+    assert check_distribution(a) == []
+    lo, hi = np.array(a.details.extra["ci_low"]), np.array(a.details.extra["ci_high"])
+    assert np.all(lo <= a.marginals + 1e-12)
+    assert np.all(a.marginals <= hi + 1e-12)
+    assert a.details.algorithm == "legacy"
+    assert a.details.options["rng"] == 20261124
+
+
+def test_legacy_intervals_cover_the_truth_on_a_symmetric_case() -> None:
+    # One category, exact quotas: the greedy draw is uniform within each value (truth 1/3).
+    pool = Pool.from_records([{"g": "a"}] * 6 + [{"g": "b"}] * 3, categories=["g"])
+    quotas = Quotas(3, [ValueQuota("g", "a", 2, 2), ValueQuota("g", "b", 1, 1)])
+    est = legacy(pool, quotas, draws=4000, rng=7)
+    lo, hi = np.array(est.details.extra["ci_low"]), np.array(est.details.extra["ci_high"])
+    assert np.mean((lo <= 1 / 3) & (hi >= 1 / 3)) >= 0.8
+    np.testing.assert_allclose(est.marginals, 1 / 3, atol=0.04)
+
+
+# ------------------------------------------------------------------- the public examples
+@pytest.mark.parametrize(("folder", "k"), [("example_small_20", 20), ("example_large_200", 200)])
+@pytest.mark.parametrize("algorithm", EXACT)
+def test_public_examples_reproduce_published_leximin_minimum(folder: str, k: int,
+                                                             algorithm: str) -> None:
+    if not (SHARED / folder).exists():
+        pytest.skip("shared/data is not beside this checkout")
+    quotas = read_targets(SHARED / folder / "categories.csv", k)
+    pool = read_people(SHARED / folder / "respondents.csv", strata=quotas).pool
+    dist = find_distribution(pool, quotas, algorithm=algorithm)
+    # Published (Flanigan et al. 2021): LEXIMIN minimum probability 10.0%, gini 0.0%.
+    assert dist.minimum == pytest.approx(0.100, abs=5e-4)
+    assert check_distribution(dist, expand=(k == 20)) == []
+    if algorithm == "leximin":
+        assert np.ptp(dist.marginals) < 1e-6   # gini 0: everybody at 10%
+        assert dist.details.gap < 1e-6
