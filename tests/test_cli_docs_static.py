@@ -84,3 +84,95 @@ def test_ruff_clean() -> None:
     proc = subprocess.run([_tool("ruff"), "check", "src/", "tests/"], cwd=ROOT,
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# ------------------------------------------------------------------------------ select
+def _select_files(tmp_path: Path) -> tuple[Path, Path]:
+    targets = tmp_path / "targets.csv"
+    targets.write_text("category,feature,min,max\nsex,f,2,2\nsex,m,2,2\nage,y,1,3\nage,o,1,3\n")
+    people = tmp_path / "people.csv"
+    rows = ["pid,name,sex,age,address"]
+    data = [("f", "y", "a1"), ("f", "o", "a1"), ("m", "y", ""), ("m", "o", "a2"),
+            ("f", "y", "a2"), ("m", "y", ""), ("f", "o", ""), ("m", "o", "")]
+    rows += [f"id{i},Person {i},{s},{a},{h}" for i, (s, a, h) in enumerate(data)]
+    people.write_text("\n".join(rows) + "\n")
+    return targets, people
+
+
+@pytest.mark.parametrize("algorithm", ["leximin", "maximin", "nash", "legacy"])
+def test_cli_select_json(tmp_path: Path, algorithm: str) -> None:
+    import json
+
+    targets, people = _select_files(tmp_path)
+    out = tmp_path / "out.json"
+    args = ["select", "--targets", str(targets), "--people", str(people), "--panel-size", "4",
+            "--id-column", "pid", "--household-column", "address", "--algorithm", algorithm,
+            "--json", str(out)]
+    if algorithm == "legacy":
+        args += ["--draws", "200", "--seed", "5"]
+    assert main(args) == EXIT_OK
+    result = json.loads(out.read_text())
+    assert result["algorithm"] == algorithm
+    assert result["backend"] == "highs"
+    ids = [p["id"] for p in result["people"]]
+    assert ids == [f"id{i}" for i in range(8)]
+    probs = [p["probability"] for p in result["people"]]
+    assert sum(probs) == pytest.approx(4)
+    assert sum(p["probability"] for p in result["panels"]) == pytest.approx(1)
+    by_id = dict(zip(ids, probs))
+    freq = dict.fromkeys(ids, 0.0)
+    for panel in result["panels"]:
+        assert len(panel["members"]) == 4
+        assert not {"id0", "id1"} <= set(panel["members"])     # same household
+        for m in panel["members"]:
+            freq[m] += panel["probability"]
+    for pid in ids:
+        assert freq[pid] == pytest.approx(by_id[pid], abs=1e-6)
+    assert "Person" not in out.read_text()                       # no names in the output
+
+
+def test_cli_select_row_numbers_as_ids(tmp_path: Path) -> None:
+    import json
+
+    targets, people = _select_files(tmp_path)
+    out = tmp_path / "out.json"
+    assert main(["select", "--targets", str(targets), "--people", str(people), "--panel-size",
+                 "4", "--json", str(out), "--no-panels"]) == EXIT_OK
+    result = json.loads(out.read_text())
+    assert [p["id"] for p in result["people"]] == [str(i) for i in range(8)]
+    assert "panels" not in result
+
+
+def test_cli_select_bad_input_and_infeasible(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    targets, people = _select_files(tmp_path)
+    people.write_text(people.read_text().replace("id3,Person 3,m,o", "id3,Person 3,m,old"))
+    assert main(["select", "--targets", str(targets), "--people", str(people),
+                 "--panel-size", "4", "--id-column", "pid"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"{people}:5, column 'age'" in err
+    assert "'old'" in err
+    targets2, people2 = _select_files(tmp_path)
+    targets2.write_text("feature,value,min,max\nsex,f,4,4\nsex,m,0,0\nage,y,0,4\nage,o,0,4\n")
+    people2.write_text("sex,age\nf,y\nf,o\nf,y\nm,o\nm,y\n")
+    assert main(["select", "--targets", str(targets2), "--people", str(people2),
+                 "--panel-size", "4"]) == EXIT_INFEASIBLE
+    err = capsys.readouterr().err
+    assert "smallest relaxation" in err
+    assert "sex=f: [4, 4] -> [3, 4]" in err
+
+
+def test_cli_select_subprocess_on_public_example(tmp_path: Path) -> None:
+    import json
+
+    shared = ROOT.parent / "shared" / "data" / "example_small_20"
+    if not shared.exists():
+        pytest.skip("shared/data is not beside this checkout")
+    out = tmp_path / "out.json"
+    proc = subprocess.run([sys.executable, "-m", "civicsortition", "select", "--targets",
+                           str(shared / "categories.csv"), "--people",
+                           str(shared / "respondents.csv"), "--panel-size", "20", "--json",
+                           str(out)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(out.read_text())
+    assert min(p["probability"] for p in result["people"]) == pytest.approx(0.1, abs=1e-6)

@@ -5,10 +5,12 @@ The public API is re-exported here; submodules are importable for the details.
 
 from __future__ import annotations
 
+from .algorithms import ALGORITHMS, find_distribution, legacy, leximin, maximin, nash
 from .apportionment import METHODS as APPORTIONMENT_METHODS
 from .apportionment import Apportionment, apportion
 from .census import Census, rustavi_synthetic_census
 from .diagnostics import Diagnosis, Finding, diagnose
+from .distribution import Distribution, RunDetails, check_distribution
 from .errors import CivicSortitionError, InfeasibleError, InputError, Problem, TieError
 from .io import (
     PeopleTable,
@@ -20,12 +22,14 @@ from .io import (
     write_targets,
 )
 from .pool import Pool
+from .program import InfeasibleQuotasError, PanelProgram, QuotaChange
 from .quotas import Band, QuotaProvenance, Quotas, ValueQuota, build_quotas
 from .strata import Category, Strata
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ALGORITHMS",
     "APPORTIONMENT_METHODS",
     "Apportionment",
     "Band",
@@ -33,21 +37,32 @@ __all__ = [
     "Census",
     "CivicSortitionError",
     "Diagnosis",
+    "Distribution",
     "Finding",
     "InfeasibleError",
+    "InfeasibleQuotasError",
     "InputError",
+    "PanelProgram",
     "PeopleTable",
     "Pool",
     "Problem",
+    "QuotaChange",
     "QuotaProvenance",
     "Quotas",
+    "RunDetails",
     "Strata",
     "TieError",
     "ValueQuota",
     "__version__",
     "apportion",
     "build_quotas",
+    "check_distribution",
     "diagnose",
+    "find_distribution",
+    "legacy",
+    "leximin",
+    "maximin",
+    "nash",
     "read_census",
     "read_people",
     "read_targets",

@@ -10,15 +10,18 @@ Exit codes (stable, for scripts):
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .algorithms import ALGORITHMS, DEFAULT_ALGORITHM, find_distribution
 from .apportionment import METHODS, resolve_method
 from .census import rustavi_synthetic_census
 from .diagnostics import diagnose
 from .errors import InputError
 from .io import read_census, read_people, read_targets, write_targets
+from .program import InfeasibleQuotasError
 from .quotas import Band, build_quotas
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INFEASIBLE", "EXIT_OK", "main"]
@@ -62,6 +65,29 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if not diagnosis.ok:
         return EXIT_INFEASIBLE
     print("necessary conditions hold (a panel may exist; the solver decides)")
+    return EXIT_OK
+
+
+def _cmd_select(args: argparse.Namespace) -> int:
+    quotas = read_targets(args.targets, args.panel_size)
+    people = read_people(args.people, strata=quotas, id_column=args.id_column,
+                         household_column=args.household_column)
+    options: dict[str, object] = {"backend": args.backend,
+                                  "households": args.household_column is not None}
+    if args.algorithm == "legacy":
+        options.update(draws=args.draws, rng=args.seed)
+    dist = find_distribution(people.pool, quotas, algorithm=args.algorithm, **options)
+    d = dist.details
+    print(f"{d.algorithm} on {people.pool.n} people, {quotas.panel_size} seats "
+          f"({d.n_types} types) with {d.backend_version}: {d.seconds:.2f} s")
+    print(f"minimum selection probability {dist.minimum:.6f}; {d.message}")
+    if dist.uncovered:
+        print(f"{len(dist.uncovered)} people are on no feasible panel (probability 0)")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(dist.as_dict(panels=not args.no_panels), f, ensure_ascii=False)
+            f.write("\n")
+        print(f"written: {args.json}")
     return EXIT_OK
 
 
@@ -111,6 +137,21 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--allow-new-values", action="store_true")
     c.set_defaults(func=_cmd_check)
 
+    s = sub.add_parser("select", help="targets + people -> fair lottery over panels (JSON)")
+    s.add_argument("--targets", required=True, help="targets CSV (feature,value,min,max...)")
+    s.add_argument("--people", required=True, help="people CSV, one column per category")
+    s.add_argument("--panel-size", type=int, required=True)
+    s.add_argument("--id-column", help="id column (default: row numbers from 0)")
+    s.add_argument("--household-column", help="household key column (enables the "
+                   "one-per-household rule)")
+    s.add_argument("--algorithm", choices=sorted(ALGORITHMS), default=DEFAULT_ALGORITHM)
+    s.add_argument("--backend", default="highs", help="highs (default), pulp or pulp:SOLVER")
+    s.add_argument("--draws", type=int, default=10_000, help="legacy only: simulated draws")
+    s.add_argument("--seed", type=int, help="legacy only: random seed")
+    s.add_argument("--json", help="write the result here")
+    s.add_argument("--no-panels", action="store_true", help="omit the panel list from the JSON")
+    s.set_defaults(func=_cmd_select)
+
     d = sub.add_parser("demo", help="run the pipeline on the embedded synthetic example")
     d.add_argument("--panel-size", type=int, default=36)
     d.set_defaults(func=_cmd_demo)
@@ -126,4 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except InfeasibleQuotasError as e:
+        print(f"infeasible: {e}", file=sys.stderr)
+        return EXIT_INFEASIBLE
     return code

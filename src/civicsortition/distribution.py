@@ -163,6 +163,35 @@ class Distribution:
                 out.append((np.array(sorted(chosen), dtype=np.int64), float(x * (b - a))))
         return out
 
+    def as_dict(self, *, panels: bool = True) -> dict[str, Any]:
+        """JSON-ready summary: algorithm, backend, certificate, people and (optionally) panels.
+
+        Ids are strings; ``people`` is in pool order. This is the ``select`` command's output
+        format (stable: other tools script against it).
+        """
+        d = self.details
+        pi = self.marginals
+        out: dict[str, Any] = {
+            "algorithm": d.algorithm,
+            "backend": d.backend,
+            "backend_version": d.backend_version,
+            "panel_size": self.program.panel_size,
+            "pool_size": self.program.pool.n,
+            "minimum_probability": self.minimum,
+            "certificate": {"objective": _num(d.objective), "bound": _num(d.bound),
+                            "gap": _num(d.gap), "converged": d.converged,
+                            "message": d.message},
+            "run": {"iterations": d.iterations, "stages": d.stages, "seconds": d.seconds,
+                    "types": d.n_types, "options": d.options},
+            "uncovered": [self.ids[i] for i in self.uncovered],
+            "people": [{"id": pid, "probability": float(p)} for pid, p in zip(self.ids, pi,
+                                                                               strict=True)],
+        }
+        if panels:
+            out["panels"] = [{"members": [self.ids[i] for i in members], "probability": p}
+                             for members, p in self.panels()]
+        return out
+
     def sample(self, rng: np.random.Generator | int | None = None) -> IntArray:
         """Draw one panel (person indices) from the exact distribution with numpy randomness.
 
@@ -177,6 +206,11 @@ class Distribution:
                                                      size=int(self.profiles[s, t]),
                                                      replace=False))
         return np.array(sorted(chosen), dtype=np.int64)
+
+
+def _num(x: float) -> float | None:
+    """JSON has no NaN: map it to null."""
+    return None if x != x else float(x)
 
 
 def check_distribution(dist: Distribution, *, expand: bool = True, tol: float = CHECK_TOL
