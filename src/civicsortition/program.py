@@ -222,6 +222,43 @@ class PanelProgram:
             raise SolverError("pricing problem not solved", res.status, res.raw)
         return res.x.astype(np.int64), res.objective
 
+    def local_search(self, profile: IntArray, weights: FloatArray, *,
+                     max_moves: int = 500) -> tuple[IntArray, float]:
+        """Improve a feasible profile by best-improvement swaps that keep every row in bounds.
+
+        A swap takes one member of type ``a`` off the panel and puts one of type ``b`` on. As
+        ``A`` is 0/1, it changes each row by at most one, so only rows already at a bound can
+        break: a row at its upper bound forbids swaps with ``A[r, b] = 1, A[r, a] = 0``, a row at
+        its lower bound those with ``A[r, a] = 1, A[r, b] = 0``. All pairs are checked at once
+        with two small matrix products. A cheap pricing heuristic: it never proves optimality.
+
+        Returns the improved profile and its weight.
+        """
+        c = np.array(profile, dtype=np.int64)
+        w = np.asarray(weights, dtype=float)
+        A = self.A
+        act = A @ c
+        for _ in range(max_moves):
+            ins = np.flatnonzero(c < self.sizes)
+            outs = np.flatnonzero(c > 0)
+            gain = w[ins][:, None] - w[outs][None, :]
+            if gain.size == 0 or gain.max() <= 1e-12:
+                break
+            at_hi = act >= self.row_hi - 0.5
+            at_lo = act <= self.row_lo + 0.5
+            a_in, a_out = A[:, ins], A[:, outs]
+            bad = a_in[at_hi].T @ (1.0 - a_out[at_hi]) + (1.0 - a_in[at_lo]).T @ a_out[at_lo]
+            gain[bad > 0] = -np.inf
+            best = int(np.argmax(gain))
+            i, j = divmod(best, len(outs))
+            if gain[i, j] <= 1e-12:
+                break
+            enter, leave = ins[i], outs[j]
+            c[leave] -= 1
+            c[enter] += 1
+            act += A[:, enter] - A[:, leave]
+        return c, float(w @ c)
+
     def feasible_profile(self, backend: Backend | str | None = None) -> IntArray | None:
         """Any feasible profile, or None if there is none."""
         try:

@@ -34,7 +34,16 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ..backends import Backend, SolverError, Status, get_backend
+from ..backends import Backend, Status, get_backend
+from ..backends.persistent import (
+    HighsMaster,
+    HighsPricing,
+    StatelessMaster,
+    StatelessPricing,
+    check,
+    make_master,
+    make_pricing,
+)
 from ..errors import InfeasibleError, InputError
 from ..pool import Pool
 from ..program import PanelProgram
@@ -61,18 +70,22 @@ FIX_SLACK = 1e-9
 
 @attrs.define
 class Run:
-    """Mutable state of one algorithm run (columns, counters, timing)."""
+    """Mutable state of one algorithm run (columns, models, counters, timing)."""
 
     program: PanelProgram
     backend: Backend
     tol: float
     progress: Progress | None
     max_iterations: int
+    pricing: HighsPricing | StatelessPricing
     columns: list[IntArray] = attrs.field(factory=list)
     keys: set[bytes] = attrs.field(factory=set)
-    iterations: int = 0
+    iterations: int = 0          # exact pricing solves
+    rounds: int = 0              # master solves (bounded by max_iterations)
+    heuristic_columns: int = 0
     started: float = attrs.field(factory=time.perf_counter)
     uncovered_types: list[int] = attrs.field(factory=list)
+    master: HighsMaster | StatelessMaster | None = None
 
     def add(self, profile: IntArray) -> bool:
         """Add a column unless already present; return whether it was new."""
@@ -81,12 +94,42 @@ class Run:
             return False
         self.keys.add(key)
         self.columns.append(profile.astype(np.int64))
+        if self.master is not None:
+            self.master.add_column(profile / self.program.sizes)
         return True
 
     def price(self, weights: FloatArray) -> tuple[IntArray, float]:
-        """Solve the pricing problem and count it."""
+        """Solve the pricing problem exactly (zero gap) and count it."""
         self.iterations += 1
-        return self.program.best_profile(weights, self.backend)
+        res = self.pricing.solve(np.asarray(weights, dtype=float))
+        if res.status is Status.INFEASIBLE:
+            raise InfeasibleError("no feasible panel")
+        check(res, "pricing problem")
+        assert res.x is not None
+        return res.x.astype(np.int64), res.objective
+
+    def heuristic(self, weights: FloatArray, threshold: float, starts: int = 4) -> int:
+        """Add improving columns found by local search; return how many were added.
+
+        Local search starts from the ``starts`` best existing columns under ``weights``; every
+        distinct result whose weight exceeds ``threshold`` enters.
+        """
+        cols = np.array(self.columns)
+        scores = cols @ weights
+        added = 0
+        for s in np.argsort(-scores, kind="stable")[:starts]:
+            profile, v = self.program.local_search(cols[s], weights)
+            if v > threshold and self.add(profile):
+                added += 1
+        self.heuristic_columns += added
+        return added
+
+    def open_master(self, types: IntArray) -> HighsMaster | StatelessMaster:
+        """Create the master LP over ``types`` with every column generated so far."""
+        self.master = make_master(self.backend, types)
+        for c in self.columns:
+            self.master.add_column(c / self.program.sizes)
+        return self.master
 
     def coverage(self) -> FloatArray:
         """Columns' coverage vectors ``a`` as an (m, T) matrix."""
@@ -135,7 +178,9 @@ def setup(pool: Pool, quotas: Quotas, *, households: bool, backend: Backend | st
     prog = PanelProgram.build(pool, quotas, households=households)
     if not compress:
         prog = _uncompressed(prog)
-    run = Run(prog, be, float(tol), progress, max_iterations)
+    pricing = make_pricing(be, prog.A, prog.row_lo, prog.row_hi, np.zeros(prog.n_types),
+                           prog.sizes.astype(float))
+    run = Run(prog, be, float(tol), progress, max_iterations, pricing)
     uncovered = np.ones(prog.n_types, dtype=bool)
     while uncovered.any():
         try:
@@ -176,48 +221,6 @@ def _household_rows_people(prog: PanelProgram) -> FloatArray:
     return out
 
 
-def master(run: Run, fixed: FloatArray, active: npt.NDArray[np.bool_]
-           ) -> tuple[FloatArray, float, FloatArray, float]:
-    """Solve the restricted max-min master LP.
-
-    Parameters
-    ----------
-    fixed : (T,) array
-        ``f_t`` for fixed types, ``nan`` for unfixed ones.
-    active : (T,) bool array
-        Types that take part (covered types).
-
-    Returns
-    -------
-    x, z, y, yhat
-        Column weights, the stage value, dual prices of the type rows (≥ 0, zero for inactive
-        types) and ``ŷ``, the dual of ``Σ x = 1``.
-    """
-    a = run.coverage()  # (m, T)
-    m, T = a.shape
-    rows_t = np.flatnonzero(active)
-    is_fixed = ~np.isnan(fixed[rows_t])
-    # Variables: x (m), z. Minimise -z.
-    # Unfixed t: z - a_t . x <= 0 ; fixed t: -a_t . x <= -f_t.
-    A_ub = np.hstack([-a[:, rows_t].T, (~is_fixed).astype(float)[:, None]])
-    b_ub = np.where(is_fixed, -(np.nan_to_num(fixed[rows_t]) - FIX_SLACK), 0.0)
-    A_eq = np.hstack([np.ones((1, m)), np.zeros((1, 1))])
-    c = np.zeros(m + 1)
-    c[-1] = -1.0
-    lo = np.zeros(m + 1)
-    hi = np.full(m + 1, np.inf)
-    lo[-1], hi[-1] = -np.inf, np.inf
-    res = run.backend.lp(c, A_ub, b_ub, A_eq, np.array([1.0]), lo, hi)
-    if res.status is not Status.OPTIMAL or res.x is None or res.duals_ub is None \
-            or res.duals_eq is None:
-        raise SolverError("master LP not solved", res.status, res.raw)
-    y = np.zeros(T)
-    y[rows_t] = np.maximum(-res.duals_ub, 0.0)
-    yhat = -float(res.duals_eq[0])
-    x = np.maximum(res.x[:m], 0.0)
-    return x / x.sum(), float(res.x[m]), y, yhat
-
-
 @attrs.frozen
 class StageResult:
     """Outcome of one max-min stage."""
@@ -229,27 +232,58 @@ class StageResult:
     converged: bool
 
 
-def max_min_stage(run: Run, fixed: FloatArray, active: npt.NDArray[np.bool_],
-                  stage: str) -> StageResult:
+def solve_master(run: Run) -> tuple[FloatArray, float, FloatArray, float]:
+    """Solve the restricted master; return (x over all columns, z, y per type, ŷ)."""
+    assert run.master is not None
+    res = run.master.solve()
+    check(res, "master LP")
+    assert res.x is not None
+    assert res.duals_ub is not None
+    assert res.duals_eq is not None
+    y = np.zeros(run.program.n_types)
+    y[run.master.types] = np.maximum(res.duals_ub, 0.0)
+    x = np.maximum(res.x[1:], 0.0)
+    return x / x.sum(), float(res.x[0]), y, -float(res.duals_eq[0])
+
+
+def max_min_stage(run: Run, fixed: FloatArray, stage: str, *,
+                  heuristic: bool = True) -> StageResult:
     """Column generation for one max-min stage until no column improves by more than ``tol``.
 
-    Returns the master solution, its value, the best certified upper bound found and whether
-    it converged (within ``max_iterations`` pricing solves in total).
+    Each iteration first tries the local-search heuristic; only when it finds no improving
+    column is the exact pricing problem solved, which either supplies a column or proves the
+    stage optimal. Returns the master solution, its value, the best certified upper bound
+    found and whether it converged (within ``max_iterations`` master solves in total).
     """
     sizes = run.program.sizes
     bound = np.inf
+    fixed_mask = ~np.isnan(fixed)
     while True:
-        x, z, y, yhat = master(run, fixed, active)
-        fixed_term = float(np.nansum(np.where(np.isnan(fixed), 0.0, fixed) * y))
-        profile, v = run.price(y / sizes)
+        x, z, y, yhat = solve_master(run)
+        run.rounds += 1
+        out_of_rounds = run.rounds >= run.max_iterations
+        fixed_term = float(np.sum(np.where(fixed_mask, fixed, 0.0) * y))
+        w = y / sizes
+        if heuristic and run.heuristic(w, yhat + run.tol) > 0:
+            if out_of_rounds:
+                return StageResult(x, z, bound, y, False)
+            continue
+        profile, v = run.price(w)
         bound = min(bound, v - fixed_term)
         run.report(stage, z, bound)
         if v <= yhat + run.tol:
             return StageResult(x, z, bound, y, True)
-        if not run.add(profile) or run.iterations >= run.max_iterations:
+        if not run.add(profile) or out_of_rounds:
             # A repeated column means the LP and pricing disagree beyond tolerance
             # (numerical trouble); stop honestly rather than loop.
             return StageResult(x, z, bound, y, False)
+
+
+def pad(x: FloatArray, m: int) -> FloatArray:
+    """Extend column weights with zeros for columns added after the last master solve."""
+    out = np.zeros(m)
+    out[: len(x)] = x
+    return out
 
 
 def options_record(**kwargs: Any) -> dict[str, Any]:

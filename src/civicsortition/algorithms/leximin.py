@@ -17,7 +17,15 @@ import numpy as np
 from ..distribution import Distribution, RunDetails
 from ..pool import Pool
 from ..quotas import Quotas
-from ._core import DEFAULT_TOL, Progress, max_min_stage, options_record, setup
+from ._core import (
+    DEFAULT_TOL,
+    FIX_SLACK,
+    Progress,
+    max_min_stage,
+    options_record,
+    pad,
+    setup,
+)
 
 __all__ = ["leximin"]
 
@@ -53,13 +61,14 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     prog = run.program
     active = np.ones(prog.n_types, dtype=bool)
     active[run.uncovered_types] = False
+    master = run.open_master(np.flatnonzero(active))
     fixed = np.full(prog.n_types, np.nan)
     stages: list[dict[str, float]] = []
     first_bound = np.nan
     converged = True
     x = np.ones(len(run.columns)) / max(len(run.columns), 1)
     while active.any() and np.isnan(fixed[active]).any():
-        stage = max_min_stage(run, fixed, active, f"leximin stage {len(stages) + 1}")
+        stage = max_min_stage(run, fixed, f"leximin stage {len(stages) + 1}")
         x = stage.x
         if not stages:
             first_bound = stage.bound
@@ -68,6 +77,8 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
         if not newly.any():  # cannot happen with exact duals; guard against solver noise
             newly = unfixed & (stage.y >= stage.y[unfixed].max())
         fixed[newly] = stage.value
+        for t in np.flatnonzero(newly):
+            master.fix(int(t), stage.value - FIX_SLACK)
         stages.append({"value": stage.value, "bound": stage.bound,
                        "people_fixed": int(prog.sizes[newly].sum()),
                        "converged": stage.converged})
@@ -75,10 +86,8 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
             converged = False
             fixed[unfixed] = stage.value  # stop: report what we have, honestly
             break
-    # The last master covers all columns generated so far; pad x for later columns.
     profiles = np.array(run.columns)
-    weights = np.zeros(len(profiles))
-    weights[: len(x)] = x
+    weights = pad(x, len(profiles))
     keep = weights > 0
     first = stages[0]["value"] if stages else 0.0
     details = RunDetails(

@@ -15,7 +15,7 @@ import numpy as np
 from ..distribution import Distribution, RunDetails
 from ..pool import Pool
 from ..quotas import Quotas
-from ._core import DEFAULT_TOL, Progress, max_min_stage, options_record, setup
+from ._core import DEFAULT_TOL, Progress, max_min_stage, options_record, pad, setup
 
 __all__ = ["maximin"]
 
@@ -36,7 +36,8 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     tol : float
         Optimality tolerance in probability units (the certified gap is at most this).
     max_iterations : int
-        Limit on pricing solves; hitting it returns a valid lottery with ``converged=False``.
+        Limit on column-generation rounds (master solves); hitting it returns a valid lottery
+        with ``converged=False``.
     progress : callable, optional
         ``progress(stage, iteration, value, bound)``.
 
@@ -58,10 +59,11 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     prog = run.program
     active = np.ones(prog.n_types, dtype=bool)
     active[run.uncovered_types] = False
-    fixed = np.full(prog.n_types, np.nan)
-    stage = max_min_stage(run, fixed, active, "maximin")
+    run.open_master(np.flatnonzero(active))
+    stage = max_min_stage(run, np.full(prog.n_types, np.nan), "maximin")
     profiles = np.array(run.columns)
-    keep = stage.x > 0
+    x = pad(stage.x, len(profiles))
+    keep = x > 0
     details = RunDetails(
         algorithm="maximin", backend=run.backend.name, backend_version=run.backend.version(),
         objective=stage.value, bound=stage.bound, gap=stage.bound - stage.value,
@@ -71,4 +73,4 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
         message=(f"maximin {stage.value:.6f}, certified upper bound {stage.bound:.6f}"
                  if stage.converged else "stopped at max_iterations before proving optimality"))
     uncovered = tuple(int(i) for t in run.uncovered_types for i in prog.members[t])
-    return Distribution(prog, profiles[keep], stage.x[keep], details, uncovered)
+    return Distribution(prog, profiles[keep], x[keep], details, uncovered)

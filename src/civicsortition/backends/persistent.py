@@ -1,0 +1,263 @@
+"""Persistent, warm-started solver models for column generation.
+
+Column generation solves hundreds of closely related problems: pricing MILPs that differ only
+in their objective, and master LPs that differ by one column or one row bound. Building each
+from scratch costs more than solving it; keeping one HiGHS model alive (through ``highspy``,
+the HiGHS binding PuLP also uses) and changing only what changed lets the simplex warm-start.
+
+Backends without persistent models fall back to :class:`StatelessPricing` and
+:class:`StatelessMaster`, which rebuild every time through the backend's stateless calls.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._base import Backend, FloatArray, LpResult, MilpResult, SolverError, Status, integral
+
+__all__ = ["HighsMaster", "HighsPricing", "StatelessMaster", "StatelessPricing",
+           "highspy_available", "make_master", "make_pricing"]
+
+IntArray = npt.NDArray[np.int64]
+
+_BANNER_SILENCED = False
+
+
+def highspy_available() -> bool:
+    """Whether the ``highspy`` package can be imported."""
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _new_highs() -> Any:
+    """A quiet ``highspy.Highs`` (its one-time copyright banner kept off standard output)."""
+    global _BANNER_SILENCED
+    import highspy
+
+    make: Any = highspy.Highs  # untyped in highspy's stubs
+    if _BANNER_SILENCED:
+        h = make()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            h = make()
+        finally:
+            os.dup2(saved, 1)
+            os.close(devnull)
+            os.close(saved)
+        _BANNER_SILENCED = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def _status(h: Any) -> tuple[Status, str]:
+    import highspy
+
+    ms = h.getModelStatus()
+    table = {
+        highspy.HighsModelStatus.kOptimal: Status.OPTIMAL,
+        highspy.HighsModelStatus.kInfeasible: Status.INFEASIBLE,
+        highspy.HighsModelStatus.kUnbounded: Status.UNBOUNDED,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible: Status.INFEASIBLE,
+        highspy.HighsModelStatus.kTimeLimit: Status.LIMIT,
+        highspy.HighsModelStatus.kIterationLimit: Status.LIMIT,
+        highspy.HighsModelStatus.kSolutionLimit: Status.LIMIT,
+    }
+    return table.get(ms, Status.ERROR), f"highspy: {h.modelStatusToString(ms)}"
+
+
+def _csc(A: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
+    """Column-wise sparse arrays (starts, row indices, values) of a dense matrix."""
+    starts: list[int] = []
+    idx: list[int] = []
+    vals: list[float] = []
+    for j in range(A.shape[1]):
+        nz = np.flatnonzero(A[:, j])
+        starts.append(len(idx))
+        idx.extend(nz.tolist())
+        vals.extend(A[nz, j].tolist())
+    return (np.array(starts, dtype=np.int32), np.array(idx, dtype=np.int32),
+            np.array(vals, dtype=float))
+
+
+class HighsPricing:
+    """``max w·c`` over the feasible profiles, one HiGHS MIP model, objective changed per call."""
+
+    def __init__(self, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
+                 var_lo: FloatArray, var_hi: FloatArray) -> None:
+        import highspy
+
+        self.h = h = _new_highs()
+        h.setOptionValue("mip_rel_gap", 0.0)
+        h.setOptionValue("mip_abs_gap", 1e-12)
+        n = A.shape[1]
+        starts, idx, vals = _csc(A)
+        h.addRows(len(A), row_lo.astype(float), row_hi.astype(float), 0,
+                  np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        h.addCols(n, np.zeros(n), var_lo.astype(float), var_hi.astype(float), len(vals),
+                  starts, idx, vals)
+        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                                np.array([highspy.HighsVarType.kInteger] * n))
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.n = n
+
+    def solve(self, weights: FloatArray) -> MilpResult:
+        """Solve for these weights (to a zero gap)."""
+        h = self.h
+        h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32),
+                         np.asarray(weights, dtype=float))
+        h.run()
+        status, raw = _status(h)
+        if status is not Status.OPTIMAL:
+            return MilpResult(status, None, float("nan"), float("nan"), raw)
+        x = integral(np.array(h.getSolution().col_value, dtype=float))
+        obj = float(np.dot(weights, x))
+        info = h.getInfo()
+        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else obj
+        return MilpResult(status, x, obj, max(bound, obj), raw)
+
+
+class StatelessPricing:
+    """Pricing through a backend's stateless :meth:`Backend.milp`."""
+
+    def __init__(self, backend: Backend, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
+                 var_lo: FloatArray, var_hi: FloatArray) -> None:
+        self.backend, self.A, self.row_lo, self.row_hi = backend, A, row_lo, row_hi
+        self.var_lo, self.var_hi = var_lo, var_hi
+
+    def solve(self, weights: FloatArray) -> MilpResult:
+        """Solve for these weights (to a zero gap)."""
+        return self.backend.milp(weights, self.A, self.row_lo, self.row_hi, self.var_lo,
+                                 self.var_hi)
+
+
+class HighsMaster:
+    """The max-min master LP, kept alive: columns are appended, types fixed by re-bounding.
+
+    Variables: ``z`` (column 0, free) and one weight per panel column. Rows: one per active type,
+    ``Σ_S a_{S,t} x_S − u_t z ≥ b_t`` (``u_t = 1, b_t = 0`` while unfixed; ``u_t = 0,
+    b_t = f_t`` once fixed), and ``Σ_S x_S = 1``. Objective: maximise ``z``.
+    """
+
+    def __init__(self, types: IntArray) -> None:
+        import highspy
+
+        self.h = h = _new_highs()
+        self.types = np.asarray(types, dtype=np.int64)
+        self.row_of = {int(t): r for r, t in enumerate(self.types)}
+        R = len(self.types)
+        inf = highspy.kHighsInf
+        h.addRows(R, np.zeros(R), np.full(R, inf), 0, np.zeros(0, dtype=np.int32),
+                  np.zeros(0, dtype=np.int32), np.zeros(0))
+        h.addRow(1.0, 1.0, 0, np.zeros(0, dtype=np.int32), np.zeros(0))
+        h.addCol(-1.0, -inf, inf, R, np.arange(R, dtype=np.int32), -np.ones(R))
+        h.changeObjectiveSense(highspy.ObjSense.kMinimize)  # min -z
+        # Presolve would discard the basis between solves; warm-started simplex needs none.
+        h.setOptionValue("presolve", "off")
+        # Appending columns keeps the basis primal feasible: primal simplex resumes from it
+        # (measured: half the time of HiGHS' default dual simplex on this degenerate LP).
+        h.setOptionValue("simplex_strategy", 4)
+        self.m = 0
+
+    def add_column(self, coverage: FloatArray) -> None:
+        """Append a panel column with coverage vector ``a`` (indexed by type)."""
+        a = coverage[self.types]
+        nz = np.flatnonzero(a)
+        rows = np.concatenate([nz, [len(self.types)]]).astype(np.int32)
+        vals = np.concatenate([a[nz], [1.0]])
+        self.h.addCol(0.0, 0.0, float("inf"), len(rows), rows, vals)
+        self.m += 1
+
+    def fix(self, t: int, value: float) -> None:
+        """Turn type ``t``'s row into ``π_t ≥ value``."""
+        import highspy
+
+        r = self.row_of[t]
+        self.h.changeCoeff(r, 0, 0.0)
+        self.h.changeRowBounds(r, value, highspy.kHighsInf)
+
+    def solve(self) -> LpResult:
+        """Solve (warm-started); return x = (z, weights...) and duals (y per row, ŷ)."""
+        h = self.h
+        h.run()
+        status, raw = _status(h)
+        if status is not Status.OPTIMAL:
+            return LpResult(status, None, float("nan"), None, None, raw)
+        sol = h.getSolution()
+        x = np.array(sol.col_value, dtype=float)
+        duals = np.array(sol.row_dual, dtype=float)
+        return LpResult(status, x, float(h.getInfo().objective_function_value),
+                        duals[:-1], duals[-1:], raw)
+
+
+class StatelessMaster:
+    """The master LP rebuilt for every solve through :meth:`Backend.lp` (any backend)."""
+
+    def __init__(self, backend: Backend, types: IntArray) -> None:
+        self.backend = backend
+        self.types = np.asarray(types, dtype=np.int64)
+        self.row_of = {int(t): r for r, t in enumerate(self.types)}
+        self.cols: list[FloatArray] = []
+        self.fixed = np.full(len(self.types), np.nan)
+        self.m = 0
+
+    def add_column(self, coverage: FloatArray) -> None:
+        """Append a panel column."""
+        self.cols.append(coverage[self.types].astype(float))
+        self.m += 1
+
+    def fix(self, t: int, value: float) -> None:
+        """Turn type ``t``'s row into ``π_t ≥ value``."""
+        self.fixed[self.row_of[t]] = value
+
+    def solve(self) -> LpResult:
+        """Solve as ``min −z`` with ``≤`` rows; duals in the same convention as HighsMaster."""
+        a = np.array(self.cols).reshape(self.m, len(self.types))
+        is_fixed = ~np.isnan(self.fixed)
+        # -(a_t . x) + u_t z <= -b_t
+        A_ub = np.hstack([(~is_fixed).astype(float)[:, None], -a.T])
+        b_ub = np.where(is_fixed, -np.nan_to_num(self.fixed), 0.0)
+        A_eq = np.hstack([np.zeros((1, 1)), np.ones((1, self.m))])
+        c = np.zeros(self.m + 1)
+        c[0] = -1.0
+        lo = np.zeros(self.m + 1)
+        hi = np.full(self.m + 1, np.inf)
+        lo[0] = -np.inf
+        res = self.backend.lp(c, A_ub, b_ub, A_eq, np.array([1.0]), lo, hi)
+        if res.status is not Status.OPTIMAL or res.duals_ub is None:
+            return res
+        # Convert to the ≥-row convention of HighsMaster: dual of a ≥ row = -(dual of ≤ row).
+        return LpResult(res.status, res.x, res.objective, -res.duals_ub,
+                        None if res.duals_eq is None else res.duals_eq, res.raw)
+
+
+def make_pricing(backend: Backend, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
+                 var_lo: FloatArray, var_hi: FloatArray) -> HighsPricing | StatelessPricing:
+    """A persistent pricing model for the HiGHS backend, a stateless one otherwise."""
+    if backend.name == "highs" and highspy_available():
+        return HighsPricing(A, row_lo, row_hi, var_lo, var_hi)
+    return StatelessPricing(backend, A, row_lo, row_hi, var_lo, var_hi)
+
+
+def make_master(backend: Backend, types: IntArray) -> HighsMaster | StatelessMaster:
+    """A persistent master for the HiGHS backend, a stateless one otherwise."""
+    if backend.name == "highs" and highspy_available():
+        return HighsMaster(types)
+    return StatelessMaster(backend, types)
+
+
+def check(res: LpResult | MilpResult, what: str) -> None:
+    """Raise :class:`SolverError` unless ``res`` is optimal."""
+    if res.status is not Status.OPTIMAL or res.x is None:
+        raise SolverError(f"{what} not solved", res.status, res.raw)
