@@ -51,23 +51,27 @@ def _feasible(pool: Pool, quotas: Quotas) -> bool:
     return bool(oracle.feasible_panels(pool, quotas))
 
 
+@pytest.mark.parametrize("method", ["auto", "staged"])
 @SLOW_OK
 @given(inst=tiny_instances())
-def test_leximin_matches_brute_force(inst: tuple[Pool, Quotas]) -> None:
+def test_leximin_matches_brute_force(inst: tuple[Pool, Quotas], method: str) -> None:
     pool, quotas = inst
     assume(_feasible(pool, quotas))
-    dist = leximin(pool, quotas)
+    dist = leximin(pool, quotas, method=method)
+    assert dist.details.extra["method"] == ("staged" if method == "staged" else "lp-relaxation")
     assert check_distribution(dist) == []
     np.testing.assert_allclose(dist.marginals, oracle.leximin_marginals(pool, quotas), atol=1e-6)
     assert dist.details.converged
 
 
+@pytest.mark.parametrize("method", ["auto", "staged"])
 @SLOW_OK
 @given(inst=tiny_instances(households=True))
-def test_leximin_with_households_matches_brute_force(inst: tuple[Pool, Quotas]) -> None:
+def test_leximin_with_households_matches_brute_force(inst: tuple[Pool, Quotas],
+                                                     method: str) -> None:
     pool, quotas = inst
     assume(_feasible(pool, quotas))
-    dist = leximin(pool, quotas, households=True)
+    dist = leximin(pool, quotas, households=True, method=method)
     assert check_distribution(dist) == []
     np.testing.assert_allclose(dist.marginals, oracle.leximin_marginals(pool, quotas), atol=1e-6)
 
@@ -310,3 +314,14 @@ def test_public_examples_reproduce_published_leximin_minimum(folder: str, k: int
     if algorithm == "leximin":
         assert np.ptp(dist.marginals) < 1e-6   # gini 0: everybody at 10%
         assert dist.details.gap < 1e-6
+
+
+def test_explanation_names_the_binding_quota() -> None:
+    # 10 volunteers with g=x share at most 2 seats: their chance is capped at 20%.
+    pool = Pool.from_records([{"g": "x"}] * 10 + [{"g": "y"}] * 5, categories=["g"])
+    quotas = Quotas(5, [ValueQuota("g", "x", 0, 2), ValueQuota("g", "y", 0, 5)])
+    dist = leximin(pool, quotas)
+    assert dist.minimum == pytest.approx(0.2, abs=1e-7)
+    explanation = dist.details.extra["explanation"]
+    assert "at most 2 seats for 10 volunteers with g=x (on average 20.0% each)" in explanation[0]
+    assert dist.details.bound == pytest.approx(0.2, abs=1e-7)   # relaxation bound is tight

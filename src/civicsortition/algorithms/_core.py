@@ -257,9 +257,13 @@ def solve_master(run: Run) -> tuple[FloatArray, float, FloatArray, float]:
     return x / x.sum(), float(res.x[0]), y, -float(res.duals_eq[0])
 
 
-def max_min_stage(run: Run, fixed: FloatArray, stage: str, *,
+def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
                   heuristic: bool = True) -> StageResult:
     """Column generation for one max-min stage until no column improves by more than ``tol``.
+
+    ``rhs[t]`` is the right-hand side of type ``t``'s master row: ``f_t`` for a fixed type
+    (``π_t ≥ f_t``), the target offset for an unfixed one (``π_t − z ≥ rhs_t``; 0 in plain
+    max-min), 0 for inactive types. The stage bound is ``v − Σ_t rhs_t y_t``.
 
     Rounds alternate between cheap local-search pricing and the exact pricing problem, which
     either supplies the steepest column or proves the stage optimal. Heuristic-only rounds run
@@ -272,14 +276,13 @@ def max_min_stage(run: Run, fixed: FloatArray, stage: str, *,
     """
     sizes = run.program.sizes
     bound = np.inf
-    fixed_mask = ~np.isnan(fixed)
     since_exact = 0.0
     while True:
         started = time.perf_counter()
         x, z, y, yhat = solve_master(run)
         run.rounds += 1
         out_of_rounds = run.rounds >= run.max_iterations
-        fixed_term = float(np.sum(np.where(fixed_mask, fixed, 0.0) * y))
+        fixed_term = float(rhs @ y)
         w = y / sizes
         if heuristic and since_exact < HEURISTIC_BUDGET * run.exact_seconds() \
                 and run.heuristic(w, yhat + run.tol) > 0:

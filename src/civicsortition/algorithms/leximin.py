@@ -13,19 +13,25 @@ most ``T`` stages.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
+from ..backends.persistent import HighsMaster, StatelessMaster
 from ..distribution import Distribution, RunDetails
+from ..errors import InputError
 from ..pool import Pool
 from ..quotas import Quotas
 from ._core import (
     DEFAULT_TOL,
     FIX_SLACK,
+    FloatArray,
     Progress,
+    Run,
     max_min_stage,
     options_record,
     pad,
     setup,
 )
+from .relaxation import relaxed_leximin
 
 __all__ = ["leximin"]
 
@@ -37,10 +43,17 @@ FIX_PRICE = 1e-6
 
 def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
             backend: str | None = None, tol: float = DEFAULT_TOL,
-            max_iterations: int = 10_000, progress: Progress | None = None) -> Distribution:
+            max_iterations: int = 10_000, progress: Progress | None = None,
+            method: str = "auto") -> Distribution:
     """The LEXIMIN lottery (unique in its marginals).
 
-    Parameters are as in :func:`~civicsortition.algorithms.maximin.maximin`.
+    Parameters are as in :func:`~civicsortition.algorithms.maximin.maximin`, plus:
+
+    method : {"auto", "staged"}
+        ``"auto"`` first computes the leximin vector of the LP relaxation and tries to decompose
+        it into a lottery over feasible panels (one column generation), falling back to staged
+        column generation when it is not reachable; ``"staged"`` goes straight to the latter.
+        Both are exact; ``details.extra["method"]`` records which one produced the result.
 
     Returns
     -------
@@ -61,44 +74,74 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     prog = run.program
     active = np.ones(prog.n_types, dtype=bool)
     active[run.uncovered_types] = False
+    if method not in ("auto", "staged"):  # checked after setup: bad input is reported first
+        raise InputError.single("bad-method", "method must be 'auto' or 'staged'",
+                                value=repr(method))
     master = run.open_master(np.flatnonzero(active))
-    fixed = np.full(prog.n_types, np.nan)
+    relaxed = relaxed_leximin(prog, active, run.backend)
+    # Fast path: decompose the relaxed leximin vector into a lottery over feasible panels.
+    targets = np.where(active, relaxed.pi, 0.0)
+    for t in np.flatnonzero(active):
+        master.set_target(int(t), float(targets[t]))
+    run.report("leximin: LP relaxation", relaxed.stages[0]["value"], relaxed.stages[0]["value"])
+    decomposition = (max_min_stage(run, targets, "leximin: decomposition")
+                     if method == "auto" else None)
     stages: list[dict[str, float]] = []
-    first_bound = np.nan
-    converged = True
-    x = np.ones(len(run.columns)) / max(len(run.columns), 1)
-    while active.any() and np.isnan(fixed[active]).any():
-        stage = max_min_stage(run, fixed, f"leximin stage {len(stages) + 1}")
+    if decomposition is not None and decomposition.converged and decomposition.value >= -tol:
+        method = "lp-relaxation"
+        x = decomposition.x
+        converged = True
+        stages = [dict(st, converged=True) for st in relaxed.stages]
+    else:
+        method = "staged"
+        for t in np.flatnonzero(active):
+            master.set_target(int(t), 0.0)
+        x, stages, converged = _staged(run, master, active)
+    profiles = np.array(run.columns)
+    weights = pad(x, len(profiles))
+    keep = weights > 0
+    dist_min = float((weights @ profiles / prog.sizes)[active].min()) if active.any() else 0.0
+    # Certificate: the first relaxed stage bounds the maximin value from above.
+    bound = float(relaxed.stages[0]["value"])
+    details = RunDetails(
+        algorithm="leximin", backend=run.backend.name, backend_version=run.backend.version(),
+        objective=dist_min, bound=bound, gap=bound - dist_min, converged=converged,
+        iterations=run.iterations, stages=len(stages), seconds=run.seconds(),
+        n_types=prog.n_types,
+        options=options_record(households=households, tol=tol, max_iterations=max_iterations),
+        message=(f"leximin by {method} in {len(stages)} stages; minimum {dist_min:.6f} "
+                 f"(certified bound {bound:.6f})" if converged else
+                 "stopped at max_iterations: the lottery is valid but not proven leximin"),
+        extra={"stages": stages, "method": method,
+               "decomposition_gap": (None if decomposition is None
+                                     else -decomposition.value),
+               "explanation": relaxed.explanation})
+    uncovered = tuple(int(i) for t in run.uncovered_types for i in prog.members[t])
+    return Distribution(prog, profiles[keep], weights[keep], details, uncovered)
+
+
+def _staged(run: Run, master: HighsMaster | StatelessMaster, active: npt.NDArray[np.bool_]
+            ) -> tuple[FloatArray, list[dict[str, float]], bool]:
+    """Progressive filling by column generation (when the relaxation is not exact)."""
+    prog = run.program
+    rhs = np.zeros(prog.n_types)
+    fixed = np.zeros(prog.n_types, dtype=bool)
+    stages: list[dict[str, float]] = []
+    x = np.zeros(len(run.columns))
+    while (active & ~fixed).any():
+        stage = max_min_stage(run, rhs, f"leximin stage {len(stages) + 1}")
         x = stage.x
-        if not stages:
-            first_bound = stage.bound
-        unfixed = active & np.isnan(fixed)
+        unfixed = active & ~fixed
         newly = unfixed & (stage.y > FIX_PRICE)
         if not newly.any():  # cannot happen with exact duals; guard against solver noise
             newly = unfixed & (stage.y >= stage.y[unfixed].max())
-        fixed[newly] = stage.value
         for t in np.flatnonzero(newly):
             master.fix(int(t), stage.value - FIX_SLACK)
+        rhs[newly] = stage.value
+        fixed |= newly
         stages.append({"value": stage.value, "bound": stage.bound,
                        "people_fixed": int(prog.sizes[newly].sum()),
                        "converged": stage.converged})
         if not stage.converged:
-            converged = False
-            fixed[unfixed] = stage.value  # stop: report what we have, honestly
-            break
-    profiles = np.array(run.columns)
-    weights = pad(x, len(profiles))
-    keep = weights > 0
-    first = stages[0]["value"] if stages else 0.0
-    details = RunDetails(
-        algorithm="leximin", backend=run.backend.name, backend_version=run.backend.version(),
-        objective=first, bound=first_bound, gap=first_bound - first, converged=converged,
-        iterations=run.iterations, stages=len(stages), seconds=run.seconds(),
-        n_types=prog.n_types,
-        options=options_record(households=households, tol=tol, max_iterations=max_iterations),
-        message=(f"leximin in {len(stages)} stages; minimum {first:.6f} (certified bound "
-                 f"{first_bound:.6f})" if converged else
-                 "stopped at max_iterations: the lottery is valid but not proven leximin"),
-        extra={"stages": stages})
-    uncovered = tuple(int(i) for t in run.uncovered_types for i in prog.members[t])
-    return Distribution(prog, profiles[keep], weights[keep], details, uncovered)
+            return x, stages, False
+    return x, stages, True

@@ -60,7 +60,7 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     active = np.ones(prog.n_types, dtype=bool)
     active[run.uncovered_types] = False
     run.open_master(np.flatnonzero(active))
-    stage = max_min_stage(run, np.full(prog.n_types, np.nan), "maximin")
+    stage = max_min_stage(run, np.zeros(prog.n_types), "maximin")
     profiles = np.array(run.columns)
     x = pad(stage.x, len(profiles))
     keep = x > 0

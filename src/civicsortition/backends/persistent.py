@@ -179,6 +179,12 @@ class HighsMaster:
         self.h.addCol(0.0, 0.0, float("inf"), len(rows), rows, vals)
         self.m += 1
 
+    def set_target(self, t: int, value: float) -> None:
+        """Make type ``t``'s (unfixed) row ``π_t − z ≥ value``."""
+        import highspy
+
+        self.h.changeRowBounds(self.row_of[t], value, highspy.kHighsInf)
+
     def fix(self, t: int, value: float) -> None:
         """Turn type ``t``'s row into ``π_t ≥ value``."""
         import highspy
@@ -210,12 +216,17 @@ class StatelessMaster:
         self.row_of = {int(t): r for r, t in enumerate(self.types)}
         self.cols: list[FloatArray] = []
         self.fixed = np.full(len(self.types), np.nan)
+        self.target = np.zeros(len(self.types))
         self.m = 0
 
     def add_column(self, coverage: FloatArray) -> None:
         """Append a panel column."""
         self.cols.append(coverage[self.types].astype(float))
         self.m += 1
+
+    def set_target(self, t: int, value: float) -> None:
+        """Make type ``t``'s (unfixed) row ``π_t − z ≥ value``."""
+        self.target[self.row_of[t]] = value
 
     def fix(self, t: int, value: float) -> None:
         """Turn type ``t``'s row into ``π_t ≥ value``."""
@@ -227,7 +238,7 @@ class StatelessMaster:
         is_fixed = ~np.isnan(self.fixed)
         # -(a_t . x) + u_t z <= -b_t
         A_ub = np.hstack([(~is_fixed).astype(float)[:, None], -a.T])
-        b_ub = np.where(is_fixed, -np.nan_to_num(self.fixed), 0.0)
+        b_ub = np.where(is_fixed, -np.nan_to_num(self.fixed), -self.target)
         A_eq = np.hstack([np.zeros((1, 1)), np.ones((1, self.m))])
         c = np.zeros(self.m + 1)
         c[0] = -1.0
