@@ -20,6 +20,10 @@ def test_cli_demo(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out
     assert "| sex | female | 19 | 21 |" in out
+    assert "Pool: 240 registrations" in out
+    assert "LEXIMIN lottery" in out
+    assert "independent invariant check: passed" in out
+    assert "R001" not in out   # no person ids in the demo output
 
 
 def test_cli_quotas_to_file(tmp_path: Path) -> None:

@@ -325,3 +325,22 @@ def test_explanation_names_the_binding_quota() -> None:
     explanation = dist.details.extra["explanation"]
     assert "at most 2 seats for 10 volunteers with g=x (on average 20.0% each)" in explanation[0]
     assert dist.details.bound == pytest.approx(0.2, abs=1e-7)   # relaxation bound is tight
+
+
+def test_embedded_rustavi_example_end_to_end() -> None:
+    from civicsortition import Band, build_quotas, rustavi_synthetic_census, rustavi_synthetic_pool
+
+    quotas = build_quotas(rustavi_synthetic_census(), 36, band=Band.seats(1), floors=True)
+    people = rustavi_synthetic_pool(quotas)
+    assert people.pool.n == 240
+    assert people.pool.households is not None
+    dist = leximin(people.pool, quotas, households=True)
+    assert check_distribution(dist) == []
+    assert dist.details.converged
+    assert dist.details.gap <= 1e-6
+    assert dist.minimum > 0.05
+    # Housemates are never on the same panel.
+    hh = people.pool.households
+    for members, _ in dist.panels():
+        keys = [hh[i] for i in members]
+        assert len(keys) == len(set(keys))

@@ -12,6 +12,7 @@ from .census import Census, rustavi_synthetic_census
 from .diagnostics import Diagnosis, Finding, diagnose
 from .distribution import Distribution, RunDetails, check_distribution
 from .errors import CivicSortitionError, InfeasibleError, InputError, Problem, TieError
+from .examples import rustavi_synthetic_pool
 from .io import (
     PeopleTable,
     read_census,
@@ -67,6 +68,7 @@ __all__ = [
     "read_people",
     "read_targets",
     "rustavi_synthetic_census",
+    "rustavi_synthetic_pool",
     "write_people",
     "write_selected_and_remaining",
     "write_targets",

@@ -141,7 +141,8 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
         welfare = _welfare(pi[active], sizes[active])
         w = np.where(active, 1.0 / np.maximum(pi, 1e-300), 0.0)
         profile, g_best = run.price(w)  # max_S Σ_t c_t / π_t
-        bound = min(bound, welfare + g_best - n_cov)
+        # max_S g_S >= Σ_S x_S g_S = N in exact arithmetic; clamp rounding noise below 0.
+        bound = min(bound, welfare + max(g_best - n_cov, 0.0))
         run.report("nash", welfare, bound)
         if g_best - n_cov <= tol:
             converged = True
