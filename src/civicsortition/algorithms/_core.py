@@ -142,6 +142,16 @@ class Run:
             self.master.add_column(c / self.program.sizes)
         return self.master
 
+    def active(self) -> npt.NDArray[np.bool_]:
+        """Mask of the types that are on at least one feasible panel."""
+        mask = np.ones(self.program.n_types, dtype=bool)
+        mask[self.uncovered_types] = False
+        return mask
+
+    def uncovered_people(self) -> tuple[int, ...]:
+        """Person indices on no feasible panel (their probability is 0)."""
+        return tuple(int(i) for t in self.uncovered_types for i in self.program.members[t])
+
     def coverage(self) -> FloatArray:
         """Columns' coverage vectors ``a`` as an (m, T) matrix."""
         return np.array(self.columns, dtype=float) / self.program.sizes

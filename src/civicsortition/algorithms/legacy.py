@@ -139,7 +139,7 @@ def legacy(pool: Pool, quotas: Quotas, *, households: bool = True,
     dist_probs = successes / total
     pi = hits / total
     covered = np.ones(pool.n, dtype=bool)
-    uncovered = tuple(int(i) for t in run.uncovered_types for i in prog.members[t])
+    uncovered = run.uncovered_people()
     covered[list(uncovered)] = False
     details = RunDetails(
         algorithm="legacy", backend=run.backend.name, backend_version=run.backend.version(),

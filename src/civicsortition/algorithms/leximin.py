@@ -72,8 +72,7 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     run = setup(pool, quotas, households=households, backend=backend, tol=tol,
                 progress=progress, max_iterations=max_iterations)
     prog = run.program
-    active = np.ones(prog.n_types, dtype=bool)
-    active[run.uncovered_types] = False
+    active = run.active()
     if method not in ("auto", "staged"):  # checked after setup: bad input is reported first
         raise InputError.single("bad-method", "method must be 'auto' or 'staged'",
                                 value=repr(method))
@@ -116,7 +115,7 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
                "decomposition_gap": (None if decomposition is None
                                      else -decomposition.value),
                "explanation": relaxed.explanation})
-    uncovered = tuple(int(i) for t in run.uncovered_types for i in prog.members[t])
+    uncovered = run.uncovered_people()
     return Distribution(prog, profiles[keep], weights[keep], details, uncovered)
 
 

@@ -57,8 +57,7 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     run = setup(pool, quotas, households=households, backend=backend, tol=tol,
                 progress=progress, max_iterations=max_iterations)
     prog = run.program
-    active = np.ones(prog.n_types, dtype=bool)
-    active[run.uncovered_types] = False
+    active = run.active()
     run.open_master(np.flatnonzero(active))
     stage = max_min_stage(run, np.zeros(prog.n_types), "maximin")
     profiles = np.array(run.columns)
@@ -72,5 +71,5 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
         options=options_record(households=households, tol=tol, max_iterations=max_iterations),
         message=(f"maximin {stage.value:.6f}, certified upper bound {stage.bound:.6f}"
                  if stage.converged else "stopped at max_iterations before proving optimality"))
-    uncovered = tuple(int(i) for t in run.uncovered_types for i in prog.members[t])
+    uncovered = run.uncovered_people()
     return Distribution(prog, profiles[keep], x[keep], details, uncovered)

@@ -124,8 +124,7 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
     run: Run = setup(pool, quotas, households=households, backend=backend, tol=min(tol, 1e-3),
                      progress=progress, max_iterations=max_iterations)
     prog = run.program
-    active = np.ones(prog.n_types, dtype=bool)
-    active[run.uncovered_types] = False
+    active = run.active()
     sizes = np.where(active, prog.sizes, 0).astype(float)
     n_cov = float(sizes.sum())
     x = np.full(len(run.columns), 1.0 / len(run.columns))
@@ -168,6 +167,6 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
         options=options_record(households=households, tol=tol, max_iterations=max_iterations),
         message=(f"Nash welfare {welfare:.6f} within {bound - welfare:.2e} of optimal"
                  if converged else "stopped before the certified gap reached tol"))
-    uncovered = tuple(int(i) for t in run.uncovered_types for i in prog.members[t])
+    uncovered = run.uncovered_people()
     profiles = np.array(run.columns)
     return Distribution(prog, profiles[keep], x[keep], details, uncovered)
