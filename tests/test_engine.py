@@ -344,3 +344,11 @@ def test_embedded_rustavi_example_end_to_end() -> None:
     for members, _ in dist.panels():
         keys = [hh[i] for i in members]
         assert len(keys) == len(set(keys))
+
+
+def test_nash_warm_start_from_leximin_agrees() -> None:
+    pool, quotas = _households_instance()
+    dist = nash(pool, quotas, warm_start=True)
+    assert dist.details.options["warm_start"] is True
+    assert check_distribution(dist) == []
+    np.testing.assert_allclose(dist.marginals, oracle.nash_marginals(pool, quotas), atol=2e-4)

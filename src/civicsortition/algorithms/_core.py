@@ -103,6 +103,11 @@ class Run:
             self.master.add_column(profile / self.program.sizes)
         return True
 
+    def index_of(self, profile: IntArray) -> int:
+        """Position of a column (which must have been added)."""
+        key = profile.astype(np.int64).tobytes()
+        return next(i for i, c in enumerate(self.columns) if c.tobytes() == key)
+
     def exact_seconds(self) -> float:
         """Average wall time of an exact pricing solve so far (0 before the first)."""
         return self.pricing_time / self.iterations if self.iterations else 0.0

@@ -27,6 +27,7 @@ from ..distribution import Distribution, RunDetails
 from ..pool import Pool
 from ..quotas import Quotas
 from ._core import Progress, Run, options_record, setup
+from .leximin import leximin
 
 __all__ = ["nash"]
 
@@ -102,11 +103,13 @@ def _polish(x: FloatArray, a: FloatArray, sizes: FloatArray) -> FloatArray:
 
 def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
          backend: str | None = None, tol: float = DEFAULT_NASH_TOL,
-         max_iterations: int = 10_000, progress: Progress | None = None) -> Distribution:
+         max_iterations: int = 10_000, progress: Progress | None = None,
+         warm_start: bool = False) -> Distribution:
     """Lottery maximising ``Σ log π_i`` over the people on some feasible panel.
 
     Parameters are as in :func:`~civicsortition.algorithms.maximin.maximin`, except that
-    ``tol`` is the certified gap in Nash-welfare units (``Σ log π``; default 1e-9).
+    ``tol`` is the certified gap in Nash-welfare units (``Σ log π``; default 1e-9), and
+    ``warm_start=True`` starts from the support of the LEXIMIN lottery (computed first).
 
     Returns
     -------
@@ -127,7 +130,18 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
     active = run.active()
     sizes = np.where(active, prog.sizes, 0).astype(float)
     n_cov = float(sizes.sum())
-    x = np.full(len(run.columns), 1.0 / len(run.columns))
+    if warm_start:
+        # Start from the LEXIMIN support: its lottery is usually close to the Nash optimum.
+        lex = leximin(pool, quotas, households=households, backend=backend,
+                      max_iterations=max_iterations)
+        for profile in lex.profiles:
+            run.add(profile)
+        x = np.full(len(run.columns), 1e-6)
+        for profile, p in zip(lex.profiles, lex.probabilities, strict=True):
+            x[run.index_of(profile)] += p
+        x /= x.sum()
+    else:
+        x = np.full(len(run.columns), 1.0 / len(run.columns))
     bound = np.inf
     converged = False
     welfare = -np.inf
@@ -151,7 +165,7 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
         if run.add(profile):
             x = np.append(x, 0.0)
         a = run.coverage()
-        col = int(np.flatnonzero([np.array_equal(c, profile) for c in run.columns])[0])
+        col = run.index_of(profile)
         gamma = _line_search(pi, a[col], sizes)
         if gamma <= 0:
             break  # no progress possible numerically: stop honestly
@@ -164,7 +178,8 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
         algorithm="nash", backend=run.backend.name, backend_version=run.backend.version(),
         objective=welfare, bound=float(bound), gap=float(bound - welfare), converged=converged,
         iterations=run.iterations, stages=1, seconds=run.seconds(), n_types=prog.n_types,
-        options=options_record(households=households, tol=tol, max_iterations=max_iterations),
+        options=options_record(households=households, tol=tol, max_iterations=max_iterations,
+                               warm_start=warm_start),
         message=(f"Nash welfare {welfare:.6f} within {bound - welfare:.2e} of optimal"
                  if converged else "stopped before the certified gap reached tol"))
     uncovered = run.uncovered_people()
