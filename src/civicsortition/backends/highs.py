@@ -63,5 +63,11 @@ class HighsBackend:
                         duals_eq, raw)
 
     def version(self) -> str:
-        """HiGHS via scipy, with scipy's version."""
-        return f"HiGHS via scipy {scipy.__version__}"
+        """HiGHS with the versions of the bindings in use (highspy models, scipy calls)."""
+        try:
+            from importlib.metadata import version
+
+            hp = f"highspy {version('highspy')} and "
+        except Exception:  # highspy absent: every solve goes through scipy
+            hp = ""
+        return f"HiGHS via {hp}scipy {scipy.__version__}"
