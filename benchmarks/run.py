@@ -129,6 +129,15 @@ NOTES = """
 
 A side-by-side comparison with the peer library (same machine, same run, as ratios) is part of
 the research-toolkit work and not yet in this table.
+
+## Known gaps
+
+* LEXIMIN on the `sf_e` shape (719 types) does not finish in 300 s although MAXIMIN takes 22 s:
+  the column generation that reaches the unique leximin marginals tails off (both the
+  relaxation decomposition and the staged fallback; see `docs/engine.md`, known limitations).
+* NASH needs minutes once a pool has more than about 150 types.
+* Runs are sequential on a 2-core machine; timings can vary by tens of percent when the other
+  core is busy.
 """
 
 
