@@ -135,13 +135,17 @@ def test_cli_select_json(tmp_path: Path, algorithm: str) -> None:
     assert "Person" not in out.read_text()                       # no names in the output
 
 
-def test_cli_select_row_numbers_as_ids(tmp_path: Path) -> None:
+def test_cli_select_row_numbers_as_ids(tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
     targets, people = _select_files(tmp_path)
     out = tmp_path / "out.json"
     assert main(["select", "--targets", str(targets), "--people", str(people), "--panel-size",
-                 "4", "--json", str(out), "--no-panels"]) == EXIT_OK
+                 "4", "--json", str(out), "--no-panels", "--progress"]) == EXIT_OK
+    captured = capsys.readouterr()
+    assert "limited by" in captured.out            # the explanation for organisers
+    assert "iteration" in captured.err             # progress on stderr
     result = json.loads(out.read_text())
     assert [p["id"] for p in result["people"]] == [str(i) for i in range(8)]
     assert "panels" not in result

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 
 from . import __version__
@@ -78,11 +79,21 @@ def _cmd_select(args: argparse.Namespace) -> int:
                                   "households": args.household_column is not None}
     if args.algorithm == "legacy":
         options.update(draws=args.draws, rng=args.seed)
+    if args.progress:
+        started = time.perf_counter()
+
+        def report(stage: str, iteration: int, value: float, bound: float) -> None:
+            print(f"[{time.perf_counter() - started:7.1f} s] {stage}: iteration {iteration}, "
+                  f"value {value:.6f}, bound {bound:.6f}", file=sys.stderr, flush=True)
+
+        options["progress"] = report
     dist = find_distribution(people.pool, quotas, algorithm=args.algorithm, **options)
     d = dist.details
     print(f"{d.algorithm} on {people.pool.n} people, {quotas.panel_size} seats "
           f"({d.n_types} types) with {d.backend_version}: {d.seconds:.2f} s")
     print(f"minimum selection probability {dist.minimum:.6f}; {d.message}")
+    for line in d.extra.get("explanation", []):
+        print(line)
     if dist.uncovered:
         print(f"{len(dist.uncovered)} people are on no feasible panel (probability 0)")
     if args.json:
@@ -172,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, help="legacy only: random seed")
     s.add_argument("--json", help="write the result here")
     s.add_argument("--no-panels", action="store_true", help="omit the panel list from the JSON")
+    s.add_argument("--progress", action="store_true", help="report solver progress on stderr")
     s.set_defaults(func=_cmd_select)
 
     d = sub.add_parser("demo", help="run the pipeline on the embedded synthetic example")
