@@ -352,3 +352,19 @@ def test_nash_warm_start_from_leximin_agrees() -> None:
     assert dist.details.options["warm_start"] is True
     assert check_distribution(dist) == []
     np.testing.assert_allclose(dist.marginals, oracle.nash_marginals(pool, quotas), atol=2e-4)
+
+
+def test_regression_result_does_not_depend_on_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An earlier version balanced heuristic and exact pricing by measured time, so the panel
+    # support (and hence a later public draw) depended on machine speed.
+    from civicsortition import Band, build_quotas, rustavi_synthetic_census, rustavi_synthetic_pool
+    from civicsortition.algorithms import _core
+
+    quotas = build_quotas(rustavi_synthetic_census(), 36, band=Band.seats(1), floors=True)
+    pool = rustavi_synthetic_pool(quotas).pool
+    first = leximin(pool, quotas)
+    ticks = iter(range(0, 10**9, 997))
+    monkeypatch.setattr(_core.time, "perf_counter", lambda: float(next(ticks)))
+    second = leximin(pool, quotas)
+    np.testing.assert_array_equal(first.profiles, second.profiles)
+    np.testing.assert_array_equal(first.probabilities, second.probabilities)

@@ -63,9 +63,10 @@ Progress = Callable[[str, int, float, float], None]
 #: O(1) data gives ~1e-9 absolute here).
 DEFAULT_TOL = 1e-7
 
-#: Heuristic-only rounds may take this many times the average exact pricing time before an
-#: exact solve is forced (see :func:`max_min_stage`; tuned on the benchmark shapes).
-HEURISTIC_BUDGET = 10.0
+#: At most this many consecutive heuristic-only rounds before an exact pricing solve is forced
+#: (see :func:`max_min_stage`). A count, not a time budget, so that a run is deterministic:
+#: the same inputs give the same columns and the same lottery on any machine.
+HEURISTIC_ROUNDS = 10
 
 #: The LP row ``π_t ≥ f_t`` of a fixed type is relaxed by this much so that numerical noise in
 #: an earlier stage cannot make a later master infeasible.
@@ -87,7 +88,6 @@ class Run:
     iterations: int = 0          # exact pricing solves
     rounds: int = 0              # master solves (bounded by max_iterations)
     heuristic_columns: int = 0
-    pricing_time: float = 0.0
     started: float = attrs.field(factory=time.perf_counter)
     uncovered_types: list[int] = attrs.field(factory=list)
     master: HighsMaster | StatelessMaster | None = None
@@ -108,16 +108,10 @@ class Run:
         key = profile.astype(np.int64).tobytes()
         return next(i for i, c in enumerate(self.columns) if c.tobytes() == key)
 
-    def exact_seconds(self) -> float:
-        """Average wall time of an exact pricing solve so far (0 before the first)."""
-        return self.pricing_time / self.iterations if self.iterations else 0.0
-
     def price(self, weights: FloatArray) -> tuple[IntArray, float]:
         """Solve the pricing problem exactly (zero gap) and count it."""
         self.iterations += 1
-        started = time.perf_counter()
         res = self.pricing.solve(np.asarray(weights, dtype=float))
-        self.pricing_time += time.perf_counter() - started
         if res.status is Status.INFEASIBLE:
             raise InfeasibleError("no feasible panel")
         check(res, "pricing problem")
@@ -281,31 +275,28 @@ def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
     max-min), 0 for inactive types. The stage bound is ``v − Σ_t rhs_t y_t``.
 
     Rounds alternate between cheap local-search pricing and the exact pricing problem, which
-    either supplies the steepest column or proves the stage optimal. Heuristic-only rounds run
-    while their time since the last exact solve is below ``HEURISTIC_BUDGET`` times the average
-    time of an exact solve: where integer programs are expensive the heuristic does most of the
-    work, where they are cheap (and heuristic columns weak) exact pricing runs often.
+    either supplies the steepest column or proves the stage optimal: at most
+    ``HEURISTIC_ROUNDS`` heuristic-only rounds run between two exact solves (a count, so runs
+    are deterministic).
 
     Returns the master solution, its value, the best certified upper bound found and whether
     it converged (within ``max_iterations`` master solves in total).
     """
     sizes = run.program.sizes
     bound = np.inf
-    since_exact = 0.0
+    since_exact = 0
     while True:
-        started = time.perf_counter()
         x, z, y, yhat = solve_master(run)
         run.rounds += 1
         out_of_rounds = run.rounds >= run.max_iterations
         fixed_term = float(rhs @ y)
         w = y / sizes
-        if heuristic and since_exact < HEURISTIC_BUDGET * run.exact_seconds() \
-                and run.heuristic(w, yhat + run.tol) > 0:
-            since_exact += time.perf_counter() - started
+        if heuristic and since_exact < HEURISTIC_ROUNDS and run.heuristic(w, yhat + run.tol) > 0:
+            since_exact += 1
             if out_of_rounds:
                 return StageResult(x, z, bound, y, False)
             continue
-        since_exact = 0.0
+        since_exact = 0
         profile, v = run.price(w)
         bound = min(bound, v - fixed_term)
         run.report(stage, z, bound)
