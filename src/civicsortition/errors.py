@@ -133,9 +133,3 @@ class TieError(InputError):
 
 class InfeasibleError(CivicSortitionError, ValueError):
     """No panel satisfies the constraints (quotas, panel size, households)."""
-
-
-def raise_if(problems: list[Problem], cls: type[InputError] = InputError) -> None:
-    """Raise ``cls(problems)`` if ``problems`` is not empty."""
-    if problems:
-        raise cls(problems)

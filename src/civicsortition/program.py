@@ -266,11 +266,6 @@ class PanelProgram:
         except InfeasibleError:
             return None
 
-    def profile_of(self, members: Iterable[int]) -> IntArray:
-        """The profile of a concrete panel (people indices)."""
-        return np.bincount(self.type_of[np.asarray(list(members), dtype=np.int64)],
-                           minlength=self.n_types).astype(np.int64)
-
     def check_profile(self, profile: IntArray) -> list[str]:
         """Violations of a profile (empty if feasible)."""
         c = np.asarray(profile)

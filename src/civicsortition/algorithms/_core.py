@@ -68,6 +68,11 @@ DEFAULT_TOL = 1e-7
 #: the same inputs give the same columns and the same lottery on any machine.
 HEURISTIC_ROUNDS = 10
 
+#: LEXIMIN fixes a type when its dual price exceeds this. Prices of unfixed types sum to 1, so
+#: the largest is at least 1/T; a price this small is solver noise, and not fixing on noise only
+#: costs an extra stage, whereas fixing on noise would cap a person's probability too low.
+FIX_PRICE = 1e-6
+
 #: The LP row ``π_t ≥ f_t`` of a fixed type is relaxed by this much so that numerical noise in
 #: an earlier stage cannot make a later master infeasible.
 FIX_SLACK = 1e-9
@@ -87,7 +92,6 @@ class Run:
     keys: set[bytes] = attrs.field(factory=set)
     iterations: int = 0          # exact pricing solves
     rounds: int = 0              # master solves (bounded by max_iterations)
-    heuristic_columns: int = 0
     started: float = attrs.field(factory=time.perf_counter)
     uncovered_types: list[int] = attrs.field(factory=list)
     master: HighsMaster | StatelessMaster | None = None
@@ -131,7 +135,6 @@ class Run:
             profile, v = self.program.local_search(cols[s], weights)
             if v > threshold and self.add(profile):
                 added += 1
-        self.heuristic_columns += added
         return added
 
     def open_master(self, types: IntArray) -> HighsMaster | StatelessMaster:
@@ -306,6 +309,19 @@ def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
             # A repeated column means the LP and pricing disagree beyond tolerance
             # (numerical trouble); stop honestly rather than loop.
             return StageResult(x, z, bound, y, False)
+
+
+def types_to_fix(y: FloatArray, unfixed: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """The unfixed types a max-min stage with dual prices ``y`` pins at its value.
+
+    Complementary slackness: a positive price means the type is at the stage value in every
+    optimal solution. If noise leaves no price above ``FIX_PRICE`` (impossible with exact
+    duals), the largest price is taken, so every stage makes progress.
+    """
+    newly = unfixed & (y > FIX_PRICE)
+    if not newly.any():
+        newly = unfixed & (y >= y[unfixed].max())
+    return newly
 
 
 def pad(x: FloatArray, m: int) -> FloatArray:

@@ -39,7 +39,11 @@ def legacy_panel(prog: PanelProgram, rng: np.random.Generator, *, max_restarts: 
     k = quotas.panel_size
     rows = [(q, pool.mask(q.category, q.value) if q.value in pool.strata[q.category].values
              else np.zeros(pool.n, dtype=bool)) for q in quotas]
-    hh = pool.households if prog.households else None
+    # Household keys as integer codes (-1: none), so excluding housemates is one vector op.
+    hh: npt.NDArray[np.int64] | None = None
+    if prog.households and pool.households is not None:
+        keys = {h: j for j, h in enumerate(dict.fromkeys(h for h in pool.households if h))}
+        hh = np.array([keys[h] if h else -1 for h in pool.households], dtype=np.int64)
     for _ in range(max_restarts):
         available = np.ones(pool.n, dtype=bool)
         selected: list[int] = []
@@ -65,8 +69,8 @@ def legacy_panel(prog: PanelProgram, rng: np.random.Generator, *, max_restarts: 
                     counts[j] += 1
                     if counts[j] >= q.max:
                         available &= ~mask
-            if hh is not None and hh[person] is not None:
-                available &= np.array([h != hh[person] for h in hh])
+            if hh is not None and hh[person] >= 0:
+                available &= hh != hh[person]
         if not failed and not prog.check_panel(selected):
             return np.array(sorted(selected), dtype=np.int64)
     return None

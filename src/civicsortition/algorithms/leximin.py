@@ -30,15 +30,12 @@ from ._core import (
     options_record,
     pad,
     setup,
+    types_to_fix,
 )
 from .relaxation import relaxed_leximin
 
 __all__ = ["leximin"]
 
-#: A type is fixed when its dual price exceeds this. Prices of unfixed types sum to 1, so the
-#: largest is at least 1/T; a price this small is solver noise, and not fixing on noise only
-#: costs an extra stage, whereas fixing on noise would cap a person's probability too low.
-FIX_PRICE = 1e-6
 
 
 def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
@@ -131,9 +128,7 @@ def _staged(run: Run, master: HighsMaster | StatelessMaster, active: npt.NDArray
         stage = max_min_stage(run, rhs, f"leximin stage {len(stages) + 1}")
         x = stage.x
         unfixed = active & ~fixed
-        newly = unfixed & (stage.y > FIX_PRICE)
-        if not newly.any():  # cannot happen with exact duals; guard against solver noise
-            newly = unfixed & (stage.y >= stage.y[unfixed].max())
+        newly = types_to_fix(stage.y, unfixed)
         for t in np.flatnonzero(newly):
             master.fix(int(t), stage.value - FIX_SLACK)
         rhs[newly] = stage.value

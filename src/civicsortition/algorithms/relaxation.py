@@ -29,15 +29,12 @@ import numpy.typing as npt
 
 from ..backends import Backend, SolverError, Status
 from ..program import PanelProgram
+from ._core import FIX_SLACK, types_to_fix
 
 __all__ = ["RelaxedLeximin", "relaxed_leximin"]
 
 FloatArray = npt.NDArray[np.float64]
 
-#: As in LEXIMIN: a type is fixed when its dual price exceeds this.
-FIX_PRICE = 1e-6
-#: Slack on fixed levels in later stages (solver noise must not make them infeasible).
-FIX_SLACK = 1e-9
 #: A quota row "binds" in the explanation when its dual exceeds this.
 BINDING_DUAL = 1e-9
 
@@ -99,9 +96,7 @@ def relaxed_leximin(prog: PanelProgram, active: npt.NDArray[np.bool_],
         y = np.maximum(-res.duals_ub[2 * (R - 1):], 0.0)
         if not stages:
             explanation = _explain(prog, res.duals_ub[: 2 * (R - 1)], z)
-        newly = unfixed & (y > FIX_PRICE)
-        if not newly.any():
-            newly = unfixed & (y >= y[unfixed].max())
+        newly = types_to_fix(y, unfixed)
         fixed[newly] = z
         stages.append({"value": z, "people_fixed": float(n[newly].sum())})
     full = np.zeros(prog.n_types)
