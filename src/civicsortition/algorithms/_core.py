@@ -270,7 +270,7 @@ def solve_master(run: Run) -> tuple[FloatArray, float, FloatArray, float]:
 
 
 def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
-                  heuristic: bool = True) -> StageResult:
+                  heuristic: bool = True, stop_at: float | None = None) -> StageResult:
     """Column generation for one max-min stage until no column improves by more than ``tol``.
 
     ``rhs[t]`` is the right-hand side of type ``t``'s master row: ``f_t`` for a fixed type
@@ -282,6 +282,9 @@ def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
     ``HEURISTIC_ROUNDS`` heuristic-only rounds run between two exact solves (a count, so runs
     are deterministic).
 
+    With ``stop_at``, the stage also ends (converged) as soon as the master's value reaches
+    it: used when the optimum is known from elsewhere and only a lottery reaching it is wanted.
+
     Returns the master solution, its value, the best certified upper bound found and whether
     it converged (within ``max_iterations`` master solves in total).
     """
@@ -291,6 +294,8 @@ def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
     while True:
         x, z, y, yhat = solve_master(run)
         run.rounds += 1
+        if stop_at is not None and z >= stop_at:
+            return StageResult(x, z, bound, y, True)
         out_of_rounds = run.rounds >= run.max_iterations
         fixed_term = float(rhs @ y)
         w = y / sizes

@@ -32,6 +32,7 @@ from ._core import (
     setup,
     types_to_fix,
 )
+from .decompose import Peeling, peel
 from .relaxation import relaxed_leximin
 
 __all__ = ["leximin"]
@@ -80,8 +81,16 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     for t in np.flatnonzero(active):
         master.set_target(int(t), float(targets[t]))
     run.report("leximin: LP relaxation", relaxed.stages[0]["value"], relaxed.stages[0]["value"])
-    decomposition = (max_min_stage(run, targets, "leximin: decomposition")
-                     if method == "auto" else None)
+    peeled: Peeling | None = None
+    decomposition = None
+    if method == "auto":
+        peeled = peel(prog, targets * prog.sizes, run.pricing, stop_mass=tol * 1e-2,
+                      progress=lambda step, mass: run.report("leximin: peeling", mass, 1.0))
+        for profile in peeled.profiles:
+            run.add(profile)
+        # The relaxed vector bounds every lottery from above, so a master value of -tol
+        # already certifies it; no need to prove the decomposition LP optimal.
+        decomposition = max_min_stage(run, targets, "leximin: decomposition", stop_at=-tol)
     stages: list[dict[str, float]] = []
     if decomposition is not None and decomposition.converged and decomposition.value >= -tol:
         method = "lp-relaxation"
@@ -111,6 +120,9 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
         extra={"stages": stages, "method": method,
                "decomposition_gap": (None if decomposition is None
                                      else -decomposition.value),
+               "peeling": (None if peeled is None else
+                           {"profiles": len(peeled.profiles), "unpeeled_mass": peeled.remaining,
+                            "stop": peeled.stop}),
                "explanation": relaxed.explanation})
     uncovered = run.uncovered_people()
     return Distribution(prog, profiles[keep], weights[keep], details, uncovered)

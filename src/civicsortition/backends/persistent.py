@@ -111,6 +111,8 @@ class HighsPricing:
                                 np.array([highspy.HighsVarType.kInteger] * n))
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.n = n
+        self.row_lo, self.row_hi = row_lo.astype(float), row_hi.astype(float)
+        self.var_lo, self.var_hi = var_lo.astype(float), var_hi.astype(float)
 
     def solve(self, weights: FloatArray) -> MilpResult:
         """Solve for these weights (to a zero gap)."""
@@ -127,6 +129,22 @@ class HighsPricing:
         bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else obj
         return MilpResult(status, x, obj, max(bound, obj), raw)
 
+    def solve_within(self, weights: FloatArray, var_lo: FloatArray, var_hi: FloatArray,
+                     row_lo: FloatArray, row_hi: FloatArray, *, gap: float) -> MilpResult:
+        """Solve with temporarily tightened bounds to relative ``gap``; restore the model."""
+        h = self.h
+        cols = np.arange(self.n, dtype=np.int32)
+        rows = np.arange(len(self.row_lo), dtype=np.int32)
+        h.changeColsBounds(self.n, cols, np.asarray(var_lo, float), np.asarray(var_hi, float))
+        h.changeRowsBounds(len(rows), rows, np.asarray(row_lo, float), np.asarray(row_hi, float))
+        h.setOptionValue("mip_rel_gap", float(gap))
+        try:
+            return self.solve(weights)
+        finally:
+            h.setOptionValue("mip_rel_gap", 0.0)
+            h.changeColsBounds(self.n, cols, self.var_lo, self.var_hi)
+            h.changeRowsBounds(len(rows), rows, self.row_lo, self.row_hi)
+
 
 class StatelessPricing:
     """Pricing through a backend's stateless :meth:`Backend.milp`."""
@@ -140,6 +158,12 @@ class StatelessPricing:
         """Solve for these weights (to a zero gap)."""
         return self.backend.milp(weights, self.A, self.row_lo, self.row_hi, self.var_lo,
                                  self.var_hi)
+
+    def solve_within(self, weights: FloatArray, var_lo: FloatArray, var_hi: FloatArray,
+                     row_lo: FloatArray, row_hi: FloatArray, *, gap: float) -> MilpResult:
+        """Solve with other bounds (to a zero gap: stateless backends take no gap option)."""
+        del gap
+        return self.backend.milp(weights, self.A, row_lo, row_hi, var_lo, var_hi)
 
 
 class HighsMaster:

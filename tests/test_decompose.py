@@ -1,0 +1,123 @@
+"""Carathéodory peeling (the LEXIMIN fast path's decomposition) against brute-force oracles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from civicsortition import Pool, Quotas, Strata, ValueQuota
+from civicsortition.algorithms import leximin
+from civicsortition.algorithms.decompose import peel
+from civicsortition.backends import get_backend
+from civicsortition.backends.persistent import make_pricing
+from civicsortition.distribution import check_distribution
+from civicsortition.program import PanelProgram
+
+from . import oracle
+
+SETTINGS = settings(deadline=None, max_examples=40,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def _pricing(prog: PanelProgram, backend: str = "highs"):  # type: ignore[no-untyped-def]
+    return make_pricing(get_backend(backend), prog.A, prog.row_lo, prog.row_hi,
+                        np.zeros(prog.n_types), prog.sizes.astype(float))
+
+
+def _profiles(prog: PanelProgram, panels: list[tuple[int, ...]]) -> np.ndarray:
+    out = np.zeros((len(panels), prog.n_types), dtype=np.int64)
+    for j, panel in enumerate(panels):
+        np.add.at(out[j], prog.type_of[list(panel)], 1)
+    return out
+
+
+@st.composite
+def two_category_targets(draw: st.DrawFn) -> tuple[PanelProgram, np.ndarray]:
+    """A 2-category pool (integral relaxation) and a random lottery's expected profile."""
+    n = draw(st.integers(3, 9))
+    k = draw(st.integers(1, min(5, n - 1)))
+    cats = {"a": ["a0", "a1", "a2"], "b": ["b0", "b1"]}
+    codes = [[draw(st.integers(0, 2)), draw(st.integers(0, 1))] for _ in range(n)]
+    pool = Pool(Strata.from_mapping(cats), [f"p{i}" for i in range(n)], codes)
+    entries = []
+    for name, vals in cats.items():
+        for v in vals:
+            lo = draw(st.integers(0, k))
+            entries.append(ValueQuota(name, v, lo, draw(st.integers(lo, k))))
+    quotas = Quotas(k, entries)
+    panels = oracle.feasible_panels(pool, quotas)
+    assume(panels)
+    prog = PanelProgram.build(pool, quotas)
+    profiles = _profiles(prog, panels)
+    weights = np.array(draw(st.lists(st.integers(0, 5), min_size=len(panels),
+                                     max_size=len(panels))), dtype=float)
+    assume(weights.sum() > 0)
+    return prog, (weights / weights.sum()) @ profiles
+
+
+@SETTINGS
+@given(case=two_category_targets())
+def test_peeling_decomposes_any_lottery_mean_with_two_categories(
+        case: tuple[PanelProgram, np.ndarray]) -> None:
+    # With two categories and no households the relaxed polytope is integral, so every face
+    # met on the way has a profile and peeling must end with the exact mean.
+    prog, target = case
+    result = peel(prog, target, _pricing(prog))
+    assert result.stop == "done"
+    assert result.weights.min() > 0
+    assert result.weights.sum() == pytest.approx(1.0, abs=1e-8)
+    np.testing.assert_allclose(result.weights @ result.profiles, target, atol=1e-6)
+    for c in result.profiles:
+        assert prog.check_profile(c) == []
+
+
+@SETTINGS
+@given(case=two_category_targets())
+def test_peeling_invariants_hold_for_any_stop(case: tuple[PanelProgram, np.ndarray]) -> None:
+    # Whatever the stop reason: feasible profiles, positive weights, and what is left of the
+    # target is a nonnegative multiple of the unpeeled mass (seats sum to k * remaining).
+    prog, target = case
+    result = peel(prog, target, _pricing(prog), max_steps=2)
+    for c in result.profiles:
+        assert prog.check_profile(c) == []
+    assert (result.weights > 0).all()
+    left = target - result.weights @ result.profiles
+    assert left.min() >= -1e-7
+    assert left.sum() == pytest.approx(prog.panel_size * result.remaining, abs=1e-7)
+    assert result.remaining == pytest.approx(1 - result.weights.sum(), abs=1e-12)
+
+
+def _triangle() -> tuple[Pool, Quotas]:
+    """The relaxation is not exact: a, b, c pairwise share a capped value; d shares none.
+
+    Only {a,d}, {b,d}, {c,d} are panels (true LEXIMIN: 1/3, 1/3, 1/3, 1), but the relaxed
+    polytope contains (1/2, 1/2, 1/2, 1/2), whose face has no integral point (parity).
+    """
+    cats = {"c1": ["x", "y"], "c2": ["x", "y"], "c3": ["x", "y"]}
+    codes = [[0, 1, 0], [0, 0, 1], [1, 0, 0], [1, 1, 1]]
+    pool = Pool(Strata.from_mapping(cats), ["a", "b", "c", "d"], codes)
+    quotas = Quotas(2, [ValueQuota(c, v, 0, 1 if v == "x" else 2)
+                        for c in cats for v in ("x", "y")])
+    return pool, quotas
+
+
+@pytest.mark.parametrize("backend", ["highs", "pulp"])
+def test_peeling_stops_when_the_face_has_no_profile(backend: str) -> None:
+    pool, quotas = _triangle()
+    prog = PanelProgram.build(pool, quotas)
+    result = peel(prog, np.full(prog.n_types, 0.5), _pricing(prog, backend))
+    assert result.stop == "no-profile-in-face"
+    assert len(result.profiles) == 0
+
+
+def test_leximin_falls_back_when_the_relaxation_is_not_exact() -> None:
+    pool, quotas = _triangle()
+    dist = leximin(pool, quotas)
+    assert dist.details.extra["method"] == "staged"
+    assert dist.details.extra["peeling"]["stop"] == "no-profile-in-face"
+    np.testing.assert_allclose(dist.marginals, oracle.leximin_marginals(pool, quotas),
+                               atol=1e-6)
+    np.testing.assert_allclose(dist.marginals, [1 / 3, 1 / 3, 1 / 3, 1.0], atol=1e-6)
+    assert check_distribution(dist) == []
