@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from civicsortition import Pool, Quotas, Strata, ValueQuota
 from civicsortition.algorithms import leximin
 from civicsortition.algorithms.decompose import peel
+from civicsortition.algorithms.relaxation import relaxed_nash
 from civicsortition.backends import get_backend
 from civicsortition.backends.persistent import make_pricing
 from civicsortition.distribution import check_distribution
@@ -121,3 +122,40 @@ def test_leximin_falls_back_when_the_relaxation_is_not_exact() -> None:
                                atol=1e-6)
     np.testing.assert_allclose(dist.marginals, [1 / 3, 1 / 3, 1 / 3, 1.0], atol=1e-6)
     assert check_distribution(dist) == []
+
+
+@st.composite
+def tiny_pools(draw: st.DrawFn) -> tuple[Pool, Quotas]:
+    n = draw(st.integers(3, 8))
+    k = draw(st.integers(1, min(4, n - 1)))
+    cats = {f"c{j}": ["x", "y", "z"][: draw(st.integers(2, 3))]
+            for j in range(draw(st.integers(1, 3)))}
+    codes = [[draw(st.integers(0, len(v) - 1)) for v in cats.values()] for _ in range(n)]
+    hh = [draw(st.sampled_from([None, "h0", "h1"])) for _ in range(n)]
+    pool = Pool(Strata.from_mapping(cats), [f"p{i}" for i in range(n)], codes, hh)
+    entries = []
+    for name, vals in cats.items():
+        for v in vals:
+            lo = draw(st.integers(0, k))
+            entries.append(ValueQuota(name, v, lo, draw(st.integers(lo, k))))
+    return pool, Quotas(k, entries)
+
+
+@SETTINGS
+@given(inst=tiny_pools())
+def test_relaxed_nash_is_certified_and_bounds_the_true_optimum(
+        inst: tuple[Pool, Quotas]) -> None:
+    pool, quotas = inst
+    assume(oracle.feasible_panels(pool, quotas))
+    prog = PanelProgram.build(pool, quotas)
+    truth = oracle.nash_marginals(pool, quotas)
+    active = np.zeros(prog.n_types, dtype=bool)
+    active[prog.type_of[truth > 1e-9]] = True
+    rel = relaxed_nash(prog, active)
+    # Primal feasible and primal = dual: the relaxed optimum, certified.
+    assert rel.violation <= 1e-9
+    assert rel.bound - rel.welfare == pytest.approx(0.0, abs=1e-8)
+    n = prog.sizes[active]
+    assert rel.welfare == pytest.approx(float(n @ np.log(rel.pi[active])), abs=1e-9)
+    # The relaxation contains every lottery's marginals, so it bounds the true optimum.
+    assert rel.bound >= np.log(truth[truth > 1e-9]).sum() - 1e-6

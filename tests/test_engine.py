@@ -89,16 +89,22 @@ def test_maximin_matches_brute_force(inst: tuple[Pool, Quotas]) -> None:
     assert dist.details.gap <= 1e-6
 
 
+@pytest.mark.parametrize("method", ["auto", "column-generation"])
 @SLOW_OK
 @given(inst=tiny_instances(households=True))
-def test_nash_matches_brute_force(inst: tuple[Pool, Quotas]) -> None:
+def test_nash_matches_brute_force(inst: tuple[Pool, Quotas], method: str) -> None:
     pool, quotas = inst
     assume(_feasible(pool, quotas))
-    dist = nash(pool, quotas)
+    dist = nash(pool, quotas, method=method)
     assert check_distribution(dist) == []
-    np.testing.assert_allclose(dist.marginals, oracle.nash_marginals(pool, quotas), atol=2e-4)
+    truth = oracle.nash_marginals(pool, quotas)
+    np.testing.assert_allclose(dist.marginals, truth, atol=2e-4)
     assert dist.details.converged
     assert dist.details.gap <= 1e-9 + 1e-12
+    # The certificate is a true upper bound on the best welfare.
+    assert dist.details.bound >= np.log(truth[truth > 0]).sum() - 1e-6
+    if method == "column-generation":
+        assert dist.details.extra["method"] == "column-generation"
 
 
 @SLOW_OK
@@ -224,6 +230,10 @@ def test_bad_options() -> None:
         maximin(pool, quotas, tol=0.5)
     with pytest.raises(InputError, match="panel_size must not exceed the pool"):
         maximin(pool, quotas.with_panel_size(9))
+    with pytest.raises(InputError, match="method"):
+        nash(pool, quotas, method="simplex")
+    with pytest.raises(InputError, match="method"):
+        leximin(pool, quotas, method="fast")
 
 
 def test_expansion_is_exact_for_large_types() -> None:

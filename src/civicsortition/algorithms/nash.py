@@ -24,10 +24,13 @@ import numpy.typing as npt
 from scipy import optimize
 
 from ..distribution import Distribution, RunDetails
+from ..errors import InputError
 from ..pool import Pool
 from ..quotas import Quotas
 from ._core import Progress, Run, options_record, setup
+from .decompose import peel
 from .leximin import leximin
+from .relaxation import relaxed_nash
 
 __all__ = ["nash"]
 
@@ -40,6 +43,9 @@ DEFAULT_NASH_TOL = 1e-9
 #: The restricted master is polished with SLSQP (exact gradient) up to this many columns;
 #: beyond it only the multiplicative updates run (cheap per step, slower to converge).
 POLISH_MAX_COLUMNS = 400
+
+#: The relaxed Nash optimum is peeled only if it violates no row by more than this (seats).
+RELAXED_FEASIBLE = 1e-9
 
 
 def _welfare(pi: FloatArray, sizes: FloatArray) -> float:
@@ -104,12 +110,20 @@ def _polish(x: FloatArray, a: FloatArray, sizes: FloatArray) -> FloatArray:
 def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
          backend: str | None = None, tol: float = DEFAULT_NASH_TOL,
          max_iterations: int = 10_000, progress: Progress | None = None,
-         warm_start: bool = False) -> Distribution:
+         warm_start: bool = False, method: str = "auto") -> Distribution:
     """Lottery maximising ``Σ log π_i`` over the people on some feasible panel.
 
     Parameters are as in :func:`~civicsortition.algorithms.maximin.maximin`, except that
     ``tol`` is the certified gap in Nash-welfare units (``Σ log π``; default 1e-9), and
     ``warm_start=True`` starts from the support of the LEXIMIN lottery (computed first).
+
+    method : {"auto", "column-generation"}
+        ``"auto"`` first maximises the welfare over the LP relaxation (a smooth dual with one
+        variable per quota row, milliseconds), peels that optimum into a lottery
+        (:mod:`~civicsortition.algorithms.decompose`) and stops if the relaxation's dual bound
+        certifies it; otherwise, and with ``"column-generation"``, Frank-Wolfe column
+        generation continues (from the peeled columns in the first case). Both are exact;
+        ``details.extra["method"]`` records which one finished.
 
     Returns
     -------
@@ -126,11 +140,34 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
     """
     run: Run = setup(pool, quotas, households=households, backend=backend, tol=min(tol, 1e-3),
                      progress=progress, max_iterations=max_iterations)
+    if method not in ("auto", "column-generation"):
+        raise InputError.single("bad-method", "method must be 'auto' or 'column-generation'",
+                                value=repr(method))
     prog = run.program
     active = run.active()
     sizes = np.where(active, prog.sizes, 0).astype(float)
     n_cov = float(sizes.sum())
-    if warm_start:
+    bound = np.inf
+    relaxed: dict[str, float | int | str] | None = None
+    x: FloatArray | None = None
+    if method == "auto":
+        rel = relaxed_nash(prog, active)
+        bound = rel.bound
+        relaxed = {"bound": rel.bound, "violation": rel.violation}
+        if rel.violation <= RELAXED_FEASIBLE:
+            peeled = peel(prog, rel.pi * prog.sizes, run.pricing, stop_mass=1e-12,
+                          progress=lambda step, mass: run.report("nash: peeling", mass, 1.0))
+            relaxed.update(profiles=len(peeled.profiles), unpeeled_mass=peeled.remaining,
+                           stop=peeled.stop)
+            for profile in peeled.profiles:
+                run.add(profile)
+            x = np.full(len(run.columns), 1e-12)
+            for profile, p in zip(peeled.profiles, peeled.weights, strict=True):
+                x[run.index_of(profile)] += p
+            x /= x.sum()
+    if x is not None:
+        pass  # start from the peeled lottery
+    elif warm_start:
         # Start from the LEXIMIN support: its lottery is usually close to the Nash optimum.
         lex = leximin(pool, quotas, households=households, backend=backend,
                       max_iterations=max_iterations)
@@ -142,9 +179,9 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
         x /= x.sum()
     else:
         x = np.full(len(run.columns), 1.0 / len(run.columns))
-    bound = np.inf
     converged = False
     welfare = -np.inf
+    finished_by = "column-generation"
     while True:
         a = run.coverage()
         x = _em(x, a, sizes, n_cov, rounds=200, tol=tol / 10)
@@ -152,6 +189,10 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
             x = _polish(x, a, sizes)
         pi = x @ a
         welfare = _welfare(pi[active], sizes[active])
+        if bound - welfare <= tol:  # the relaxation's dual bound already certifies x
+            converged = True
+            finished_by = "lp-relaxation"
+            break
         w = np.where(active, 1.0 / np.maximum(pi, 1e-300), 0.0)
         profile, g_best = run.price(w)  # max_S Σ_t c_t / π_t
         # max_S g_S >= Σ_S x_S g_S = N in exact arithmetic; clamp rounding noise below 0.
@@ -179,9 +220,10 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
         objective=welfare, bound=float(bound), gap=float(bound - welfare), converged=converged,
         iterations=run.iterations, stages=1, seconds=run.seconds(), n_types=prog.n_types,
         options=options_record(households=households, tol=tol, max_iterations=max_iterations,
-                               warm_start=warm_start),
+                               warm_start=warm_start, method=method),
         message=(f"Nash welfare {welfare:.6f} within {bound - welfare:.2e} of optimal"
-                 if converged else "stopped before the certified gap reached tol"))
+                 if converged else "stopped before the certified gap reached tol"),
+        extra={"method": finished_by, "relaxation": relaxed})
     uncovered = run.uncovered_people()
     profiles = np.array(run.columns)
     return Distribution(prog, profiles[keep], x[keep], details, uncovered)
