@@ -11,9 +11,10 @@ from importlib import resources
 
 from .census import rustavi_synthetic_census
 from .io import PeopleTable, read_people
-from .quotas import Quotas
+from .pool import Pool
+from .quotas import Band, Quotas, build_quotas
 
-__all__ = ["rustavi_synthetic_pool"]
+__all__ = ["rustavi_example", "rustavi_synthetic_pool"]
 
 
 def rustavi_synthetic_pool(quotas: Quotas | None = None) -> PeopleTable:
@@ -36,3 +37,17 @@ def rustavi_synthetic_pool(quotas: Quotas | None = None) -> PeopleTable:
     ref = resources.files("civicsortition") / "data" / "rustavi_synthetic_pool.csv"
     with resources.as_file(ref) as path:
         return read_people(path, strata=strata, id_column="id", household_column="address")
+
+
+def rustavi_example(panel_size: int = 36) -> tuple[Pool, Quotas]:
+    """The demo's instance: the embedded pool and quotas from the synthetic census.
+
+    Quotas: largest remainder, ±1 seat, at least one seat per value (as in ``demo``).
+
+    Returns
+    -------
+    (Pool, Quotas)
+    """
+    quotas = build_quotas(rustavi_synthetic_census(), panel_size, method="largest-remainder",
+                          band=Band.seats(1), floors=True)
+    return rustavi_synthetic_pool(quotas).pool, quotas

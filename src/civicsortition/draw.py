@@ -1,0 +1,223 @@
+"""The public draw: a seed from a public source picks a ticket, and anyone can re-derive it.
+
+Procedure ``civicsortition-draw/1`` (uses only SHA-256 and integer arithmetic, no numpy, so it
+is the same on every platform and version; ``docs/transparency.md`` shows it done by hand):
+
+1. Publish the lottery's digest ``D`` (64 hex digits, :meth:`TransparentLottery.digest`).
+2. Obtain the seed: text from a public source fixed in advance (lottery numbers, dice rolled on
+   a live stream, a randomness-beacon value). Normalise it: Unicode NFC, whitespace runs
+   replaced by one space, leading and trailing whitespace removed. Call it ``s``.
+3. For ``j = 0, 1, 2, ...`` compute ``h_j = SHA-256("civicsortition-draw/1\\n" + D + "\\n" + s +
+   "\\n" + str(j))`` over UTF-8 and read it as a 256-bit big-endian integer ``v_j``. With
+   ``L = 2^256 − (2^256 mod m)``, the first ``v_j < L`` gives the ticket ``v_j mod m``
+   (rejection sampling: every ticket is exactly equally likely, no modulo bias; a rejection has
+   probability below ``m / 2^256``).
+
+:func:`draw` returns a :class:`DrawRecord` (digest, seed, ticket index, attempts, panel);
+:func:`verify` re-derives every field from the lottery. :func:`draw_exact` samples from the exact
+distribution with the same kind of seed instead (no rounding, but no short public ticket list).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from typing import Any
+
+import attrs
+import numpy as np
+
+from .distribution import Distribution
+from .errors import InputError
+from .lottery import TransparentLottery
+
+__all__ = ["DRAW_PROCEDURE", "DrawRecord", "DrawVerdict", "distribution_digest", "draw",
+           "draw_exact", "normalise_seed", "seed_to_index", "verify"]
+
+DRAW_PROCEDURE = "civicsortition-draw/1"
+EXACT_PROCEDURE = "civicsortition-draw-exact/1"
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_seed(seed: str) -> str:
+    """NFC, whitespace runs to one space, trimmed.
+
+    Raises
+    ------
+    InputError
+        If the seed is not text or is empty after normalisation.
+    """
+    if not isinstance(seed, str):
+        raise InputError.single("bad-seed", "the seed must be text", value=repr(seed))
+    out = _SPACE.sub(" ", unicodedata.normalize("NFC", seed)).strip()
+    if not out:
+        raise InputError.single("bad-seed", "the seed is empty", value=repr(seed))
+    return out
+
+
+def _uniform(label: str, key: str, seed: str, m: int) -> tuple[int, int]:
+    """Uniform integer in ``[0, m)`` by SHA-256 with rejection; returns (value, attempts)."""
+    limit = 2**256 - (2**256 % m)
+    j = 0
+    while True:
+        text = f"{label}\n{key}\n{seed}\n{j}".encode()
+        v = int.from_bytes(hashlib.sha256(text).digest(), "big")
+        if v < limit:
+            return v % m, j + 1
+        j += 1
+
+
+def seed_to_index(digest: str, seed: str, m: int) -> tuple[int, int]:
+    """Ticket index in ``[0, m)`` for a lottery digest and a seed; returns (index, attempts)."""
+    if not isinstance(m, int) or m < 1:
+        raise InputError.single("bad-ticket-count", "m must be a positive integer",
+                                value=repr(m))
+    return _uniform(DRAW_PROCEDURE, digest, normalise_seed(seed), m)
+
+
+@attrs.frozen
+class DrawRecord:
+    """What a draw publishes: enough for anyone to re-derive the panel.
+
+    Attributes
+    ----------
+    procedure : str
+        ``"civicsortition-draw/1"`` (tickets) or ``"civicsortition-draw-exact/1"``.
+    digest : str
+        SHA-256 of the lottery (or of the distribution, for an exact draw).
+    seed : str
+        The normalised seed.
+    index : int
+        Ticket number (exact draw: profile number).
+    attempts : int
+        Hashes computed (1 unless a rejection happened).
+    panel : tuple of str
+        The selected ids, sorted.
+    m : int
+        Number of tickets (exact draw: number of profiles).
+    """
+
+    procedure: str
+    digest: str
+    seed: str
+    index: int
+    attempts: int
+    panel: tuple[str, ...]
+    m: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"procedure": self.procedure, "digest": self.digest, "seed": self.seed,
+                "index": self.index, "attempts": self.attempts, "panel": list(self.panel),
+                "m": self.m}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DrawRecord:
+        """Inverse of :meth:`as_dict` (raises InputError on a malformed record)."""
+        try:
+            return cls(str(d["procedure"]), str(d["digest"]), str(d["seed"]), int(d["index"]),
+                       int(d["attempts"]), tuple(str(i) for i in d["panel"]), int(d["m"]))
+        except (KeyError, TypeError, ValueError) as e:
+            raise InputError.single("bad-draw-record", f"malformed draw record ({e})") from None
+
+
+def draw(lottery: TransparentLottery, seed: str) -> DrawRecord:
+    """Draw the ticket the seed designates (procedure ``civicsortition-draw/1``).
+
+    Examples
+    --------
+    >>> lot = TransparentLottery((("a", "b"), ("a", "c"), ("b", "c")))
+    >>> rec = draw(lot, "7 12 19 23 31 40")
+    >>> verify(rec, lot).ok
+    True
+    """
+    digest = lottery.digest()
+    s = normalise_seed(seed)
+    index, attempts = _uniform(DRAW_PROCEDURE, digest, s, lottery.m)
+    return DrawRecord(DRAW_PROCEDURE, digest, s, index, attempts,
+                      tuple(sorted(lottery.tickets[index])), lottery.m)
+
+
+@attrs.frozen
+class DrawVerdict:
+    """Outcome of :func:`verify`: ``ok`` and the list of problems found."""
+
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every field was re-derived identically."""
+        return not self.problems
+
+
+def verify(record: DrawRecord, lottery: TransparentLottery) -> DrawVerdict:
+    """Re-derive a ticket draw from the lottery and the seed; report every mismatch."""
+    problems: list[str] = []
+    if record.procedure != DRAW_PROCEDURE:
+        problems.append(f"unknown procedure {record.procedure!r}")
+    digest = lottery.digest()
+    if record.digest != digest:
+        problems.append("the digest does not match the lottery")
+    if record.m != lottery.m:
+        problems.append(f"the record says {record.m} tickets, the lottery has {lottery.m}")
+    try:
+        s = normalise_seed(record.seed)
+    except InputError:
+        return DrawVerdict((*problems, "the seed is empty or not text"))
+    if s != record.seed:
+        problems.append("the seed is not in normal form")
+    index, attempts = _uniform(DRAW_PROCEDURE, digest, s, lottery.m)
+    if record.index != index:
+        problems.append(f"the seed gives ticket {index}, the record says {record.index}")
+    if record.attempts != attempts:
+        problems.append(f"the seed needs {attempts} hash(es), the record says "
+                        f"{record.attempts}")
+    if tuple(sorted(record.panel)) != tuple(sorted(lottery.tickets[index])):
+        problems.append(f"the panel is not ticket {index}")
+    return DrawVerdict(tuple(problems))
+
+
+def distribution_digest(dist: Distribution) -> str:
+    """SHA-256 of a canonical form of the exact distribution (ids, types, profiles, weights).
+
+    Probabilities are written as ``float.hex`` strings, exact and platform-independent.
+    """
+    prog = dist.program
+    ids = prog.pool.ids
+    doc = {"format": "civicsortition-distribution/1",
+           "types": [[ids[int(i)] for i in members] for members in prog.members],
+           "profiles": dist.profiles.tolist(),
+           "probabilities": [float(p).hex() for p in dist.probabilities]}
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def draw_exact(dist: Distribution, seed: str) -> DrawRecord:
+    """Sample one panel from the exact distribution with a public seed (no rounding).
+
+    A profile is chosen by comparing a uniform 53-bit integer ``u`` (procedure as above with
+    label ``civicsortition-draw-exact/1``, key = :func:`distribution_digest`) against the
+    cumulative probabilities times ``2^53``; then within each type, in type order, members are
+    taken by a partial Fisher–Yates shuffle driven by further uniform integers (key =
+    digest + ``"/t/i"``). Reproducible by anyone holding the distribution; ``index`` is the
+    profile number.
+    """
+    digest = distribution_digest(dist)
+    s = normalise_seed(seed)
+    u, attempts = _uniform(EXACT_PROCEDURE, digest, s, 2**53)
+    cum = np.cumsum(np.clip(dist.probabilities, 0, None))
+    cum = cum / cum[-1]
+    index = min(int(np.searchsorted(cum * 2**53, u, side="right")), len(cum) - 1)
+    prog = dist.program
+    chosen: list[str] = []
+    profile = dist.profiles[index]
+    for t in np.flatnonzero(profile):
+        members = [int(i) for i in prog.members[t]]
+        for i in range(int(profile[t])):
+            j, _ = _uniform(EXACT_PROCEDURE, f"{digest}/{int(t)}/{i}", s, len(members) - i)
+            members[i], members[i + j] = members[i + j], members[i]
+            chosen.append(prog.pool.ids[members[i]])
+    return DrawRecord(EXACT_PROCEDURE, digest, s, index, attempts, tuple(sorted(chosen)),
+                      len(dist.profiles))
