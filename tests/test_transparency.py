@@ -12,7 +12,6 @@ import attrs
 import numpy as np
 import pytest
 from hypothesis import assume, given
-from hypothesis import strategies as st
 from scipy import stats
 
 from civicsortition import Pool, Quotas, ValueQuota, leximin, maximin
@@ -65,7 +64,8 @@ def test_tickets_are_feasible_and_within_the_promised_bound(inst: tuple[Pool, Qu
             assert prog.check_panel([index[i] for i in ticket]) == []
         r = lot.rounding
         assert r is not None
-        assert r.counts.sum() == m and r.counts.min() >= 0
+        assert r.counts.sum() == m
+        assert r.counts.min() >= 0
         assert r.deviation <= r.bound + 1e-9
         # Round-robin within types adds less than one ticket per person.
         assert lot.deviation() < r.deviation + 1 / m + 1e-9
@@ -79,7 +79,8 @@ def test_dependent_rounding_keeps_sum_bounds_and_expectation() -> None:
     draws = np.array([dependent_rounding(values, np.random.default_rng(s))
                       for s in range(4000)])
     assert (draws.sum(axis=1) == 10).all()
-    assert (draws >= np.floor(values)).all() and (draws <= np.ceil(values)).all()
+    assert (draws >= np.floor(values)).all()
+    assert (draws <= np.ceil(values)).all()
     # Expectation kept: each mean within 4 standard errors of the target.
     se = np.sqrt((values - np.floor(values)) * (np.ceil(values) - values) / len(draws))
     assert (np.abs(draws.mean(axis=0) - values) <= 4 * se + 1e-12).all()
@@ -110,7 +111,8 @@ def test_canonical_round_trip_and_digest() -> None:
     back = TransparentLottery.from_canonical(lot.canonical())
     assert back.digest() == lot.digest() == hashlib.sha256(lot.canonical()).hexdigest()
     doc = json.loads(lot.canonical())
-    assert doc["format"] == "civicsortition-lottery/1" and doc["m"] == 20
+    assert doc["format"] == "civicsortition-lottery/1"
+    assert doc["m"] == 20
     changed = attrs.evolve(lot, tickets=(lot.tickets[1], lot.tickets[0], *lot.tickets[2:]))
     if lot.tickets[0] != lot.tickets[1]:
         assert changed.digest() != lot.digest()
@@ -164,7 +166,8 @@ def test_verify_rejects_any_tampered_field(field: str) -> None:
                 "index": (rec.index + 1) % lot.m, "panel": other, "attempts": 2, "m": 51,
                 "procedure": "civicsortition-draw/0"}[field]
     verdict = verify(attrs.evolve(rec, **{field: tampered}), lot)
-    assert not verdict.ok and verdict.problems
+    assert not verdict.ok
+    assert verdict.problems
 
 
 def test_verify_rejects_a_swapped_lottery() -> None:
@@ -187,7 +190,8 @@ def test_same_panel_in_two_fresh_processes() -> None:
             "print(r.digest, r.index, ','.join(r.panel))\n")
     outs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout for _ in range(2)]
-    assert outs[0] == outs[1] and len(outs[0].split()) == 3
+    assert outs[0] == outs[1]
+    assert len(outs[0].split()) == 3
 
 
 @pytest.mark.slow

@@ -8,11 +8,14 @@ from __future__ import annotations
 from .algorithms import ALGORITHMS, find_distribution, legacy, leximin, maximin, nash
 from .apportionment import METHODS as APPORTIONMENT_METHODS
 from .apportionment import Apportionment, apportion
+from .audit import AuditReport, audit_report
 from .census import Census, rustavi_synthetic_census
 from .diagnostics import Diagnosis, Finding, diagnose
 from .distribution import Distribution, RunDetails, check_distribution
+from .draw import DrawRecord, DrawVerdict, draw, draw_exact, verify
 from .errors import CivicSortitionError, InfeasibleError, InputError, Problem, TieError
-from .examples import rustavi_synthetic_pool
+from .examples import rustavi_example, rustavi_synthetic_pool
+from .fairness import FairnessMetrics, compare, fairness_metrics, group_view, plot_probabilities
 from .io import (
     PeopleTable,
     read_census,
@@ -22,10 +25,12 @@ from .io import (
     write_selected_and_remaining,
     write_targets,
 )
+from .lottery import TransparentLottery, transparent_lottery
 from .pool import Pool
 from .program import InfeasibleQuotasError, PanelProgram, QuotaChange
 from .quotas import Band, QuotaProvenance, Quotas, ValueQuota, build_quotas
 from .strata import Category, Strata
+from .verifier import Check, Verdict, verify_selection
 
 __version__ = "0.1.0.dev0"
 
@@ -33,12 +38,17 @@ __all__ = [
     "ALGORITHMS",
     "APPORTIONMENT_METHODS",
     "Apportionment",
+    "AuditReport",
     "Band",
     "Category",
     "Census",
+    "Check",
     "CivicSortitionError",
     "Diagnosis",
     "Distribution",
+    "DrawRecord",
+    "DrawVerdict",
+    "FairnessMetrics",
     "Finding",
     "InfeasibleError",
     "InfeasibleQuotasError",
@@ -53,22 +63,35 @@ __all__ = [
     "RunDetails",
     "Strata",
     "TieError",
+    "TransparentLottery",
     "ValueQuota",
+    "Verdict",
     "__version__",
     "apportion",
+    "audit_report",
     "build_quotas",
     "check_distribution",
+    "compare",
     "diagnose",
+    "draw",
+    "draw_exact",
+    "fairness_metrics",
     "find_distribution",
+    "group_view",
     "legacy",
     "leximin",
     "maximin",
     "nash",
+    "plot_probabilities",
     "read_census",
     "read_people",
     "read_targets",
+    "rustavi_example",
     "rustavi_synthetic_census",
     "rustavi_synthetic_pool",
+    "transparent_lottery",
+    "verify",
+    "verify_selection",
     "write_people",
     "write_selected_and_remaining",
     "write_targets",

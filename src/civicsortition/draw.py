@@ -1,4 +1,4 @@
-"""The public draw: a seed from a public source picks a ticket, and anyone can re-derive it.
+r"""The public draw: a seed from a public source picks a ticket, and anyone can re-derive it.
 
 Procedure ``civicsortition-draw/1`` (uses only SHA-256 and integer arithmetic, no numpy, so it
 is the same on every platform and version; ``docs/transparency.md`` shows it done by hand):

@@ -145,7 +145,8 @@ def transparent_lottery(dist: Distribution, m: int = 1000, *, method: str = "ilp
     seed : int
         Seed of the dependent rounding.
     node_limit, time_limit : int, float or None
-        Limits of the integer program of ``"ilp"`` (see :func:`~civicsortition.rounding.round_lottery`).
+        Limits of the integer program of ``"ilp"`` (see
+        :func:`~civicsortition.rounding.round_lottery`).
 
     Returns
     -------

@@ -95,10 +95,10 @@ def dependent_rounding(values: FloatArray, rng: np.random.Generator) -> IntArray
             y[i] -= down
             y[j] += down
         frac = [k for k in frac if abs(y[k] - round(y[k])) > 1e-9]
-    out = np.rint(y).astype(np.int64)
+    out: IntArray = np.rint(y).astype(np.int64)
     # Floating-point residue can leave the sum one off: settle it on the entry rounded
     # furthest in the wrong direction.
-    short = int(round(float(np.sum(values)))) - int(out.sum())
+    short = round(float(np.sum(values))) - int(out.sum())
     if short:
         order = np.argsort((y - out) * -np.sign(short), kind="stable")
         out[order[:abs(short)]] += int(np.sign(short))
