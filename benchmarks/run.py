@@ -132,10 +132,12 @@ the research-toolkit work and not yet in this table.
 
 ## Known gaps
 
-* LEXIMIN on the `sf_e` shape (719 types) does not finish in 300 s although MAXIMIN takes 22 s:
-  the column generation that reaches the unique leximin marginals tails off (both the
-  relaxation decomposition and the staged fallback; see `docs/engine.md`, known limitations).
-* NASH needs minutes once a pool has more than about 150 types.
+* LEXIMIN and NASH finish through the LP-relaxation fast path (relaxed optimum peeled into a
+  lottery, `docs/engine.md` §3.1) on every instance above. A pool whose relaxed LEXIMIN is not
+  a lottery's mean falls back to staged column generation, which is much slower on pools with
+  hundreds of types (the sf_e shape took over 5 minutes that way).
+* MAXIMIN has no fast path yet (nexus: 20 s, sf_e: 27 s): it could reuse the relaxed first
+  stage and peeling the same way.
 * Runs are sequential on a 2-core machine; timings can vary by tens of percent when the other
   core is busy.
 """

@@ -187,3 +187,14 @@ def test_verifier_bound_matches_the_published_minimum() -> None:
                  if c.name == "distribution.minimum")
     assert check.ok
     assert f"{dist.minimum:.6f}" in check.detail
+
+
+def test_docs_show_the_example_report_without_person_ids() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "transparency.md").read_text(
+        encoding="utf-8")
+    pool, _ = rustavi_example()
+    assert "# Selection audit report" in text
+    tokens = set(text.replace("|", " ").replace(",", " ").replace("`", " ").split())
+    assert not tokens & (set(pool.ids) | {h for h in pool.households or () if h})
