@@ -107,6 +107,18 @@ def _polish(x: FloatArray, a: FloatArray, sizes: FloatArray) -> FloatArray:
     return cand if neg(cand) < neg(x) else x
 
 
+def _start_from(run: Run, profiles: npt.NDArray[np.int64], weights: FloatArray, *,
+                floor: float) -> FloatArray:
+    """Add ``profiles`` as columns; starting weights = theirs plus ``floor`` on every column."""
+    for profile in profiles:
+        run.add(profile)
+    x = np.full(len(run.columns), floor)
+    for profile, p in zip(profiles, weights, strict=True):
+        x[run.index_of(profile)] += p
+    out: FloatArray = x / x.sum()
+    return out
+
+
 def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
          backend: str | None = None, tol: float = DEFAULT_NASH_TOL,
          max_iterations: int = 10_000, progress: Progress | None = None,
@@ -159,24 +171,14 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
                           progress=lambda step, mass: run.report("nash: peeling", mass, 1.0))
             relaxed.update(profiles=len(peeled.profiles), unpeeled_mass=peeled.remaining,
                            stop=peeled.stop)
-            for profile in peeled.profiles:
-                run.add(profile)
-            x = np.full(len(run.columns), 1e-12)
-            for profile, p in zip(peeled.profiles, peeled.weights, strict=True):
-                x[run.index_of(profile)] += p
-            x /= x.sum()
+            x = _start_from(run, peeled.profiles, peeled.weights, floor=1e-12)
     if x is not None:
         pass  # start from the peeled lottery
     elif warm_start:
         # Start from the LEXIMIN support: its lottery is usually close to the Nash optimum.
         lex = leximin(pool, quotas, households=households, backend=backend,
                       max_iterations=max_iterations)
-        for profile in lex.profiles:
-            run.add(profile)
-        x = np.full(len(run.columns), 1e-6)
-        for profile, p in zip(lex.profiles, lex.probabilities, strict=True):
-            x[run.index_of(profile)] += p
-        x /= x.sum()
+        x = _start_from(run, lex.profiles, lex.probabilities, floor=1e-6)
     else:
         x = np.full(len(run.columns), 1.0 / len(run.columns))
     converged = False
