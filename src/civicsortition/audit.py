@@ -20,7 +20,7 @@ import attrs
 import numpy as np
 
 from .census import Census
-from .distribution import Distribution
+from .distribution import Distribution, json_number
 from .draw import DrawRecord
 from .fairness import fairness_metrics, group_view
 from .lottery import TransparentLottery
@@ -136,10 +136,6 @@ class AuditReport:
         return "\n".join(lines) + "\n"
 
 
-def _num(x: float) -> float | None:
-    return None if x != x or x in (float("inf"), float("-inf")) else float(x)
-
-
 def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,
                  lottery: TransparentLottery | None = None, record: DrawRecord | None = None,
                  census: Census | None = None, verdict: Verdict | None = None,
@@ -169,9 +165,7 @@ def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,
     from . import __version__
 
     d = dist.details
-    covered = np.ones(pool.n, dtype=bool)
-    covered[list(dist.uncovered)] = False
-    metrics = fairness_metrics(dist.marginals[covered])
+    metrics = fairness_metrics(dist.marginals[dist.covered])
     uniform = quotas.panel_size / pool.n
     households = 0
     if pool.households is not None:
@@ -201,7 +195,8 @@ def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,
         "quotas": quota_rows,
         "run": {"algorithm": d.algorithm, "backend": d.backend,
                 "backend_version": d.backend_version, "converged": d.converged,
-                "objective": _num(d.objective), "bound": _num(d.bound), "gap": _num(d.gap),
+                "objective": json_number(d.objective), "bound": json_number(d.bound),
+                "gap": json_number(d.gap),
                 "message": d.message, "types": d.n_types, "seconds": d.seconds,
                 "support": int((dist.probabilities > 0).sum()), "options": d.options},
         "fairness": {**metrics.as_dict(), "uniform": uniform,

@@ -22,7 +22,7 @@ from .census import rustavi_synthetic_census
 from .diagnostics import diagnose
 from .distribution import check_distribution
 from .errors import InputError
-from .examples import rustavi_synthetic_pool
+from .examples import rustavi_example
 from .io import read_census, read_people, read_targets, write_targets
 from .program import InfeasibleQuotasError
 from .quotas import Band, build_quotas
@@ -105,16 +105,12 @@ def _cmd_select(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    census = rustavi_synthetic_census()
-    quotas = build_quotas(census, args.panel_size, method="largest-remainder",
-                          band=Band.seats(1), floors=True)
+    pool, quotas = rustavi_example(args.panel_size)
     print("civicsortition demo -- the embedded SYNTHETIC Rustavi-like census and registration "
           "pool (not official statistics, no real people)\n")
     print(f"1. Quotas for a {args.panel_size}-member assembly (largest remainder, ±1 seat, "
           "at least one seat per value):\n")
     sys.stdout.write(quotas.to_markdown())
-    people = rustavi_synthetic_pool(quotas)
-    pool = people.pool
     n_households = len({h for h in pool.households or () if h is not None})
     print(f"\n2. Pool: {pool.n} registrations from {n_households} invited addresses")
     diagnosis = diagnose(pool, quotas)

@@ -129,12 +129,17 @@ class Distribution:
         return out
 
     @property
+    def covered(self) -> npt.NDArray[np.bool_]:
+        """Mask of the people on at least one feasible panel (aligned with :attr:`ids`)."""
+        mask = np.ones(self.program.pool.n, dtype=bool)
+        mask[list(self.uncovered)] = False
+        return mask
+
+    @property
     def minimum(self) -> float:
         """Smallest selection probability among people on at least one feasible panel."""
-        pi = self.marginals
-        covered = np.ones(len(pi), dtype=bool)
-        covered[list(self.uncovered)] = False
-        return float(pi[covered].min()) if covered.any() else 0.0
+        covered = self.covered
+        return float(self.marginals[covered].min()) if covered.any() else 0.0
 
     def panels(self) -> list[tuple[IntArray, float]]:
         """Expand to concrete panels: ``[(sorted person indices, probability), ...]``.
@@ -178,8 +183,9 @@ class Distribution:
             "panel_size": self.program.panel_size,
             "pool_size": self.program.pool.n,
             "minimum_probability": self.minimum,
-            "certificate": {"objective": _num(d.objective), "bound": _num(d.bound),
-                            "gap": _num(d.gap), "converged": d.converged,
+            "certificate": {"objective": json_number(d.objective),
+                            "bound": json_number(d.bound), "gap": json_number(d.gap),
+                            "converged": d.converged,
                             "message": d.message},
             "run": {"iterations": d.iterations, "stages": d.stages, "seconds": d.seconds,
                     "types": d.n_types, "options": d.options},
@@ -208,9 +214,9 @@ class Distribution:
         return np.array(sorted(chosen), dtype=np.int64)
 
 
-def _num(x: float) -> float | None:
-    """JSON has no NaN: map it to null."""
-    return None if x != x else float(x)
+def json_number(x: float) -> float | None:
+    """JSON has no NaN or infinity: map them to null."""
+    return float(x) if np.isfinite(x) else None
 
 
 def check_distribution(dist: Distribution, *, expand: bool = True, tol: float = CHECK_TOL

@@ -77,13 +77,6 @@ def fairness_metrics(marginals: Sequence[float] | FloatArray) -> FairnessMetrics
     return FairnessMetrics(n, float(p[0]), float(p[-1]), total / n, gini, geo, ratio, p)
 
 
-def _covered(dist: Distribution) -> FloatArray:
-    mask = np.ones(dist.program.pool.n, dtype=bool)
-    mask[list(dist.uncovered)] = False
-    out: FloatArray = dist.marginals[mask]
-    return out
-
-
 def compare(distributions: Mapping[str, Distribution]) -> list[dict[str, Any]]:
     """Side-by-side table of several lotteries on the same instance (one row each).
 
@@ -92,7 +85,7 @@ def compare(distributions: Mapping[str, Distribution]) -> list[dict[str, Any]]:
     the LEXIMIN minimum when LEXIMIN is among them), support (profiles), seconds, gap,
     converged.
     """
-    metrics = {name: fairness_metrics(_covered(d)) for name, d in distributions.items()}
+    metrics = {name: fairness_metrics(d.marginals[d.covered]) for name, d in distributions.items()}
     best = max((m.minimum for m in metrics.values()), default=0.0)
     rows = []
     for name, d in distributions.items():

@@ -154,10 +154,10 @@ def round_lottery(probabilities: FloatArray, profiles: IntArray, sizes: IntArray
     if method == "dependent":
         return Rounding(dep, dep_dev, dep_bound, "dependent", True)
     counts, optimal = _ilp(x, profiles, sizes, m, node_limit, time_limit)
-    if counts is None or type_deviation(counts, x, profiles, sizes, m) > dep_dev:
-        counts, optimal = dep, False
-    return Rounding(counts, type_deviation(counts, x, profiles, sizes, m), dep_dev, "ilp",
-                    optimal)
+    dev = np.inf if counts is None else type_deviation(counts, x, profiles, sizes, m)
+    if counts is None or dev > dep_dev:
+        counts, optimal, dev = dep, False, dep_dev
+    return Rounding(counts, dev, dep_dev, "ilp", optimal)
 
 
 def _ilp(x: FloatArray, profiles: IntArray, sizes: IntArray, m: int, node_limit: int,

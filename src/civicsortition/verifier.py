@@ -10,7 +10,6 @@ minimum falls short of what the quotas allow is caught.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -57,66 +56,70 @@ class Verdict:
         return {"ok": self.ok, "checks": [attrs.asdict(c) for c in self.checks]}
 
 
-def _panel_problems(pool: Pool, quotas: Quotas, members: Sequence[str],
-                    households: bool) -> list[str]:
-    """Problems of one panel given by ids, counted on the raw records."""
-    out: list[str] = []
-    index = {pid: i for i, pid in enumerate(pool.ids)}
-    unknown = [m for m in members if m not in index]
-    if unknown:
-        return [f"{len(unknown)} member(s) not in the pool"]
-    if len(set(members)) != len(members):
-        out.append("a person appears twice")
-    if len(members) != quotas.panel_size:
-        out.append(f"{len(members)} members, expected {quotas.panel_size}")
-    rows = [index[m] for m in members]
-    for q in quotas:
-        col = pool.strata.index(q.category)
-        code = pool.strata[q.category].values.index(q.value)
-        have = int(np.sum(pool.codes[rows, col] == code))
-        if not q.min <= have <= q.max:
-            out.append(f"{q.category}={q.value}: {have} not in [{q.min}, {q.max}]")
-    if households and pool.households is not None:
-        keys = Counter(pool.households[i] for i in rows if pool.households[i] is not None)
-        if any(c > 1 for c in keys.values()):
+@attrs.frozen(eq=False)
+class _Rules:
+    """The quota and household rules read off the raw records once (not via the engine)."""
+
+    pool: Pool
+    quotas: Quotas
+    index: dict[str, int]
+    masks: np.ndarray                  # (quotas, n) bool: who holds each quota's value
+    groups: list[list[int]]            # households with more than one registered person
+
+    @classmethod
+    def read(cls, pool: Pool, quotas: Quotas, households: bool) -> _Rules:
+        masks = np.array([pool.codes[:, pool.strata.index(q.category)]
+                          == pool.strata[q.category].values.index(q.value) for q in quotas],
+                         dtype=bool).reshape(len(quotas.entries), pool.n)
+        members: dict[str, list[int]] = {}
+        if households and pool.households is not None:
+            for i, h in enumerate(pool.households):
+                if h is not None:
+                    members.setdefault(h, []).append(i)
+        return cls(pool, quotas, {pid: i for i, pid in enumerate(pool.ids)}, masks,
+                   [ms for ms in members.values() if len(ms) > 1])
+
+    def panel_problems(self, members: Sequence[str]) -> list[str]:
+        """Problems of one panel given by ids, counted on the raw records."""
+        unknown = [m for m in members if m not in self.index]
+        if unknown:
+            return [f"{len(unknown)} member(s) not in the pool"]
+        out: list[str] = []
+        if len(set(members)) != len(members):
+            out.append("a person appears twice")
+        k = self.quotas.panel_size
+        if len(members) != k:
+            out.append(f"{len(members)} members, expected {k}")
+        rows = [self.index[m] for m in members]
+        have = self.masks[:, rows].sum(axis=1)
+        for q, h in zip(self.quotas, have.tolist(), strict=True):
+            if not q.min <= h <= q.max:
+                out.append(f"{q.category}={q.value}: {h} not in [{q.min}, {q.max}]")
+        on = set(rows)
+        if any(sum(i in on for i in ms) > 1 for ms in self.groups):
             out.append("two members of one household")
-    return out
+        return out
 
-
-def _maximin_relaxation_bound(pool: Pool, quotas: Quotas, households: bool,
-                              covered: np.ndarray) -> float:
-    """Max z s.t. π_i ≥ z (covered people), π in the person-level relaxed polytope."""
-    n, k = pool.n, quotas.panel_size
-    rows_ub: list[np.ndarray] = []
-    b_ub: list[float] = []
-    for q in quotas:
-        col = pool.strata.index(q.category)
-        code = pool.strata[q.category].values.index(q.value)
-        a = np.append((pool.codes[:, col] == code).astype(float), 0.0)
-        rows_ub += [a, -a]
-        b_ub += [q.max, -q.min]
-    if households and pool.households is not None:
-        groups: dict[str, list[int]] = {}
-        for i, h in enumerate(pool.households):
-            if h is not None:
-                groups.setdefault(h, []).append(i)
-        for ms in groups.values():
-            if len(ms) > 1:
-                a = np.zeros(n + 1)
-                a[ms] = 1.0
-                rows_ub.append(a)
-                b_ub.append(1.0)
-    for i in np.flatnonzero(covered).tolist():
-        a = np.zeros(n + 1)
-        a[i], a[n] = -1.0, 1.0
-        rows_ub.append(a)
-        b_ub.append(0.0)
-    a_eq = np.append(np.ones(n), 0.0)[None, :]
-    c = np.zeros(n + 1)
-    c[n] = -1.0
-    res = optimize.linprog(c, A_ub=np.array(rows_ub), b_ub=np.array(b_ub), A_eq=a_eq,
-                           b_eq=[k], bounds=[(0, 1)] * n + [(None, None)], method="highs")
-    return float(-res.fun) if res.status == 0 else float("nan")
+    def maximin_relaxation_bound(self, covered: np.ndarray) -> float:
+        """Upper bound: max z s.t. π_i ≥ z (covered people), π in the relaxed polytope."""
+        n = self.pool.n
+        quota = np.hstack([self.masks.astype(float), np.zeros((len(self.masks), 1))])
+        house = np.zeros((len(self.groups), n + 1))
+        for r, ms in enumerate(self.groups):
+            house[r, ms] = 1.0
+        cov = np.flatnonzero(covered)
+        level = np.zeros((len(cov), n + 1))
+        level[np.arange(len(cov)), cov] = -1.0
+        level[:, n] = 1.0
+        A_ub = np.vstack([quota, -quota, house, level])
+        b_ub = np.concatenate([[q.max for q in self.quotas], [-q.min for q in self.quotas],
+                               np.ones(len(self.groups)), np.zeros(len(cov))])
+        c = np.zeros(n + 1)
+        c[n] = -1.0
+        res = optimize.linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=np.append(np.ones(n), 0.0)[None],
+                               b_eq=[self.quotas.panel_size],
+                               bounds=[(0, 1)] * n + [(None, None)], method="highs")
+        return float(-res.fun) if res.status == 0 else float("nan")
 
 
 def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution | None = None,
@@ -151,6 +154,7 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
     Verdict
     """
     checks: list[Check] = []
+    rules = _Rules.read(pool, quotas, households)
 
     def add(name: str, problems: list[str], ok_text: str) -> None:
         checks.append(Check(name, not problems, "; ".join(problems[:5]) if problems
@@ -172,7 +176,7 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
         panels = distribution.panels()
         for members, p in panels:
             names = [ids[i] for i in members]
-            found = _panel_problems(pool, quotas, names, households)
+            found = rules.panel_problems(names)
             if found:
                 bad.append(f"panel {len(bad)}: {found[0]}")
             freq[members] += p
@@ -184,9 +188,8 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
                else float("inf"))
         add("distribution.marginals", [f"claimed marginals off by {off:.3g}"] if off > tol
             else [], f"recomputed from the panels (max difference {off:.1e})")
-        covered = np.ones(pool.n, dtype=bool)
-        covered[list(distribution.uncovered)] = False
-        bound = _maximin_relaxation_bound(pool, quotas, households, covered)
+        covered = distribution.covered
+        bound = rules.maximin_relaxation_bound(covered)
         minimum = float(freq[covered].min()) if covered.any() else 0.0
         detail = (f"minimum probability {minimum:.6f}; no lottery can give everyone more than "
                   f"{bound:.6f} (LP relaxation)")
@@ -207,7 +210,7 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
     if lottery is not None:
         bad = []
         for j, ticket in enumerate(lottery.tickets):
-            found = _panel_problems(pool, quotas, list(ticket), households)
+            found = rules.panel_problems(list(ticket))
             if found:
                 bad.append(f"ticket {j}: {found[0]}")
         add("lottery.tickets", bad, f"{lottery.m} tickets, all satisfy the quotas")

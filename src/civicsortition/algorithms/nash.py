@@ -172,14 +172,12 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
             relaxed.update(profiles=len(peeled.profiles), unpeeled_mass=peeled.remaining,
                            stop=peeled.stop)
             x = _start_from(run, peeled.profiles, peeled.weights, floor=1e-12)
-    if x is not None:
-        pass  # start from the peeled lottery
-    elif warm_start:
+    if x is None and warm_start:
         # Start from the LEXIMIN support: its lottery is usually close to the Nash optimum.
         lex = leximin(pool, quotas, households=households, backend=backend,
                       max_iterations=max_iterations)
         x = _start_from(run, lex.profiles, lex.probabilities, floor=1e-6)
-    else:
+    elif x is None:
         x = np.full(len(run.columns), 1.0 / len(run.columns))
     converged = False
     welfare = -np.inf

@@ -156,8 +156,8 @@ class StatelessPricing:
 
     def solve(self, weights: FloatArray) -> MilpResult:
         """Solve for these weights (to a zero gap)."""
-        return self.backend.milp(weights, self.A, self.row_lo, self.row_hi, self.var_lo,
-                                 self.var_hi)
+        return self.solve_within(weights, self.var_lo, self.var_hi, self.row_lo, self.row_hi,
+                                 gap=0.0)
 
     def solve_within(self, weights: FloatArray, var_lo: FloatArray, var_hi: FloatArray,
                      row_lo: FloatArray, row_hi: FloatArray, *, gap: float) -> MilpResult:
