@@ -16,6 +16,8 @@ census
     ``category,value,share`` where the last column is ``share`` (fractions of 1), ``percent``
     or ``count`` (population counts; ``population`` is an alias); ``feature``/``name`` are
     accepted for the first two columns as in targets.
+address frame
+    ``address`` (or ``address_id``/``id``) plus any strata columns (``district``, a flag).
 people
     One row per person, one column per category, optionally an id column and a household
     column; any other columns (names, contact details) are carried through untouched to the
@@ -35,15 +37,18 @@ import attrs
 
 from .census import DEFAULT_SHARE_TOLERANCE, Census
 from .errors import InputError, Problem
+from .invitations import AddressFrame, Invitations
 from .pool import Pool
 from .quotas import Quotas, ValueQuota
 from .strata import Category, Strata
 
 __all__ = [
     "PeopleTable",
+    "read_address_frame",
     "read_census",
     "read_people",
     "read_targets",
+    "write_invitations",
     "write_people",
     "write_selected_and_remaining",
     "write_targets",
@@ -512,3 +517,61 @@ def _write_rows(dest: Source, header: list[str], rows: list[list[str]], delimite
             emit(f)
     else:
         emit(dest)
+
+
+# ------------------------------------------------------------------------------ address frame
+def read_address_frame(source: Source, *, id_column: str = "address",
+                       columns: Sequence[str] | None = None,
+                       delimiter: str | None = None) -> AddressFrame:
+    """Read an address frame: one row per address that may receive a letter.
+
+    Parameters
+    ----------
+    source : path or text stream
+    id_column : str
+        Column holding the address id (``address_id`` and ``id`` are accepted when the
+        default ``address`` is absent).
+    columns : sequence of str, optional
+        Other columns to keep (default: all of them).
+
+    Returns
+    -------
+    AddressFrame
+
+    Raises
+    ------
+    InputError
+        ``missing-column``, ``missing-address``, ``duplicate-address`` with file lines.
+    """
+    table = _read_table(source, delimiter=delimiter)
+    aliases = [id_column] + (["address_id", "id"] if id_column == "address" else [])
+    cols = _require(table, [(id_column, aliases)])
+    _no_rows(table)
+    keep = [h for h in table.header if table.column(h) != cols[id_column]] \
+        if columns is None else list(columns)
+    extra = _require(table, [(c, [c]) for c in keep])
+    return AddressFrame([cells[cols[id_column]] for _, cells in table.rows],
+                        {c: [cells[extra[c]].strip() for _, cells in table.rows] for c in keep},
+                        source=table.name, lines=tuple(line for line, _ in table.rows))
+
+
+def write_invitations(dest: Source, invitations: Invitations) -> None:
+    """Write ``address,status,order,inclusion_probability,inclusion_with_reserves``.
+
+    One row per frame address: ``invited`` (with its letter number), ``reserve`` (with its
+    position in the reserve list) or ``not-invited``; probabilities to 12 significant digits.
+    """
+    invited = {a: j for j, a in enumerate(invitations.invited)}
+    reserve = {a: j for j, a in enumerate(invitations.reserves)}
+    rows: list[list[str]] = []
+    for i, a in enumerate(invitations.frame_ids):
+        if a in invited:
+            status, order = "invited", str(invited[a] + 1)
+        elif a in reserve:
+            status, order = "reserve", str(reserve[a] + 1)
+        else:
+            status, order = "not-invited", ""
+        rows.append([a, status, order, f"{invitations.inclusion[i]:.12g}",
+                     f"{invitations.inclusion_with_reserves[i]:.12g}"])
+    _write_rows(dest, ["address", "status", "order", "inclusion_probability",
+                       "inclusion_with_reserves"], rows, ",")
