@@ -16,6 +16,7 @@ from .draw import DrawRecord, DrawVerdict, draw, draw_exact, verify
 from .errors import CivicSortitionError, InfeasibleError, InputError, Problem, TieError
 from .examples import rustavi_example, rustavi_synthetic_pool
 from .fairness import FairnessMetrics, compare, fairness_metrics, group_view, plot_probabilities
+from .households import HouseholdEffect, household_effect
 from .invitations import (
     AddressFrame,
     Invitations,
@@ -32,6 +33,7 @@ from .io import (
     read_address_frame,
     read_census,
     read_people,
+    read_registrations,
     read_targets,
     write_invitations,
     write_people,
@@ -42,6 +44,14 @@ from .lottery import TransparentLottery, transparent_lottery
 from .pool import Pool
 from .program import InfeasibleQuotasError, PanelProgram, QuotaChange
 from .quotas import Band, QuotaProvenance, Quotas, ValueQuota, build_quotas
+from .registrations import (
+    REJECTION_REASONS,
+    Registrations,
+    Rejection,
+    age_on,
+    registration_problems,
+    validate_registrations,
+)
 from .strata import Category, Strata
 from .verifier import Check, Verdict, verify_selection
 
@@ -50,6 +60,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "ALGORITHMS",
     "APPORTIONMENT_METHODS",
+    "REJECTION_REASONS",
     "AddressFrame",
     "Apportionment",
     "AuditReport",
@@ -64,6 +75,7 @@ __all__ = [
     "DrawVerdict",
     "FairnessMetrics",
     "Finding",
+    "HouseholdEffect",
     "InfeasibleError",
     "InfeasibleQuotasError",
     "InputError",
@@ -77,6 +89,8 @@ __all__ = [
     "QuotaChange",
     "QuotaProvenance",
     "Quotas",
+    "Registrations",
+    "Rejection",
     "RunDetails",
     "SimpleRandom",
     "Strata",
@@ -86,6 +100,7 @@ __all__ = [
     "ValueQuota",
     "Verdict",
     "__version__",
+    "age_on",
     "apportion",
     "audit_report",
     "build_quotas",
@@ -98,6 +113,7 @@ __all__ = [
     "fairness_metrics",
     "find_distribution",
     "group_view",
+    "household_effect",
     "invite",
     "legacy",
     "leximin",
@@ -108,11 +124,14 @@ __all__ = [
     "read_address_frame",
     "read_census",
     "read_people",
+    "read_registrations",
     "read_targets",
+    "registration_problems",
     "rustavi_example",
     "rustavi_synthetic_census",
     "rustavi_synthetic_pool",
     "transparent_lottery",
+    "validate_registrations",
     "verify",
     "verify_selection",
     "write_invitations",

@@ -23,9 +23,12 @@ from .census import Census
 from .distribution import Distribution, json_number
 from .draw import DrawRecord
 from .fairness import fairness_metrics, group_view
+from .households import HouseholdEffect
+from .invitations import Invitations
 from .lottery import TransparentLottery
 from .pool import Pool
 from .quotas import Quotas
+from .registrations import Registrations
 from .verifier import Verdict
 
 __all__ = ["AuditReport", "audit_report", "pool_digest", "quotas_digest"]
@@ -81,8 +84,30 @@ class AuditReport:
                  f"{d['inputs']['households']} multi-person households; "
                  f"SHA-256 `{d['inputs']['pool_sha256']}`",
                  f"- quotas: panel of {d['inputs']['panel_size']}; SHA-256 "
-                 f"`{d['inputs']['quotas_sha256']}`", "",
-                 "## Quotas", "",
+                 f"`{d['inputs']['quotas_sha256']}`", ""]
+        if d.get("invitations"):
+            inv = d["invitations"]
+            lines += ["## Invitations", "",
+                      f"- design: {inv['design']}; procedure `{inv['procedure']}`, seed "
+                      f"`{inv['seed']}`",
+                      f"- {inv['letters']} letters, {inv['reserves']} reserves, from a frame of "
+                      f"{inv['frame_size']} addresses; inclusion probability "
+                      f"{inv['inclusion_min']:.4%} to {inv['inclusion_max']:.4%}",
+                      "- letters per stratum: " + ", ".join(
+                          f"{k}: {v}" for k, v in inv["letters_by_stratum"].items()), ""]
+        if d.get("registrations"):
+            reg = d["registrations"]
+            lines += ["## Registrations", "",
+                      f"- {reg['received']} received, {reg['accepted']} accepted, "
+                      f"{reg['rejected']} rejected (reference date {reg['reference_date']}); "
+                      f"{reg['multi_person_households']} addresses with more than one "
+                      "registration",
+                      "- rejections by reason: " + ", ".join(
+                          f"{k}: {v}" for k, v in reg["reasons"].items()), ""]
+        if d.get("household_effect"):
+            lines += ["## Households", ""]
+            lines += [f"- {line}" for line in d["household_effect"]["lines"]] + [""]
+        lines += ["## Quotas", "",
                  "| category | value | min | max | census share | exact quota | method | band |",
                  "|---|---|---:|---:|---:|---:|---|---|"]
         for q in d["quotas"]:
@@ -139,6 +164,9 @@ class AuditReport:
 def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,
                  lottery: TransparentLottery | None = None, record: DrawRecord | None = None,
                  census: Census | None = None, verdict: Verdict | None = None,
+                 invitations: Invitations | None = None,
+                 registrations: Registrations | None = None,
+                 households: HouseholdEffect | None = None,
                  small_cell: int = SMALL_CELL) -> AuditReport:
     """Assemble the audit report of a selection (aggregates only).
 
@@ -155,6 +183,12 @@ def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,
         Adds census seats (share × k) to the group view.
     verdict : Verdict, optional
         The independent verifier's result.
+    invitations : Invitations, optional
+        Stage 1: design, seed and letter counts (no address ids).
+    registrations : Registrations, optional
+        Counts of registrations received, accepted and rejected per reason (no values).
+    households : HouseholdEffect, optional
+        How the one-per-household rule changed chances.
     small_cell : int
         Values with fewer pool members than this are flagged and their counts suppressed.
 
@@ -167,10 +201,10 @@ def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,
     d = dist.details
     metrics = fairness_metrics(dist.marginals[dist.covered])
     uniform = quotas.panel_size / pool.n
-    households = 0
+    multi_households = 0
     if pool.households is not None:
         sizes = Counter(h for h in pool.households if h is not None)
-        households = sum(1 for c in sizes.values() if c > 1)
+        multi_households = sum(1 for c in sizes.values() if c > 1)
     groups = []
     for g in group_view(dist, census):
         small = g["pool_count"] < small_cell
@@ -191,7 +225,7 @@ def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,
         "library_version": __version__,
         "inputs": {"pool_sha256": pool_digest(pool), "quotas_sha256": quotas_digest(quotas),
                    "pool_size": pool.n, "panel_size": quotas.panel_size,
-                   "households": households},
+                   "households": multi_households},
         "quotas": quota_rows,
         "run": {"algorithm": d.algorithm, "backend": d.backend,
                 "backend_version": d.backend_version, "converged": d.converged,
@@ -218,4 +252,16 @@ def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,
                         "attempts": record.attempts, "composition": composition}
     if verdict is not None:
         data["verification"] = verdict.as_dict()
+    if invitations is not None:
+        data["invitations"] = {
+            "procedure": invitations.as_dict()["procedure"], "design": invitations.design,
+            "seed": invitations.seed, "letters": len(invitations.invited),
+            "reserves": len(invitations.reserves), "frame_size": len(invitations.frame_ids),
+            "letters_by_stratum": dict(invitations.letters_by_stratum),
+            "inclusion_min": float(invitations.inclusion.min()),
+            "inclusion_max": float(invitations.inclusion.max())}
+    if registrations is not None:
+        data["registrations"] = registrations.summary()
+    if households is not None:
+        data["household_effect"] = {**households.as_dict(), "lines": households.lines()}
     return AuditReport(data)

@@ -40,6 +40,7 @@ from .errors import InputError, Problem
 from .invitations import AddressFrame, Invitations
 from .pool import Pool
 from .quotas import Quotas, ValueQuota
+from .registrations import Registrations, validate_registrations
 from .strata import Category, Strata
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "read_address_frame",
     "read_census",
     "read_people",
+    "read_registrations",
     "read_targets",
     "write_invitations",
     "write_people",
@@ -575,3 +577,21 @@ def write_invitations(dest: Source, invitations: Invitations) -> None:
                      f"{invitations.inclusion_with_reserves[i]:.12g}"])
     _write_rows(dest, ["address", "status", "order", "inclusion_probability",
                        "inclusion_with_reserves"], rows, ",")
+
+
+def read_registrations(source: Source, strata: Strata | Quotas, *, delimiter: str | None = None,
+                       **options: Any) -> Registrations:
+    """Read a registrations file and validate it (see ``validate_registrations``).
+
+    Rejections carry the file's line numbers. ``options`` are passed on (``reference_date`` is
+    required; field names are the file's headers).
+
+    Returns
+    -------
+    Registrations
+    """
+    table = _read_table(source, delimiter=delimiter)
+    _no_rows(table)
+    records = [dict(zip(table.header, cells, strict=True)) for _, cells in table.rows]
+    return validate_registrations(records, strata, rows=[line for line, _ in table.rows],
+                                  **options)
