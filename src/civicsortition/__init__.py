@@ -52,6 +52,14 @@ from .registrations import (
     registration_problems,
     validate_registrations,
 )
+from .replacements import (
+    Alternates,
+    Replacement,
+    fill_from_alternates,
+    prepare_alternates,
+    replace,
+    residual_quotas,
+)
 from .strata import Category, Strata
 from .verifier import Check, Verdict, verify_selection
 
@@ -62,6 +70,7 @@ __all__ = [
     "APPORTIONMENT_METHODS",
     "REJECTION_REASONS",
     "AddressFrame",
+    "Alternates",
     "Apportionment",
     "AuditReport",
     "Band",
@@ -91,6 +100,7 @@ __all__ = [
     "Quotas",
     "Registrations",
     "Rejection",
+    "Replacement",
     "RunDetails",
     "SimpleRandom",
     "Strata",
@@ -111,6 +121,7 @@ __all__ = [
     "draw_exact",
     "expected_registrations",
     "fairness_metrics",
+    "fill_from_alternates",
     "find_distribution",
     "group_view",
     "household_effect",
@@ -121,12 +132,15 @@ __all__ = [
     "nash",
     "plan_letters",
     "plot_probabilities",
+    "prepare_alternates",
     "read_address_frame",
     "read_census",
     "read_people",
     "read_registrations",
     "read_targets",
     "registration_problems",
+    "replace",
+    "residual_quotas",
     "rustavi_example",
     "rustavi_synthetic_census",
     "rustavi_synthetic_pool",

@@ -1,0 +1,366 @@
+r"""Replacements for members who drop out, and alternates prepared in advance.
+
+**Residual quotas.** If the kept members ``K`` (the panel minus the dropouts) hold :math:`c_{f,v}`
+members with value ``v`` of category ``f``, the ``d`` replacement seats must satisfy
+
+.. math:: \max(0, \ell_{f,v} - c_{f,v}) \le \#\{\text{replacements with } v\} \le
+          u_{f,v} - c_{f,v},
+
+so that the completed panel meets the original quotas. :func:`residual_quotas` builds this
+table; :func:`replace` then runs the same fair algorithms (LEXIMIN by default) on the
+*remaining pool* -- everyone not on the original panel, minus people the caller excludes, minus
+housemates of kept members when the household rule is on -- rounds the lottery to tickets and
+draws with the public procedure, exactly like the main draw, so the replacement is logged and
+reproducible from the seed.
+
+**Alternates.** :func:`prepare_alternates` draws, before the assembly starts, a set of
+``count`` alternates by a fair lottery from the remaining pool, with quotas proportional to the
+panel's (:math:`\lfloor \ell\, c/k \rfloor` to :math:`\lceil u\, c/k \rceil`), and orders them
+by a public hash key. :func:`fill_from_alternates` later picks, for the dropouts, the
+*lexicographically first* alternates (earliest in the published order) that complete a panel
+satisfying the quotas and the household rule; it is computed greedily with a feasibility check
+per alternate, which is exact for lexicographic order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from .algorithms import find_distribution
+from .distribution import Distribution
+from .draw import DrawRecord, draw, normalise_seed
+from .errors import InfeasibleError, InputError, Problem
+from .lottery import TransparentLottery, transparent_lottery
+from .pool import Pool
+from .program import InfeasibleQuotasError, PanelProgram, QuotaChange
+from .quotas import Quotas, ValueQuota
+
+__all__ = ["ALTERNATES_PROCEDURE", "Alternates", "Replacement", "alternate_key",
+           "fill_from_alternates", "prepare_alternates", "replace", "residual_quotas"]
+
+ALTERNATES_PROCEDURE = "civicsortition-alternates/1"
+
+
+def _ids(pool: Pool, ids: Iterable[Any], what: str) -> list[int]:
+    """Positions of ``ids`` in the pool; every unknown or repeated id is reported."""
+    index = {pid: i for i, pid in enumerate(pool.ids)}
+    out: list[int] = []
+    problems: list[Problem] = []
+    for pid in (str(x) for x in ids):
+        if pid not in index:
+            problems.append(Problem("unknown-id", f"{what}: no person with this id in the pool",
+                                    column=what, value=pid))
+        elif index[pid] in out:
+            problems.append(Problem("duplicate-id", f"{what}: id listed twice", column=what,
+                                    value=pid))
+        else:
+            out.append(index[pid])
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def _held(pool: Pool, quotas: Quotas, rows: Sequence[int]) -> list[int]:
+    """Seats each quota entry's value already holds among the people at ``rows``."""
+    out = []
+    for q in quotas:
+        cat = pool.strata[q.category]
+        col = pool.codes[list(rows), pool.strata.index(q.category)]
+        out.append(int(np.sum(col == cat.values.index(q.value))) if q.value in cat.values else 0)
+    return out
+
+
+def residual_quotas(pool: Pool, quotas: Quotas, kept: Iterable[str], seats: int) -> Quotas:
+    """Quotas for ``seats`` new members joining the ``kept`` ones (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        ``quota-exceeded`` if the kept members alone already exceed a maximum (the quotas
+        changed since the draw), ``unknown-id`` for ids not in the pool.
+    """
+    held = _held(pool, quotas, _ids(pool, kept, "kept"))
+    problems = [Problem("quota-exceeded", f"the kept members already hold {have} seats of "
+                        f"{q.category}={q.value}, above its maximum {q.max}",
+                        column=q.category, value=q.value)
+                for q, have in zip(quotas, held, strict=True) if have > q.max]
+    if problems:
+        raise InputError(problems)
+    return Quotas(seats, [ValueQuota(
+        q.category, q.value, max(0, q.min - have), q.max - have,
+        None if q.min_flex is None else max(0, q.min_flex - have),
+        None if q.max_flex is None else q.max_flex - have)
+        for q, have in zip(quotas, held, strict=True)])
+
+
+def _eligible(pool: Pool, panel: Sequence[int], kept: Sequence[int], excluded: Sequence[int],
+              households: bool) -> list[int]:
+    """Pool positions that may fill a seat: off the panel, not excluded, no kept housemate."""
+    blocked = set(panel) | set(excluded)
+    if households and pool.households is not None:
+        taken = {pool.households[i] for i in kept} - {None}
+        blocked |= {i for i, h in enumerate(pool.households) if h in taken}
+    return [i for i in range(pool.n) if i not in blocked]
+
+
+def _enough(candidates: Sequence[int], seats: int, what: str) -> None:
+    if len(candidates) < seats:
+        raise InfeasibleError(f"only {len(candidates)} people are eligible for {seats} {what} "
+                              "(off the panel, not excluded, no housemate on the panel)")
+
+
+@attrs.frozen(eq=False)
+class Replacement:
+    """The outcome of :func:`replace`.
+
+    Attributes
+    ----------
+    kept, dropouts, replacements : tuple of str
+        Ids; ``panel`` is ``kept + replacements``, sorted.
+    residual : Quotas
+        Quotas of the replacement seats.
+    remaining : Pool
+        The people who could fill a seat.
+    distribution : Distribution
+        The fair lottery over replacement sets (on ``remaining``).
+    lottery : TransparentLottery
+    record : DrawRecord
+        The public draw (re-check with :func:`civicsortition.draw.verify`).
+    relaxation : tuple of QuotaChange
+        Residual bounds moved because no replacement set met them (``on_infeasible="relax"``);
+        empty when the completed panel meets the original quotas.
+    """
+
+    kept: tuple[str, ...]
+    dropouts: tuple[str, ...]
+    replacements: tuple[str, ...]
+    residual: Quotas
+    remaining: Pool
+    distribution: Distribution
+    lottery: TransparentLottery
+    record: DrawRecord
+    relaxation: tuple[QuotaChange, ...] = ()
+
+    @property
+    def panel(self) -> tuple[str, ...]:
+        """The completed panel, sorted."""
+        return tuple(sorted(self.kept + self.replacements))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The replacement log (ids of panel members only, as the draw record publishes)."""
+        return {"kept": list(self.kept), "dropouts": list(self.dropouts),
+                "replacements": list(self.replacements),
+                "residual_quotas": [{"category": q.category, "value": q.value, "min": q.min,
+                                     "max": q.max} for q in self.residual],
+                "remaining_pool": self.remaining.n,
+                "algorithm": self.distribution.details.algorithm,
+                "minimum_probability": self.distribution.minimum,
+                "relaxation": [str(c) for c in self.relaxation],
+                "draw": self.record.as_dict()}
+
+
+def replace(pool: Pool, quotas: Quotas, panel: Sequence[str], dropouts: Sequence[str],
+            seed: str, *, algorithm: str = "leximin", households: bool = True,
+            excluded: Sequence[str] = (), tickets: int = 1000,
+            on_infeasible: str = "raise", **options: Any) -> Replacement:
+    """Draw replacements for ``dropouts`` so that the completed panel meets ``quotas``.
+
+    Parameters
+    ----------
+    pool : Pool
+        The full registered pool the panel was drawn from.
+    quotas : Quotas
+        The original quotas.
+    panel : sequence of str
+        The drawn panel's ids.
+    dropouts : sequence of str
+        Members leaving (a subset of ``panel``).
+    seed : str
+        Public seed for the replacement draw.
+    algorithm : str
+        Fair algorithm for the replacement lottery (default ``"leximin"``).
+    households : bool
+        Keep the one-per-household rule (housemates of kept members are not eligible).
+    excluded : sequence of str
+        Pool members who cannot serve (declined, unreachable).
+    tickets : int
+        Tickets of the transparent lottery.
+    on_infeasible : {"raise", "relax"}
+        When no replacement set meets the residual quotas (common with tight quotas: one
+        dropout may leave exactly one admissible profile), raise, or apply the smallest
+        relaxation of the residual bounds (respecting ``min_flex``/``max_flex``) and record it
+        in :attr:`Replacement.relaxation`.
+    **options
+        Passed to :func:`~civicsortition.algorithms.find_distribution`.
+
+    Returns
+    -------
+    Replacement
+
+    Raises
+    ------
+    InputError
+        Unknown ids, dropouts not on the panel, a bad ``on_infeasible``.
+    civicsortition.program.InfeasibleQuotasError
+        The remaining pool cannot fill the seats within the residual quotas (and
+        ``on_infeasible="raise"``, or no relaxation exists).
+    """
+    if on_infeasible not in ("raise", "relax"):
+        raise InputError.single("bad-option", "on_infeasible must be 'raise' or 'relax'",
+                                value=repr(on_infeasible))
+    panel_rows = _ids(pool, panel, "panel")
+    drop_rows = _ids(pool, dropouts, "dropouts")
+    outside = [pool.ids[i] for i in drop_rows if i not in panel_rows]
+    if outside:
+        raise InputError([Problem("not-on-panel", "a dropout must be a panel member",
+                                  column="dropouts", value=pid) for pid in outside])
+    if not drop_rows:
+        raise InputError.single("no-dropouts", "nothing to replace", column="dropouts")
+    kept_rows = [i for i in panel_rows if i not in drop_rows]
+    kept = tuple(pool.ids[i] for i in kept_rows)
+    residual = residual_quotas(pool, quotas, kept, len(drop_rows))
+    candidates = _eligible(pool, panel_rows, kept_rows, _ids(pool, excluded, "excluded"),
+                           households)
+    _enough(candidates, len(drop_rows), "seats to fill")
+    remaining = pool.subset(candidates)
+    changes: tuple[QuotaChange, ...] = ()
+    try:
+        dist = find_distribution(remaining, residual, algorithm=algorithm,
+                                 households=households, **options)
+    except InfeasibleQuotasError as e:
+        if on_infeasible == "raise" or e.relaxed is None or not e.relaxed_feasible:
+            raise
+        changes, residual = e.changes, e.relaxed
+        dist = find_distribution(remaining, residual, algorithm=algorithm,
+                                 households=households, **options)
+    lottery = transparent_lottery(dist, tickets)
+    record = draw(lottery, seed)
+    return Replacement(kept, tuple(pool.ids[i] for i in drop_rows), record.panel, residual,
+                       remaining, dist, lottery, record, changes)
+
+
+# ------------------------------------------------------------------------------ alternates
+def alternate_key(seed: str, person: str) -> int:
+    """Public order key of an alternate: SHA-256 of procedure, normalised seed and id."""
+    text = f"{ALTERNATES_PROCEDURE}\n{normalise_seed(seed)}\n{person}".encode()
+    return int.from_bytes(hashlib.sha256(text).digest(), "big")
+
+
+@attrs.frozen(eq=False)
+class Alternates:
+    """An ordered list of alternates prepared in advance.
+
+    Attributes
+    ----------
+    order : tuple of str
+        Alternate ids, first to be asked first.
+    quotas : Quotas
+        The proportional quotas the set was drawn under.
+    distribution : Distribution
+    record : DrawRecord
+        The public draw of the set; the order then follows :func:`alternate_key`.
+    """
+
+    order: tuple[str, ...]
+    quotas: Quotas
+    distribution: Distribution
+    record: DrawRecord
+
+
+def prepare_alternates(pool: Pool, quotas: Quotas, panel: Sequence[str], count: int, seed: str,
+                       *, algorithm: str = "leximin", households: bool = True,
+                       excluded: Sequence[str] = (), tickets: int = 1000,
+                       **options: Any) -> Alternates:
+    """Draw ``count`` alternates fairly, with quotas proportional to the panel's, and order them.
+
+    Returns
+    -------
+    Alternates
+
+    Raises
+    ------
+    InputError
+        ``bad-count`` or unknown ids.
+    civicsortition.program.InfeasibleQuotasError
+        The remaining pool cannot supply a proportional set of that size.
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise InputError.single("bad-count", "count must be a positive integer",
+                                value=repr(count))
+    panel_rows = _ids(pool, panel, "panel")
+    k = quotas.panel_size
+    alt_quotas = Quotas(count, [ValueQuota(q.category, q.value, (q.min * count) // k,
+                                           min(count, math.ceil(q.max * count / k)))
+                                for q in quotas])
+    candidates = _eligible(pool, panel_rows, panel_rows, _ids(pool, excluded, "excluded"),
+                           households)
+    _enough(candidates, count, "alternates wanted")
+    remaining = pool.subset(candidates)
+    dist = find_distribution(remaining, alt_quotas, algorithm=algorithm, households=households,
+                             **options)
+    record = draw(transparent_lottery(dist, tickets), seed)
+    order = tuple(sorted(record.panel, key=lambda pid: (alternate_key(seed, pid), pid)))
+    return Alternates(order, alt_quotas, dist, record)
+
+
+def fill_from_alternates(pool: Pool, quotas: Quotas, panel: Sequence[str],
+                         dropouts: Sequence[str], alternates: Sequence[str] | Alternates, *,
+                         households: bool = True, unavailable: Sequence[str] = ()
+                         ) -> tuple[str, ...]:
+    """The earliest alternates (in list order) that complete a panel within the quotas.
+
+    Among all sets of ``len(dropouts)`` available alternates that, with the kept members,
+    satisfy the quotas (and the household rule), returns the lexicographically first by list
+    position: alternate 1 is used whenever some valid completion contains it, and so on.
+
+    Raises
+    ------
+    InfeasibleError
+        No set of alternates completes the panel (draw replacements with :func:`replace`).
+    """
+    order = alternates.order if isinstance(alternates, Alternates) else tuple(alternates)
+    panel_rows = _ids(pool, panel, "panel")
+    drop_rows = set(_ids(pool, dropouts, "dropouts"))
+    kept_rows = [i for i in panel_rows if i not in drop_rows]
+    gone = set(_ids(pool, unavailable, "unavailable"))
+    alt_rows = [i for i in _ids(pool, order, "alternates") if i not in gone]
+    need = len(drop_rows)
+    chosen: list[int] = []
+
+    def completable(fixed: list[int], rest: list[int]) -> bool:
+        if households and pool.households is not None:
+            hh = Counter(pool.households[i] for i in kept_rows + fixed if pool.households[i])
+            if any(c > 1 for c in hh.values()):
+                return False
+            rest = [i for i in rest if pool.households[i] not in hh]
+        seats = need - len(fixed)
+        held = _held(pool, quotas, kept_rows + fixed)
+        if any(have > q.max or q.min - have > seats
+               for q, have in zip(quotas, held, strict=True)):
+            return False
+        if seats == 0:
+            return True
+        if len(rest) < seats:
+            return False
+        residual = Quotas(seats, [ValueQuota(q.category, q.value, max(0, q.min - have),
+                                             q.max - have)
+                                  for q, have in zip(quotas, held, strict=True)])
+        program = PanelProgram.build(pool.subset(rest), residual, households=households)
+        return program.feasible_profile() is not None
+
+    for pos, i in enumerate(alt_rows):
+        if len(chosen) == need:
+            break
+        if completable([*chosen, i], alt_rows[pos + 1:]):
+            chosen.append(i)
+    if len(chosen) < need:
+        raise InfeasibleError(f"no {need} of the {len(alt_rows)} available alternates complete "
+                              "a panel within the quotas; draw replacements with replace()")
+    return tuple(pool.ids[i] for i in chosen)
