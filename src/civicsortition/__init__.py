@@ -62,6 +62,7 @@ from .replacements import (
 )
 from .strata import Category, Strata
 from .verifier import Check, Verdict, verify_selection
+from .vote import Outcome, Tally, answer_due, required_votes, tally
 
 __version__ = "0.1.0.dev0"
 
@@ -90,6 +91,7 @@ __all__ = [
     "InputError",
     "Invitations",
     "LetterPlan",
+    "Outcome",
     "Oversample",
     "PanelProgram",
     "PeopleTable",
@@ -105,12 +107,14 @@ __all__ = [
     "SimpleRandom",
     "Strata",
     "Stratified",
+    "Tally",
     "TieError",
     "TransparentLottery",
     "ValueQuota",
     "Verdict",
     "__version__",
     "age_on",
+    "answer_due",
     "apportion",
     "audit_report",
     "build_quotas",
@@ -140,10 +144,12 @@ __all__ = [
     "read_targets",
     "registration_problems",
     "replace",
+    "required_votes",
     "residual_quotas",
     "rustavi_example",
     "rustavi_synthetic_census",
     "rustavi_synthetic_pool",
+    "tally",
     "transparent_lottery",
     "validate_registrations",
     "verify",
