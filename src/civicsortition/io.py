@@ -28,17 +28,22 @@ from __future__ import annotations
 
 import csv
 import io as _stdio
+import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any, Union
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
 from .census import DEFAULT_SHARE_TOLERANCE, Census
+from .distribution import Distribution, RunDetails
 from .errors import InputError, Problem
 from .invitations import AddressFrame, Invitations
 from .pool import Pool
+from .program import PanelProgram
 from .quotas import Quotas, ValueQuota
 from .registrations import Registrations, validate_registrations
 from .strata import Category, Strata
@@ -49,6 +54,7 @@ __all__ = [
     "read_census",
     "read_people",
     "read_registrations",
+    "read_result",
     "read_targets",
     "write_invitations",
     "write_people",
@@ -595,3 +601,82 @@ def read_registrations(source: Source, strata: Strata | Quotas, *, delimiter: st
     records = [dict(zip(table.header, cells, strict=True)) for _, cells in table.rows]
     return validate_registrations(records, strata, rows=[line for line, _ in table.rows],
                                   **options)
+
+
+# ------------------------------------------------------------------------------ results
+def _json_float(x: Any) -> float:
+    return float("nan") if x is None else float(x)
+
+
+def read_result(source: Source, pool: Pool, quotas: Quotas, *,
+                households: bool = True) -> Distribution:
+    """Rebuild a :class:`~civicsortition.distribution.Distribution` from ``select``'s JSON.
+
+    The result must list its panels (``select`` without ``--no-panels``). Every panel is
+    checked against the pool and quotas as given here -- size, quotas, households -- so a
+    result cannot smuggle in an invalid panel; the probabilities of identical type profiles
+    are merged.
+
+    Parameters
+    ----------
+    source : path or text stream
+    pool, quotas : Pool, Quotas
+        The published inputs the result claims to be computed from.
+    households : bool
+        Whether the one-per-household rule applies.
+
+    Returns
+    -------
+    Distribution
+        With the run details recorded in the file.
+
+    Raises
+    ------
+    InputError
+        ``bad-result`` (not a result, or no panels), ``pool-mismatch`` (people differ from the
+        pool), ``invalid-panel`` naming every panel that breaks a rule.
+    """
+    name = _source_name(source)
+    try:
+        doc = json.loads(_read_text(source))
+        people = [str(p["id"]) for p in doc["people"]]
+        panels = [([str(m) for m in p["members"]], float(p["probability"]))
+                  for p in doc["panels"]]
+        cert, run = doc["certificate"], doc["run"]
+    except (ValueError, KeyError, TypeError):
+        raise InputError.single("bad-result", "not a select result with panels (run select "
+                                "without --no-panels)", file=name) from None
+    if tuple(people) != pool.ids:
+        raise InputError.single("pool-mismatch", "the result's people are not the pool's ids "
+                                "in the same order", file=name)
+    program = PanelProgram.build(pool, quotas, households=households)
+    index = {pid: i for i, pid in enumerate(pool.ids)}
+    profiles: dict[bytes, tuple[npt.NDArray[np.int64], float]] = {}
+    problems: list[Problem] = []
+    for j, (members, prob) in enumerate(panels):
+        unknown = [m for m in members if m not in index]
+        rows = [index[m] for m in members if m in index]
+        issues = ([f"unknown ids {unknown[:3]}"] if unknown else []) + program.check_panel(rows)
+        if issues:
+            problems.append(Problem("invalid-panel", "; ".join(issues[:3]), file=name,
+                                    column=f"panels[{j}]"))
+            continue
+        profile = np.bincount(program.type_of[rows], minlength=program.n_types).astype(np.int64)
+        key = profile.tobytes()
+        old = profiles.get(key, (profile, 0.0))[1]
+        profiles[key] = (profile, old + prob)
+    if problems:
+        raise InputError(problems)
+    if not profiles:
+        raise InputError.single("bad-result", "the result lists no panels", file=name)
+    details = RunDetails(
+        algorithm=str(doc.get("algorithm", "")), backend=str(doc.get("backend", "")),
+        backend_version=str(doc.get("backend_version", "")),
+        objective=_json_float(cert.get("objective")), bound=_json_float(cert.get("bound")),
+        gap=_json_float(cert.get("gap")), converged=bool(cert.get("converged")),
+        iterations=int(run.get("iterations", 0)), stages=int(run.get("stages", 0)),
+        seconds=float(run.get("seconds", 0.0)), n_types=program.n_types,
+        options=dict(run.get("options") or {}), message=str(cert.get("message", "")))
+    uncovered = tuple(index[u] for u in doc.get("uncovered", []) if u in index)
+    return Distribution(program, np.array([p for p, _ in profiles.values()]),
+                        np.array([x for _, x in profiles.values()]), details, uncovered)
