@@ -15,15 +15,25 @@ from civicsortition.cli import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK, main
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_cli_demo(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo"]) == EXIT_OK
+def test_cli_demo(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import json
+
+    assert main(["demo", "--out", str(tmp_path)]) == EXIT_OK
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out
     assert "| sex | female | 19 | 21 |" in out
-    assert "Pool: 240 registrations" in out
-    assert "LEXIMIN lottery" in out
-    assert "independent invariant check: passed" in out
-    assert "R001" not in out   # no person ids in the demo output
+    for step in ("Address frame", "Invitations", "Registrations", "LEXIMIN lottery",
+                 "Transparent lottery", "Public draw", "Independent verification: passed",
+                 "drop out", "29 of 36", "must answer by"):
+        assert step in out, step
+    written = {p.name for p in tmp_path.iterdir()}
+    assert written == {"invitations.csv", "lottery.json", "draw.json", "result.json",
+                       "replacement.json", "report.md", "report.json"}
+    record = json.loads((tmp_path / "draw.json").read_text())
+    report = (tmp_path / "report.md").read_text() + (tmp_path / "report.json").read_text()
+    assert not any(pid in report for pid in record["panel"])  # no ids in the report
+    assert "Resident" not in report
+    assert "## Registrations" in report
 
 
 def test_cli_quotas_to_file(tmp_path: Path) -> None:

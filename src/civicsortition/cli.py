@@ -4,34 +4,110 @@ Exit codes (stable, for scripts):
 
 * 0 -- success;
 * 2 -- bad input (the message on stderr names the file, row, column and value);
-* 3 -- the quotas cannot be met (the findings are printed on stderr).
+* 3 -- the quotas cannot be met (the findings are printed on stderr);
+* 4 -- ``verify`` found a problem (the failed checks are printed).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .algorithms import ALGORITHMS, DEFAULT_ALGORITHM, find_distribution
 from .apportionment import METHODS, resolve_method
+from .audit import audit_report
 from .census import rustavi_synthetic_census
 from .diagnostics import diagnose
-from .distribution import check_distribution
+from .draw import DrawRecord, draw, verify
 from .errors import InputError
-from .examples import rustavi_example
-from .io import read_census, read_people, read_targets, write_targets
+from .io import (
+    PeopleTable,
+    read_census,
+    read_people,
+    read_result,
+    read_targets,
+    read_votes,
+    write_invitations,
+    write_selected_and_remaining,
+    write_targets,
+)
+from .lottery import TransparentLottery, transparent_lottery
+from .pipeline import DEMO_DRAW_SEED, rustavi_demo
 from .program import InfeasibleQuotasError
-from .quotas import Band, build_quotas
+from .quotas import Band, Quotas, build_quotas
+from .verifier import verify_selection
+from .vote import DENOMINATORS, tally
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_INFEASIBLE", "EXIT_OK", "main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INFEASIBLE", "EXIT_OK", "EXIT_VERIFICATION_FAILED", "main"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
+EXIT_VERIFICATION_FAILED = 4
+
+
+def _read_lottery(path: str) -> TransparentLottery:
+    try:
+        with open(path, "rb") as f:
+            return TransparentLottery.from_canonical(f.read())
+    except OSError as e:
+        raise InputError.single("unreadable-file", str(e.strerror), file=path) from None
+
+
+def _write_lottery(path: str, lottery: TransparentLottery) -> None:
+    with open(path, "wb") as f:
+        f.write(lottery.canonical())
+
+
+def _read_json(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as e:
+        raise InputError.single("unreadable-file", str(e.strerror), file=path) from None
+    except ValueError as e:
+        raise InputError.single("bad-json", f"not JSON ({e})", file=path) from None
+    if not isinstance(doc, dict):
+        raise InputError.single("bad-json", "expected a JSON object", file=path)
+    return doc
+
+
+def _write_json(path: str, doc: Any) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+
+
+def _inputs(args: argparse.Namespace) -> tuple[PeopleTable, Quotas]:
+    quotas = read_targets(args.targets, args.panel_size)
+    people = read_people(args.people, strata=quotas, id_column=args.id_column,
+                         household_column=args.household_column)
+    return people, quotas
+
+
+def _write_selection(args: argparse.Namespace, people: PeopleTable | None,
+                     record: DrawRecord) -> None:
+    """Write the draw record and, with a people file, the selected/remaining CSVs."""
+    if args.record:
+        _write_json(args.record, record.as_dict())
+        print(f"written: {args.record}")
+    if args.selected or args.remaining:
+        if people is None:
+            raise InputError.single("missing-option", "--selected/--remaining need --people",
+                                    column="--people")
+        write_selected_and_remaining(args.selected or os.devnull, args.remaining or os.devnull,
+                                     people, record.panel)
+        for path in (args.selected, args.remaining):
+            if path:
+                print(f"written: {path}")
 
 
 def _band(args: argparse.Namespace) -> Band:
@@ -101,35 +177,190 @@ def _cmd_select(args: argparse.Namespace) -> int:
             json.dump(dist.as_dict(panels=not args.no_panels), f, ensure_ascii=False)
             f.write("\n")
         print(f"written: {args.json}")
+    if args.lottery or args.draw_seed:
+        lottery = transparent_lottery(dist, args.tickets)
+        print(f"transparent lottery: {lottery.m} tickets, SHA-256 {lottery.digest()} "
+              f"(largest change of a probability {lottery.deviation():.4f})")
+        if args.lottery:
+            _write_lottery(args.lottery, lottery)
+            print(f"written: {args.lottery}")
+        if args.draw_seed:
+            record = draw(lottery, args.draw_seed)
+            print(f"draw: ticket {record.index} of {record.m}; panel of {len(record.panel)}")
+            _write_selection(args, people, record)
+    elif args.selected or args.remaining or args.record:
+        raise InputError.single("missing-option", "--selected/--remaining/--record need "
+                                "--draw-seed", column="--draw-seed")
+    return EXIT_OK
+
+
+def _cmd_draw(args: argparse.Namespace) -> int:
+    lottery = _read_lottery(args.lottery)
+    record = draw(lottery, args.seed)
+    print(f"lottery SHA-256 {record.digest}; seed {record.seed!r}")
+    print(f"ticket {record.index} of {record.m} ({record.attempts} hash(es)); panel:")
+    print(" ".join(record.panel))
+    people = None
+    if args.people:
+        people = read_people(args.people, categories=[],
+                             id_column=args.id_column)
+    _write_selection(args, people, record)
+    return EXIT_OK
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    lottery = _read_lottery(args.lottery) if args.lottery else None
+    record = DrawRecord.from_dict(_read_json(args.record)) if args.record else None
+    if args.targets or args.people:
+        if not (args.targets and args.people and args.panel_size):
+            raise InputError.single("missing-option", "checking against the inputs needs "
+                                    "--targets, --people and --panel-size", column="--targets")
+        people, quotas = _inputs(args)
+        hh = args.household_column is not None
+        dist = read_result(args.result, people.pool, quotas, households=hh) \
+            if args.result else None
+        claimed = None
+        if args.result:
+            claimed = [float(p["probability"]) for p in _read_json(args.result)["people"]]
+        verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
+                                   record=record, claimed_marginals=claimed, households=hh)
+        for c in verdict.checks:
+            print(f"{'ok    ' if c.ok else 'FAILED'} {c.name}: {c.detail}")
+        ok = verdict.ok
+    elif lottery is not None and record is not None:
+        result = verify(record, lottery)
+        for problem in result.problems:
+            print(f"FAILED {problem}")
+        if result.ok:
+            print(f"ok     draw re-derived: ticket {record.index} of {record.m}, same panel")
+        ok = result.ok
+    else:
+        raise InputError.single("missing-option", "give --lottery and --record, or the inputs "
+                                "(--targets, --people, --panel-size) with any of --result, "
+                                "--lottery, --record", column="--record")
+    print("verification passed" if ok else "verification FAILED")
+    return EXIT_OK if ok else EXIT_VERIFICATION_FAILED
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    people, quotas = _inputs(args)
+    hh = args.household_column is not None
+    dist = read_result(args.result, people.pool, quotas, households=hh)
+    lottery = _read_lottery(args.lottery) if args.lottery else None
+    record = DrawRecord.from_dict(_read_json(args.record)) if args.record else None
+    census = read_census(args.census) if args.census else None
+    verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
+                               record=record, households=hh)
+    report = audit_report(people.pool, quotas, dist, lottery=lottery, record=record,
+                          census=census, verdict=verdict)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            f.write(report.to_json() + "\n")
+        print(f"written: {args.json}")
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(report.to_markdown())
+        print(f"written: {args.out}")
+    if not args.out and not args.json:
+        sys.stdout.write(report.to_markdown())
+    return EXIT_OK if verdict.ok else EXIT_VERIFICATION_FAILED
+
+
+def _cmd_tally(args: argparse.Namespace) -> int:
+    votes: dict[str, dict[str, str]] = {}
+    for row in read_votes(args.votes):
+        votes.setdefault(row[1], {})[row[0]] = row[2]
+    if args.members_record:
+        members = list(DrawRecord.from_dict(_read_json(args.members_record)).panel)
+    else:
+        members = [m.strip() for m in args.members.split(",") if m.strip()]
+    handover = _date(args.handover) if args.handover else None
+    result = tally(votes, members, threshold=args.threshold, denominator=args.denominator,
+                   handover=handover, response_days=args.response_days)
+    sys.stdout.write(result.to_markdown())
     return EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    pool, quotas = rustavi_example(args.panel_size)
-    print("civicsortition demo -- the embedded SYNTHETIC Rustavi-like census and registration "
-          "pool (not official statistics, no real people)\n")
-    print(f"1. Quotas for a {args.panel_size}-member assembly (largest remainder, ±1 seat, "
-          "at least one seat per value):\n")
-    sys.stdout.write(quotas.to_markdown())
-    n_households = len({h for h in pool.households or () if h is not None})
-    print(f"\n2. Pool: {pool.n} registrations from {n_households} invited addresses")
-    diagnosis = diagnose(pool, quotas)
-    print(f"   pre-solve checks: {diagnosis}")
-    if not diagnosis.ok:
-        return EXIT_INFEASIBLE
-    dist = find_distribution(pool, quotas, algorithm="leximin", households=True)
-    d = dist.details
-    pi = dist.marginals
-    print(f"\n3. LEXIMIN lottery ({d.backend_version}, {d.seconds:.1f} s, {d.n_types} types):")
+    print("civicsortition demo -- the whole two-stage selection on SYNTHETIC Rustavi-like data "
+          "(not official statistics, no real people or addresses)\n")
+    run = rustavi_demo(panel_size=args.panel_size, draw_seed=args.seed)
+    inv, regs, dist, d = run.invitations, run.registrations, run.distribution, \
+        run.distribution.details
+    print(f"1. Address frame: {run.frame.n} addresses in "
+          f"{len(inv.letters_by_stratum)} districts.")
+    print(f"   Letter plan: {run.plan}.")
+    print(f"2. Invitations ({inv.design}); seed {inv.seed!r}:")
+    print("   " + ", ".join(f"{k}: {v}" for k, v in inv.letters_by_stratum.items())
+          + f"; {len(inv.reserves)} reserves; inclusion probability "
+          f"{inv.inclusion.min():.3%}-{inv.inclusion.max():.3%}")
+    summary = regs.summary()
+    print(f"3. Registrations: {summary['received']} received, {summary['accepted']} accepted, "
+          f"{summary['rejected']} rejected (" + ", ".join(
+              f"{k} {v}" for k, v in summary["reasons"].items() if v) + ")")
+    print(f"   {summary['multi_person_households']} addresses registered more than one person "
+          "(at most one of them can be selected)")
+    print(f"\n4. Quotas for {args.panel_size} seats from the synthetic census (largest "
+          "remainder, ±1 seat, at least one seat per value):\n")
+    sys.stdout.write(run.quotas.to_markdown())
+    print(f"\n5. LEXIMIN lottery ({d.backend_version}, {d.seconds:.1f} s, {d.n_types} types):")
     print(f"   minimum selection probability {dist.minimum:.2%} (certified upper bound "
-          f"{d.bound:.2%}; a uniform lottery ignoring quotas would give "
-          f"{quotas.panel_size / pool.n:.2%})")
-    print(f"   maximum {pi.max():.2%}; {len(dist.probabilities)} panel profiles in the support")
-    for line in d.extra.get("explanation", [])[:3]:
+          f"{d.bound:.2%}; k/n = {args.panel_size / regs.pool.n:.2%}); maximum "
+          f"{dist.marginals.max():.2%}; {len(dist.probabilities)} panel profiles")
+    for line in d.extra.get("explanation", [])[:2]:
         print(f"   {line}")
-    problems = check_distribution(dist)
-    print(f"   independent invariant check: {problems if problems else 'passed'}")
-    return EXIT_OK
+    for line in run.households.lines():
+        print(f"   {line}")
+    lot, rec = run.lottery, run.record
+    print(f"6. Transparent lottery: {lot.m} tickets, SHA-256 {lot.digest()}")
+    print(f"   largest change of a probability by rounding {lot.deviation():.4f}")
+    print(f"7. Public draw with seed {rec.seed!r}: ticket {rec.index}; panel of "
+          f"{len(rec.panel)}: {' '.join(rec.panel[:6])} ...")
+    print(f"8. Independent verification: {'passed' if run.verdict.ok else 'FAILED'} "
+          f"({len(run.verdict.checks)} checks)")
+    rep = run.replacement
+    print(f"9. Two members drop out ({', '.join(rep.dropouts)}); replacements drawn from "
+          f"{rep.remaining.n} eligible people under the residual quotas: "
+          f"{', '.join(rep.replacements)}"
+          + (f" (quotas relaxed: {'; '.join(map(str, rep.relaxation))})"
+             if rep.relaxation else ""))
+    print("10. The assembly votes (SIMULATED ballots):\n")
+    sys.stdout.write(run.vote.to_markdown())
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        write_invitations(out / "invitations.csv", inv)
+        (out / "lottery.json").write_bytes(lot.canonical())
+        _write_json(str(out / "draw.json"), rec.as_dict())
+        _write_json(str(out / "result.json"), dist.as_dict())
+        _write_json(str(out / "replacement.json"), rep.as_dict())
+        (out / "report.md").write_text(run.report.to_markdown(), encoding="utf-8")
+        (out / "report.json").write_text(run.report.to_json() + "\n", encoding="utf-8")
+        print(f"\nwritten to {out}: invitations.csv, lottery.json, draw.json, result.json, "
+              "replacement.json, report.md, report.json")
+    return EXIT_OK if run.verdict.ok else EXIT_VERIFICATION_FAILED
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError.single("bad-date", "expected a date as YYYY-MM-DD",
+                                value=text) from None
+
+
+def _selection_outputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--record", help="write the draw record (JSON) here")
+    p.add_argument("--selected", help="write the selected people's rows here (CSV)")
+    p.add_argument("--remaining", help="write everybody else's rows here (CSV)")
+
+
+def _input_options(p: argparse.ArgumentParser, *, required: bool) -> None:
+    p.add_argument("--targets", required=required, help="targets CSV")
+    p.add_argument("--people", required=required, help="people CSV")
+    p.add_argument("--panel-size", type=int, required=required)
+    p.add_argument("--id-column")
+    p.add_argument("--household-column")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -180,10 +411,54 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", help="write the result here")
     s.add_argument("--no-panels", action="store_true", help="omit the panel list from the JSON")
     s.add_argument("--progress", action="store_true", help="report solver progress on stderr")
+    s.add_argument("--lottery", help="write the transparent lottery (canonical JSON) here")
+    s.add_argument("--tickets", type=int, default=1000, help="tickets of the transparent "
+                   "lottery (default 1000)")
+    s.add_argument("--draw-seed", help="public seed: draw the panel from the lottery now")
+    _selection_outputs(s)
     s.set_defaults(func=_cmd_select)
 
-    d = sub.add_parser("demo", help="run the pipeline on the embedded synthetic example")
+    dr = sub.add_parser("draw", help="draw a panel from a published lottery with a public seed")
+    dr.add_argument("--lottery", required=True, help="the lottery file (canonical JSON)")
+    dr.add_argument("--seed", required=True, help="the public seed text")
+    dr.add_argument("--people", help="people CSV (to write selected/remaining)")
+    dr.add_argument("--id-column", help="id column of the people CSV")
+    _selection_outputs(dr)
+    dr.set_defaults(func=_cmd_draw)
+
+    v = sub.add_parser("verify", help="re-check a draw, a lottery and a result independently")
+    _input_options(v, required=False)
+    v.add_argument("--result", help="select's JSON result (with panels)")
+    v.add_argument("--lottery", help="the lottery file (canonical JSON)")
+    v.add_argument("--record", help="the draw record (JSON)")
+    v.set_defaults(func=_cmd_verify)
+
+    r = sub.add_parser("report", help="audit report (Markdown/JSON, no personal data)")
+    _input_options(r, required=True)
+    r.add_argument("--result", required=True, help="select's JSON result (with panels)")
+    r.add_argument("--lottery", help="the lottery file (canonical JSON)")
+    r.add_argument("--record", help="the draw record (JSON)")
+    r.add_argument("--census", help="census CSV (adds census seats to the group view)")
+    r.add_argument("--out", help="write the Markdown report here (default: stdout)")
+    r.add_argument("--json", help="write the JSON report here")
+    r.set_defaults(func=_cmd_report)
+
+    t = sub.add_parser("tally", help="tally the assembly's votes (supermajority, answer date)")
+    t.add_argument("--votes", required=True, help="CSV: member,recommendation,vote")
+    g2 = t.add_mutually_exclusive_group(required=True)
+    g2.add_argument("--members", help="comma-separated member ids")
+    g2.add_argument("--members-record", help="a draw record JSON whose panel are the members")
+    t.add_argument("--threshold", default="0.8", help="share needed, e.g. 0.8 or 2/3 "
+                   "(default 0.8)")
+    t.add_argument("--denominator", choices=list(DENOMINATORS), default="members")
+    t.add_argument("--handover", help="handover date YYYY-MM-DD (prints the answer deadline)")
+    t.add_argument("--response-days", type=int, default=30)
+    t.set_defaults(func=_cmd_tally)
+
+    d = sub.add_parser("demo", help="run the whole pipeline on the embedded synthetic example")
     d.add_argument("--panel-size", type=int, default=36)
+    d.add_argument("--seed", default=DEMO_DRAW_SEED, help="public seed of the panel draw")
+    d.add_argument("--out", help="directory to write the artefacts to")
     d.set_defaults(func=_cmd_demo)
     return parser
 

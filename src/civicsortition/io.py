@@ -56,6 +56,7 @@ __all__ = [
     "read_registrations",
     "read_result",
     "read_targets",
+    "read_votes",
     "write_invitations",
     "write_people",
     "write_selected_and_remaining",
@@ -680,3 +681,41 @@ def read_result(source: Source, pool: Pool, quotas: Quotas, *,
     uncovered = tuple(index[u] for u in doc.get("uncovered", []) if u in index)
     return Distribution(program, np.array([p for p, _ in profiles.values()]),
                         np.array([x for _, x in profiles.values()]), details, uncovered)
+
+
+def read_votes(source: Source, *, delimiter: str | None = None) -> list[tuple[str, str, str]]:
+    """Read ballots: one row per member and recommendation, ``member,recommendation,vote``.
+
+    Returns
+    -------
+    list of (member, recommendation, vote)
+
+    Raises
+    ------
+    InputError
+        ``missing-column``, ``missing-value`` and ``duplicate-ballot`` (a member voting twice on
+        one recommendation), with file lines.
+    """
+    table = _read_table(source, delimiter=delimiter)
+    cols = _require(table, [("member", ["member", "member_id", "id"]),
+                            ("recommendation", ["recommendation", "motion"]),
+                            ("vote", ["vote", "ballot"])])
+    _no_rows(table)
+    out: list[tuple[str, str, str]] = []
+    seen: dict[tuple[str, str], int] = {}
+    problems: list[Problem] = []
+    for line, cells in table.rows:
+        member, rec, vote = (cells[cols[c]].strip() for c in ("member", "recommendation", "vote"))
+        for name, val in (("member", member), ("recommendation", rec), ("vote", vote)):
+            if not val:
+                problems.append(Problem("missing-value", f"no {name}", file=table.name,
+                                        row=line, column=table.header[cols[name]]))
+        if (member, rec) in seen:
+            problems.append(Problem("duplicate-ballot", f"second ballot of this member on this "
+                                    f"recommendation (first on line {seen[(member, rec)]})",
+                                    file=table.name, row=line, value=member))
+        seen[(member, rec)] = line
+        out.append((member, rec, vote))
+    if problems:
+        raise InputError(problems)
+    return out
