@@ -138,3 +138,70 @@ def test_select_draw_outputs_need_a_seed(files: dict[str, Path],
                                          capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["select", *_inputs(files), "--selected", "x.csv"]) == EXIT_BAD_INPUT
     assert "--draw-seed" in capsys.readouterr().err
+
+
+def test_invite_registrations_select_chain(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Stage 1 and validation from files, then select on the validated people file."""
+    from civicsortition.examples import (
+        RUSTAVI_REFERENCE_DATE,
+        rustavi_address_frame,
+        rustavi_registrations,
+    )
+
+    frame = rustavi_address_frame()
+    frame_csv = tmp_path / "frame.csv"
+    with open(frame_csv, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["address", "district", "low_response"])
+        w.writerows(zip(frame.ids, frame.column("district"), frame.column("low_response"),
+                        strict=True))
+    census = tmp_path / "census.csv"
+    census.write_text("category,value,count\n" + "".join(
+        f"district,{v},{float(p) * 100000:.0f}\n"
+        for v, p in cs.rustavi_synthetic_census().shares("district").items()))
+    inv_csv = tmp_path / "invitations.csv"
+    assert main(["invite", "--frame", str(frame_csv), "--target-pool", "300",
+                 "--response-rate", "0.05", "0.08", "--census", str(census), "--reserves", "50",
+                 "--seed", "invite seed", "--out", str(inv_csv), "--record",
+                 str(tmp_path / "inv.json")]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "send 6437 letters" in out
+    rows = list(csv.DictReader(inv_csv.read_text().splitlines()))
+    assert sum(r["status"] == "invited" for r in rows) == 6437
+    assert sum(r["status"] == "reserve" for r in rows) == 50
+    # Same seed and design through the API: the same addresses.
+    api = cs.invite(frame, cs.Stratified(6437, population=cs.read_census(census)
+                                         .shares("district")), "invite seed", reserves=50)
+    assert {r["address"] for r in rows if r["status"] == "invited"} == api.invited_set
+
+    regs_csv = tmp_path / "registrations.csv"
+    records = rustavi_registrations(api, frame)
+    with open(regs_csv, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(records[0]))
+        w.writeheader()
+        w.writerows(records)
+    quotas = cs.build_quotas(cs.rustavi_synthetic_census(), 36, band=cs.Band.seats(1),
+                             floors=True)
+    targets = tmp_path / "targets.csv"
+    cs.write_targets(targets, quotas)
+    people = tmp_path / "people.csv"
+    rejections = tmp_path / "rejections.csv"
+    assert main(["registrations", "--registrations", str(regs_csv), "--targets", str(targets),
+                 "--panel-size", "36", "--invitations", str(inv_csv), "--reference-date",
+                 RUSTAVI_REFERENCE_DATE.isoformat(), "--identity-columns", "name,birth_date",
+                 "--out", str(people), "--rejections", str(rejections)]) == EXIT_OK
+    out = capsys.readouterr().out
+    rejected = list(csv.DictReader(rejections.read_text().splitlines()))
+    expected = cs.validate_registrations(records, quotas, reference_date=RUSTAVI_REFERENCE_DATE,
+                                         invited=api, identity_fields=("name", "birth_date"))
+    assert len(rejected) == len(expected.rejections)
+    assert f"{expected.pool.n} accepted" in out
+    text = people.read_text()
+    assert "Resident" not in text  # names are not carried into the people file
+    assert "birth_date" not in text.splitlines()[0]
+    result = tmp_path / "result.json"
+    assert main(["select", "--targets", str(targets), "--people", str(people), "--panel-size",
+                 "36", "--id-column", "id", "--household-column", "address", "--json",
+                 str(result), "--no-panels"]) == EXIT_OK
+    assert len(json.loads(result.read_text())["people"]) == expected.pool.n

@@ -27,3 +27,10 @@ def test_there_are_examples() -> None:
     count = sum(len(t.examples) for name in MODULES
                 for t in finder.find(importlib.import_module(name)))
     assert count >= 8
+
+
+def test_public_names_exist_and_are_documented() -> None:
+    for name in civicsortition.__all__:
+        obj = getattr(civicsortition, name)  # raises if __all__ names something missing
+        if callable(obj) and not name.isupper():
+            assert obj.__doc__, f"{name} has no docstring"

@@ -28,14 +28,19 @@ from .census import rustavi_synthetic_census
 from .diagnostics import diagnose
 from .draw import DrawRecord, draw, verify
 from .errors import InputError
+from .invitations import Oversample, SimpleRandom, Stratified, invite, plan_letters
 from .io import (
     PeopleTable,
+    read_address_frame,
     read_census,
+    read_invited,
     read_people,
+    read_registrations,
     read_result,
     read_targets,
     read_votes,
     write_invitations,
+    write_registrations,
     write_selected_and_remaining,
     write_targets,
 )
@@ -341,6 +346,59 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK if run.verdict.ok else EXIT_VERIFICATION_FAILED
 
 
+def _cmd_invite(args: argparse.Namespace) -> int:
+    frame = read_address_frame(args.frame, id_column=args.id_column)
+    if args.letters is None:
+        plan = plan_letters(args.target_pool, tuple(args.response_rate))
+        print(plan)
+        letters = plan.letters
+    else:
+        letters = args.letters
+    design: SimpleRandom | Stratified | Oversample
+    if args.design == "stratified":
+        population = None
+        if args.census:
+            population = read_census(args.census).shares(args.by)
+        design = Stratified(letters, by=args.by, population=population, method=args.method)
+    elif args.design == "oversample":
+        design = Oversample(letters, flag=args.flag, share=args.share)
+    else:
+        design = SimpleRandom(letters)
+    inv = invite(frame, design, args.seed, reserves=args.reserves)
+    print(f"{inv.design}; seed {inv.seed!r}")
+    print("letters: " + ", ".join(f"{k}: {v}" for k, v in inv.letters_by_stratum.items())
+          + f"; {len(inv.reserves)} reserves; inclusion probability "
+          f"{inv.inclusion.min():.4%} to {inv.inclusion.max():.4%}")
+    write_invitations(args.out, inv)
+    print(f"written: {args.out}")
+    if args.record:
+        _write_json(args.record, inv.as_dict())
+        print(f"written: {args.record}")
+    return EXIT_OK
+
+
+def _cmd_registrations(args: argparse.Namespace) -> int:
+    quotas = read_targets(args.targets, args.panel_size)
+    invited = read_invited(args.invitations) if args.invitations else None
+    regs = read_registrations(
+        args.registrations, quotas, reference_date=_date(args.reference_date),
+        invited=invited, id_field=args.id_column, address_field=args.address_column,
+        birth_date_field=args.birth_date_column or None,
+        eligible_field=args.eligible_column or None,
+        identity_fields=[c.strip() for c in (args.identity_columns or "").split(",")
+                         if c.strip()])
+    summary = regs.summary()
+    print(f"{summary['received']} received, {summary['accepted']} accepted, "
+          f"{summary['rejected']} rejected")
+    for code, count in summary["reasons"].items():
+        if count:
+            print(f"  {code}: {count}")
+    write_registrations(args.out, regs, rejections=args.rejections)
+    print(f"written: {args.out}" + (f", {args.rejections} (organisers only: contains the "
+                                    "rejected values)" if args.rejections else ""))
+    return EXIT_OK
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -387,6 +445,49 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--provenance", action="store_true", help="add share/exact quota columns")
     q.add_argument("--markdown", action="store_true", help="print a Markdown table instead")
     q.set_defaults(func=_cmd_quotas)
+
+    i = sub.add_parser("invite", help="stage 1: draw the addresses that get a letter")
+    i.add_argument("--frame", required=True, help="address frame CSV (address + strata columns)")
+    i.add_argument("--id-column", default="address")
+    n = i.add_mutually_exclusive_group(required=True)
+    n.add_argument("--letters", type=int, help="number of letters")
+    n.add_argument("--target-pool", type=int, help="plan the letters for this many "
+                   "registrations (with --response-rate)")
+    i.add_argument("--response-rate", type=float, nargs=2, default=[0.05, 0.08],
+                   metavar=("LOW", "HIGH"), help="registrations per letter (default 0.05 0.08)")
+    i.add_argument("--design", choices=["simple", "stratified", "oversample"],
+                   default="stratified")
+    i.add_argument("--by", default="district", help="stratification column (default district)")
+    i.add_argument("--census", help="census CSV: apportion letters to the population shares of "
+                   "the --by category (default: to address counts)")
+    i.add_argument("--method", default="largest-remainder", type=resolve_method)
+    i.add_argument("--flag", default="low_response", help="oversample: the flag column")
+    i.add_argument("--share", type=float, default=0.2, help="oversample: share of letters to "
+                   "flagged addresses (default 0.2)")
+    i.add_argument("--reserves", type=int, default=0)
+    i.add_argument("--seed", required=True, help="public seed text")
+    i.add_argument("--out", required=True, help="invitations CSV (status and probability of "
+                   "every address)")
+    i.add_argument("--record", help="JSON record of the draw")
+    i.set_defaults(func=_cmd_invite)
+
+    rg = sub.add_parser("registrations", help="validate registrations into a people file")
+    rg.add_argument("--registrations", required=True, help="registrations CSV")
+    rg.add_argument("--targets", required=True, help="targets CSV (categories and values)")
+    rg.add_argument("--panel-size", type=int, required=True)
+    rg.add_argument("--invitations", help="invitations CSV written by invite")
+    rg.add_argument("--reference-date", required=True, help="YYYY-MM-DD; ages are judged on it")
+    rg.add_argument("--id-column", default="id")
+    rg.add_argument("--address-column", default="address")
+    rg.add_argument("--birth-date-column", default="birth_date",
+                    help="derive the age band from it ('' to read the age column)")
+    rg.add_argument("--eligible-column", default="eligible", help="'' to skip the check")
+    rg.add_argument("--identity-columns", help="comma-separated columns identifying a person "
+                    "(duplicate check), e.g. name,birth_date")
+    rg.add_argument("--out", required=True, help="people CSV for select (id, categories, "
+                    "address)")
+    rg.add_argument("--rejections", help="rejections CSV (organisers only)")
+    rg.set_defaults(func=_cmd_registrations)
 
     c = sub.add_parser("check", help="read targets and people; check necessary conditions")
     c.add_argument("--targets", required=True)

@@ -52,6 +52,7 @@ __all__ = [
     "PeopleTable",
     "read_address_frame",
     "read_census",
+    "read_invited",
     "read_people",
     "read_registrations",
     "read_result",
@@ -59,6 +60,7 @@ __all__ = [
     "read_votes",
     "write_invitations",
     "write_people",
+    "write_registrations",
     "write_selected_and_remaining",
     "write_targets",
 ]
@@ -719,3 +721,30 @@ def read_votes(source: Source, *, delimiter: str | None = None) -> list[tuple[st
     if problems:
         raise InputError(problems)
     return out
+
+
+def read_invited(source: Source, *, delimiter: str | None = None) -> frozenset[str]:
+    """Addresses with status ``invited`` or ``reserve`` in a :func:`write_invitations` file."""
+    table = _read_table(source, delimiter=delimiter)
+    cols = _require(table, [("address", ["address"]), ("status", ["status"])])
+    return frozenset(cells[cols["address"]].strip() for _, cells in table.rows
+                     if cells[cols["status"]].strip() in ("invited", "reserve"))
+
+
+def write_registrations(dest: Source, registrations: Registrations, *,
+                        rejections: Source | None = None) -> None:
+    """Write the accepted pool as a people file (``id``, categories, ``address``).
+
+    Only what selection needs is written (the derived age band, not the birth date; no names).
+    With ``rejections``, also write ``row,code,field,value,message`` for the organisers (it
+    contains the offending values: do not publish it).
+    """
+    pool = registrations.pool
+    header = ["id", *pool.strata.names, "address"]
+    rows = [[rec["id"], *(rec[c] for c in pool.strata.names), rec.get("household", "")]
+            for rec in pool.records()]
+    _write_rows(dest, header, rows, ",")
+    if rejections is not None:
+        _write_rows(rejections, ["row", "code", "field", "value", "message"],
+                    [[str(r.row), r.code, r.field or "", r.value or "", r.message]
+                     for r in registrations.rejections], ",")
