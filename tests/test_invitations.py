@@ -215,3 +215,11 @@ def test_expected_registrations_interval_covers_simulation() -> None:
         assert inside >= 0.93  # at least the central 90% at each end of the range
     with pytest.raises(cs.InputError, match="bad-response-rate"):
         cs.plan_letters(10, (0.2, 0.1))
+
+
+def test_docs_letter_plan_figures_match_code() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "pipeline.md").read_text()
+    plan = cs.plan_letters(300, (0.05, 0.08))
+    assert f"{plan.letters_optimistic:,} to {plan.letters:,}" in text
