@@ -65,6 +65,7 @@ from .replacements import (
     residual_quotas,
 )
 from .strata import Category, Strata
+from .synthetic import synthetic_instance
 from .verifier import Check, Verdict, verify_selection
 from .vote import Outcome, Tally, answer_due, required_votes, tally
 
@@ -156,6 +157,7 @@ __all__ = [
     "rustavi_example",
     "rustavi_synthetic_census",
     "rustavi_synthetic_pool",
+    "synthetic_instance",
     "tally",
     "transparent_lottery",
     "validate_registrations",
