@@ -169,7 +169,7 @@ def synthetic_instance(n: int, k: int, categories: int = 6, *, seed: int = 0,
     keys: list[str | None] | None = None
     if households > 0:
         keys = [None] * n
-        pairs = int(round(households * n / 2))
+        pairs = round(households * n / 2)
         order = rng.permutation(n)
         for j in range(pairs):
             a, b = int(order[2 * j]), int(order[2 * j + 1])
