@@ -15,6 +15,7 @@ from .distribution import Distribution, RunDetails, check_distribution
 from .draw import DrawRecord, DrawVerdict, draw, draw_exact, verify
 from .errors import CivicSortitionError, InfeasibleError, InputError, Problem, TieError
 from .examples import rustavi_example, rustavi_synthetic_pool
+from .experiments import Comparison, Task, compare_algorithms, grid, read_results, run_grid
 from .fairness import FairnessMetrics, compare, fairness_metrics, group_view, plot_probabilities
 from .households import HouseholdEffect, household_effect
 from .invitations import (
@@ -84,6 +85,7 @@ __all__ = [
     "Census",
     "Check",
     "CivicSortitionError",
+    "Comparison",
     "Diagnosis",
     "Distribution",
     "DrawRecord",
@@ -113,6 +115,7 @@ __all__ = [
     "Strata",
     "Stratified",
     "Tally",
+    "Task",
     "TieError",
     "TransparentLottery",
     "ValueQuota",
@@ -125,6 +128,7 @@ __all__ = [
     "build_quotas",
     "check_distribution",
     "compare",
+    "compare_algorithms",
     "diagnose",
     "draw",
     "draw_exact",
@@ -132,6 +136,7 @@ __all__ = [
     "fairness_metrics",
     "fill_from_alternates",
     "find_distribution",
+    "grid",
     "group_view",
     "household_effect",
     "invite",
@@ -148,12 +153,14 @@ __all__ = [
     "read_people",
     "read_registrations",
     "read_result",
+    "read_results",
     "read_targets",
     "read_votes",
     "registration_problems",
     "replace",
     "required_votes",
     "residual_quotas",
+    "run_grid",
     "rustavi_example",
     "rustavi_synthetic_census",
     "rustavi_synthetic_pool",
