@@ -1,13 +1,19 @@
-"""Benchmark the engine: wall time and peak memory per (instance, algorithm).
+"""Benchmarks: civicsortition side by side with the peer library, scaling curves, the demo.
 
-Usage (from the repository root)::
+Usage (from the repository root, with ``pip install -e '.[benchmark]'`` for the peer)::
 
-    python benchmarks/run.py                       # default set, writes docs/benchmarks.md
-    python benchmarks/run.py --instances sf_a cca --algorithms leximin --no-write
+    python benchmarks/run.py                 # everything; then writes docs/benchmarks.md
+    python benchmarks/run.py --only table --instances sf_a nexus --timeout 300
+    python benchmarks/run.py --write          # rebuild docs/benchmarks.md from the results
 
-Every measurement runs in a fresh subprocess, so peak memory (max RSS) belongs to that run
-alone. Instances: the two public examples (if ../shared/data is present) and synthetic pools
-shaped like the published instances (benchmarks/instances.py, seed 0).
+Every measurement runs in a fresh subprocess (so peak memory, the maximum resident set size,
+belongs to that run alone) and is appended at once to ``benchmarks/results.jsonl``; a run that
+is interrupted resumes where it stopped (finished measurements are skipped; delete the file to
+start over). Ratios compare the peer and us *in the same run on the same machine*.
+
+Instances: the two public examples (if ``../shared/data`` is present) and the synthetic presets
+of :mod:`civicsortition.synthetic` (seed 0), shaped like the published instances and the model
+case. The peer's LEXIMIN needs the commercial Gurobi solver and is not run.
 """
 
 from __future__ import annotations
@@ -19,106 +25,312 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-DEFAULT_INSTANCES = ["example_small_20", "example_large_200", "mass", "sf_b", "sf_c", "hd",
-                     "sf_a", "obf", "sf_d", "nexus", "cca", "rustavi", "sf_e"]
-DEFAULT_ALGORITHMS = ["leximin", "maximin", "nash"]
+RESULTS = ROOT / "benchmarks" / "results.jsonl"
+DOC = ROOT / "docs" / "benchmarks.md"
+PLOT = ROOT / "docs" / "benchmarks_scaling.png"
+
+TABLE_INSTANCES = ["example_small_20", "example_large_200", "mass", "sf_c", "hd", "sf_b", "sf_a",
+                   "obf", "nexus", "sf_d", "cca", "rustavi_200", "rustavi_350", "rustavi_550",
+                   "sf_e"]
+OURS = ["leximin", "maximin", "nash"]
+PEER = ["maximin", "nash"]
+SCALE_N = [100, 300, 1000, 3000, 10000]     # k = 50, 6 categories
+SCALE_K = [20, 50, 100, 200]                # n = 2000, 6 categories
 
 
-def load(name: str):  # type: ignore[no-untyped-def]
+def load(name: str) -> tuple[Any, Any]:
     import civicsortition as cs
 
     if name.startswith("example_"):
         k = int(name.rsplit("_", 1)[1])
         quotas = cs.read_targets(SHARED / name / "categories.csv", k)
         return cs.read_people(SHARED / name / "respondents.csv", strata=quotas).pool, quotas
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from instances import shaped
+    if name.startswith("scale:"):
+        from civicsortition.synthetic import synthetic_instance
 
-    return shaped(name)
+        _, n, k = name.split(":")
+        inst = synthetic_instance(int(n), int(k), 6, seed=0)
+        return inst.pool, inst.quotas
+    from civicsortition.synthetic import preset
+
+    inst = preset(name)
+    return inst.pool, inst.quotas
 
 
-def one(name: str, algorithm: str) -> dict[str, object]:
+def measure(name: str, impl: str, algorithm: str) -> dict[str, Any]:
+    """One measurement (runs inside the fresh subprocess)."""
     import resource
 
-    import civicsortition as cs
+    import numpy as np
 
     pool, quotas = load(name)
-    started = time.perf_counter()
-    dist = cs.find_distribution(pool, quotas, algorithm=algorithm)
-    seconds = time.perf_counter() - started
-    problems = cs.check_distribution(dist, expand=False)
-    return {"instance": name, "algorithm": algorithm, "n": pool.n, "k": quotas.panel_size,
-            "categories": len(pool.strata), "types": dist.details.n_types,
-            "seconds": round(seconds, 3), "peak_mb": round(
-                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "minimum": round(dist.minimum, 6), "gap": dist.details.gap,
-            "converged": dist.details.converged, "exact_ips": dist.details.iterations,
-            "stages": dist.details.stages, "valid": not problems}
+    row: dict[str, Any] = {"instance": name, "impl": impl, "algorithm": algorithm, "n": pool.n,
+                           "k": quotas.panel_size, "categories": len(pool.strata)}
+    if impl == "ours":
+        import civicsortition as cs
+
+        started = time.perf_counter()
+        dist = cs.find_distribution(pool, quotas, algorithm=algorithm)
+        row["seconds"] = time.perf_counter() - started
+        pi = dist.marginals
+        row.update(types=dist.details.n_types, gap=dist.details.gap,
+                   converged=dist.details.converged,
+                   valid=not cs.check_distribution(dist, expand=False))
+    else:
+        from civicsortition.peer import peer_distribution, peer_version
+
+        result = peer_distribution(pool, quotas, algorithm)
+        row["seconds"] = result.seconds
+        pi = result.marginals
+        row["version"] = peer_version()
+    row["minimum"] = float(np.min(pi))
+    row["nash_welfare"] = float(np.sum(np.log(np.maximum(pi, 1e-300))))
+    row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return row
+
+
+def _key(name: str, impl: str, algorithm: str) -> str:
+    return f"{name}|{impl}|{algorithm}"
+
+
+def _done() -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    if RESULTS.exists():
+        for line in RESULTS.read_text(encoding="utf-8").splitlines():
+            try:
+                r = json.loads(line)
+            except ValueError:
+                continue
+            out[_key(r["instance"], r["impl"], r["algorithm"])] = r
+    return out
+
+
+def run_one(name: str, impl: str, algorithm: str, timeout: float) -> dict[str, Any]:
+    try:
+        proc = subprocess.run([sys.executable, __file__, "--measure", name, impl, algorithm],
+                              capture_output=True, text=True, timeout=timeout, check=True)
+        return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+    except subprocess.TimeoutExpired:
+        return {"instance": name, "impl": impl, "algorithm": algorithm,
+                "timeout": timeout, "seconds": None}
+    except subprocess.CalledProcessError as e:
+        return {"instance": name, "impl": impl, "algorithm": algorithm, "seconds": None,
+                "error": (e.stderr.strip().splitlines() or ["?"])[-1]}
+
+
+def plan(args: argparse.Namespace, peer: bool) -> list[tuple[str, str, str]]:
+    jobs: list[tuple[str, str, str]] = []
+    if args.only in (None, "table"):
+        for name in args.instances:
+            if name.startswith("example_") and not (SHARED / name).exists():
+                continue
+            jobs += [(name, "ours", a) for a in OURS]
+            if peer:
+                jobs += [(name, "peer", a) for a in PEER]
+    if args.only in (None, "scaling"):
+        jobs += [(f"scale:{n}:50", "ours", "leximin") for n in SCALE_N]
+        jobs += [(f"scale:2000:{k}", "ours", "leximin") for k in SCALE_K]
+        if peer:
+            jobs += [(f"scale:{n}:50", "peer", "maximin") for n in SCALE_N]
+            jobs += [(f"scale:2000:{k}", "peer", "maximin") for k in SCALE_K]
+    return jobs
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--instances", nargs="*", default=DEFAULT_INSTANCES)
-    ap.add_argument("--algorithms", nargs="*", default=DEFAULT_ALGORITHMS)
-    ap.add_argument("--timeout", type=float, default=900)
-    ap.add_argument("--no-write", action="store_true")
-    ap.add_argument("--one", nargs=2, metavar=("INSTANCE", "ALGORITHM"), help=argparse.SUPPRESS)
+    ap.add_argument("--only", choices=["table", "scaling", "demo"])
+    ap.add_argument("--instances", nargs="*", default=TABLE_INSTANCES)
+    ap.add_argument("--timeout", type=float, default=900, help="seconds per measurement")
+    ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--write", action="store_true", help="only rebuild docs/benchmarks.md")
+    ap.add_argument("--measure", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.one:
-        print(json.dumps(one(*args.one)))
+    if args.measure:
+        print(json.dumps(measure(*args.measure)))
         return
-    rows = []
-    for name in args.instances:
-        if name.startswith("example_") and not (SHARED / name).exists():
-            continue
-        for alg in args.algorithms:
-            try:
-                proc = subprocess.run([sys.executable, __file__, "--one", name, alg],
-                                      capture_output=True, text=True, timeout=args.timeout,
-                                      check=True)
-                row = json.loads(proc.stdout.strip().splitlines()[-1])
-            except subprocess.TimeoutExpired:
-                row = {"instance": name, "algorithm": alg, "seconds": f">{args.timeout:.0f}"}
-            except subprocess.CalledProcessError as e:
-                row = {"instance": name, "algorithm": alg, "seconds": "error",
-                       "error": e.stderr.strip().splitlines()[-1:]}
-            rows.append(row)
+    if not args.write:
+        from civicsortition.peer import peer_available
+
+        peer = peer_available() and not args.no_peer
+        done = _done()
+        for name, impl, alg in plan(args, peer):
+            key = _key(name, impl, alg)
+            if key in done and done[key].get("seconds") is not None:
+                continue
+            row = run_one(name, impl, alg, args.timeout)
+            with open(RESULTS, "a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
             print(json.dumps(row), flush=True)
-    if not args.no_write:
-        write(rows, " ".join(sys.argv[1:]))
+        if args.only in (None, "demo"):
+            demo = time_demo()
+            with open(RESULTS, "a", encoding="utf-8") as f:
+                f.write(json.dumps(demo) + "\n")
+            print(json.dumps(demo), flush=True)
+    write(" ".join(a for a in sys.argv[1:] if a != "--write"))
 
 
-def write(rows: list[dict[str, object]], argv: str) -> None:
-    cols = ["instance", "n", "k", "categories", "types", "algorithm", "seconds", "peak_mb",
-            "minimum", "gap", "exact_ips", "stages", "converged", "valid"]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for r in rows:
-        lines.append("| " + " | ".join(
-            (f"{r[c]:.1e}" if c == "gap" and isinstance(r.get(c), float) else str(r.get(c, "")))
-            for c in cols) + " |")
+def time_demo() -> dict[str, Any]:
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", (
+        "import resource, runpy, sys; sys.argv = ['civicsortition', 'demo'];"
+        "import civicsortition.cli as c; code = c.main(['demo']);"
+        "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")],
+        capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - started
+    peak = float(proc.stdout.strip().splitlines()[-1].split()[1])
+    return {"instance": "demo", "impl": "ours", "algorithm": "pipeline", "seconds": seconds,
+            "peak_mb": peak}
+
+
+# ------------------------------------------------------------------------------ the document
+def _fmt(x: Any, digits: int = 3) -> str:
+    if x is None:
+        return ""
+    if isinstance(x, float):
+        return f"{x:.{digits}g}" if abs(x) < 1000 else f"{x:.0f}"
+    return str(x)
+
+
+def _secs(r: dict[str, Any] | None) -> str:
+    if r is None:
+        return "–"
+    if r.get("seconds") is None:
+        return f">{r['timeout']:.0f}" if "timeout" in r else "error"
+    return f"{r['seconds']:.2f}"
+
+
+def _ratio(slow: dict[str, Any] | None, fast: dict[str, Any] | None) -> str:
+    if slow is None or fast is None or fast.get("seconds") is None:
+        return "–"
+    if slow.get("seconds") is None:
+        if "timeout" in slow:
+            return f">{slow['timeout'] / fast['seconds']:.0f}×"
+        return "–"
+    return f"{slow['seconds'] / fast['seconds']:.1f}×"
+
+
+def write(argv: str) -> None:
     import civicsortition as cs
 
-    head = f"""# Benchmarks
+    rows = _done()
 
-Generated by `python benchmarks/run.py {argv}`
-on {platform.machine()} with {platform.python_implementation()} {platform.python_version()},
-civicsortition {cs.__version__}, {time.strftime('%Y-%m-%d')}. Each row is one fresh process;
-`peak_mb` is its maximum resident memory, `gap` the certified optimality gap (probability units
-for leximin/maximin, welfare units for nash), `exact_ips` the exact pricing integer programs.
-Synthetic instances (`benchmarks/instances.py`, seed 0) have the published shapes (n, k,
-categories) but are not the published data, so their minimum probabilities differ from the
-paper's.
+    def get(name: str, impl: str, alg: str) -> dict[str, Any] | None:
+        return rows.get(_key(name, impl, alg))
 
-"""
-    (ROOT / "docs" / "benchmarks.md").write_text(head + "\n".join(lines) + "\n" + NOTES,
-                                                 encoding="utf-8")
+    names = [n for n in TABLE_INSTANCES if any(k.startswith(n + "|") for k in rows)]
+    peer_version = next((r.get("version") for r in rows.values() if r.get("version")), None)
+    lines = [
+        "# Benchmarks", "",
+        f"Generated by `python benchmarks/run.py {argv}`".rstrip() + " on "
+        f"{platform.machine()} ({_cores()} cores) with {platform.python_implementation()} "
+        f"{platform.python_version()}, civicsortition {cs.__version__}"
+        + (f", sortition-algorithms {peer_version}" if peer_version else "")
+        + f", {time.strftime('%Y-%m-%d')}. Raw rows: `benchmarks/results.jsonl`.", "",
+        "Each figure is one fresh process. Both libraries use HiGHS through highspy; the peer's "
+        "LEXIMIN needs Gurobi and is not run. Synthetic instances (`civicsortition.synthetic`, "
+        "seed 0) have the published shapes (n, k, categories) but not the published data.", "",
+        "## Side by side with sortition-algorithms (seconds; ratio = peer time / our time)", "",
+        "| instance | n | k | cat. | types | our LEXIMIN | our MAXIMIN | peer MAXIMIN | "
+        "peer MAXIMIN / our LEXIMIN | peer MAXIMIN / our MAXIMIN | our NASH | peer NASH | "
+        "peer NASH / our NASH | same minimum | our peak MB | peer peak MB |",
+        "|" + "---|" * 16]
+    for name in names:
+        lx, mx, nx = (get(name, "ours", a) for a in OURS)
+        pm, pn = (get(name, "peer", a) for a in PEER)
+        base = lx or mx or nx or {}
+        same = ""
+        if mx and pm and mx.get("minimum") is not None and pm.get("minimum") is not None:
+            same = "yes" if abs(mx["minimum"] - pm["minimum"]) < 1e-6 else \
+                f"no ({mx['minimum']:.6f} vs {pm['minimum']:.6f})"
+        peaks = [r.get("peak_mb") for r in (lx, mx, nx) if r and r.get("peak_mb")]
+        ppeaks = [r.get("peak_mb") for r in (pm, pn) if r and r.get("peak_mb")]
+        lines.append(
+            f"| {name} | {base.get('n', '')} | {base.get('k', '')} | "
+            f"{base.get('categories', '')} | {base.get('types', '')} | {_secs(lx)} | "
+            f"{_secs(mx)} | {_secs(pm)} | {_ratio(pm, lx)} | {_ratio(pm, mx)} | {_secs(nx)} | "
+            f"{_secs(pn)} | {_ratio(pn, nx)} | {same} | {_fmt(max(peaks, default=None))} | "
+            f"{_fmt(max(ppeaks, default=None))} |")
+    lines += ["", "Certificates of our runs (gap: probability units for LEXIMIN/MAXIMIN, "
+              "welfare units for NASH; every result re-checked by `check_distribution`):", "",
+              "| instance | algorithm | minimum | gap | converged | valid |",
+              "|---|---|---|---|---|---|"]
+    for name in names:
+        for a in OURS:
+            r = get(name, "ours", a)
+            if r and r.get("seconds") is not None:
+                lines.append(f"| {name} | {a} | {r['minimum']:.6f} | {r['gap']:.1e} | "
+                             f"{r['converged']} | {r['valid']} |")
+    lines += ["", "## Scaling of LEXIMIN (6 categories, synthetic, seed 0)", "",
+              "| n | k | types | our LEXIMIN s | our peak MB | peer MAXIMIN s |",
+              "|---|---|---|---|---|---|"]
+    scale = [(n, 50) for n in SCALE_N] + [(2000, k) for k in SCALE_K]
+    for n, k in scale:
+        r = get(f"scale:{n}:{k}", "ours", "leximin")
+        p = get(f"scale:{n}:{k}", "peer", "maximin")
+        if r is None and p is None:
+            continue
+        lines.append(f"| {n} | {k} | {(r or {}).get('types', '')} | {_secs(r)} | "
+                     f"{_fmt((r or {}).get('peak_mb'))} | {_secs(p)} |")
+    if _plot(rows):
+        lines += ["", "![LEXIMIN time against n and k](benchmarks_scaling.png)"]
+    demo = rows.get(_key("demo", "ours", "pipeline"))
+    if demo:
+        lines += ["", "## The demo", "",
+                  f"`python -m civicsortition demo` (the whole pipeline on the synthetic "
+                  f"Rustavi example: 40,000 addresses, about 6,400 letters, about 400 "
+                  f"registrations, LEXIMIN with households, the household comparison, 1,000 "
+                  f"tickets, draw, verification, report, a replacement, the vote): "
+                  f"{demo['seconds']:.1f} s, peak {demo['peak_mb']:.0f} MB."]
+    lines += ["", NOTES]
+    DOC.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"written: {DOC}")
 
 
-NOTES = """
-## Reference figures (Flanigan et al. 2021, Gurobi, 2020 laptop)
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def _plot(rows: dict[str, dict[str, Any]]) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    if not any(k.startswith("scale:") and r.get("seconds") for k, r in rows.items()):
+        return False
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.5))
+    for ax, pts, label in ((a1, [(n, 50) for n in SCALE_N], "n (k = 50)"),
+                           (a2, [(2000, k) for k in SCALE_K], "k (n = 2000)")):
+        for impl, alg, style in (("ours", "leximin", "o-"), ("peer", "maximin", "s--")):
+            xs, ys = [], []
+            for n, k in pts:
+                r = rows.get(_key(f"scale:{n}:{k}", impl, alg))
+                if r and r.get("seconds") is not None:
+                    xs.append(n if label.startswith("n") else k)
+                    ys.append(r["seconds"])
+            if xs:
+                ax.plot(xs, ys, style, label=f"{impl} {alg}")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(label)
+        ax.set_ylabel("seconds")
+        if ax.get_lines():
+            ax.legend()
+    fig.tight_layout()
+    fig.savefig(PLOT, dpi=110)
+    plt.close(fig)
+    return True
+
+
+NOTES = """## Reference figures (Flanigan et al. 2021, Gurobi, 2020 laptop)
 
 | instance | n | k | published LEXIMIN minimum | published LEXIMIN time |
 |---|---|---|---|---|
@@ -127,19 +339,15 @@ NOTES = """
 | sf_e | 1727 | 110 | 2.6% | 4011.6 s |
 | nexus | 342 | 170 | 32.5% | 83.4 s |
 
-A side-by-side comparison with the peer library (same machine, same run, as ratios) is part of
-the research-toolkit work and not yet in this table.
-
-## Known gaps
+## Notes
 
 * LEXIMIN and NASH finish through the LP-relaxation fast path (relaxed optimum peeled into a
-  lottery, `docs/engine.md` §3.1) on every instance above. A pool whose relaxed LEXIMIN is not
-  a lottery's mean falls back to staged column generation, which is much slower on pools with
-  hundreds of types (the sf_e shape took over 5 minutes that way).
-* MAXIMIN has no fast path yet (nexus: 20 s, sf_e: 27 s): it could reuse the relaxed first
-  stage and peeling the same way.
-* Runs are sequential on a 2-core machine; timings can vary by tens of percent when the other
-  core is busy.
+  lottery, `docs/engine.md` §3.1) on these instances. A pool whose relaxed LEXIMIN is not a
+  lottery's mean falls back to staged column generation, which is much slower on pools with
+  hundreds of types.
+* MAXIMIN has no fast path yet: it could reuse the relaxed first stage and peeling.
+* Runs are sequential on the machine named above; timings can vary by tens of percent when
+  other work shares the cores.
 """
 
 
