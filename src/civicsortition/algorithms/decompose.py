@@ -51,9 +51,10 @@ IntArray = npt.NDArray[np.int64]
 #: expected seats); also the smallest change per unit step that counts as movement.
 FACE_TOL = 1e-7
 
-#: Relative MIP gap of the face problems: any profile in the face is correct, the objective
-#: only steers towards long steps, so proving optimality would be wasted work.
-FACE_GAP = 1e-2
+#: Relative MIP gap of the face problems: any profile in the face is correct, so the first
+#: one found is taken (the objective only steers the search). Measured on the sf_a shape
+#: (228 types): 1e-2 and 1.0 peel the same number of profiles; 1.0 is faster.
+FACE_GAP = 1.0
 
 
 @attrs.frozen(eq=False)
@@ -135,7 +136,10 @@ def peel(program: PanelProgram, target: FloatArray,
             stop = "no-profile-in-face"
             break
         c = res.x
-        step_len = _ray_length(mu, mu - c, act, A, n, lo, hi)
+        # Constraints imposed as equalities hold for c exactly and for mu up to drift: the ray
+        # may only be stopped by the others.
+        free = (mu < n - FACE_TOL, mu > FACE_TOL, act < hi - FACE_TOL, act > lo + FACE_TOL)
+        step_len = _ray_length(mu, mu - c, act, A, n, lo, hi, free)
         if step_len == np.inf:          # mu is the profile itself
             theta = 1.0
         elif step_len <= 1e-12:
@@ -157,12 +161,18 @@ def peel(program: PanelProgram, target: FloatArray,
 
 
 def _ray_length(mu: FloatArray, d: FloatArray, act: FloatArray, A: FloatArray, n: FloatArray,
-                lo: FloatArray, hi: FloatArray) -> float:
-    """Largest ``λ`` with ``mu + λ d`` in the relaxed polytope (inf if unbounded)."""
+                lo: FloatArray, hi: FloatArray,
+                free: tuple[npt.NDArray[np.bool_], ...]) -> float:
+    """Largest ``λ`` with ``mu + λ d`` in the relaxed polytope (inf if unbounded).
+
+    ``free`` masks, in the order variable upper bounds, variable lower bounds, row maxima, row
+    minima, the constraints that are not part of the face (only those can stop the ray).
+    """
     Ad = A @ d
     limits = [np.inf]
-    for slack, rate in ((mu, -d), (n - mu, d), (hi - act, Ad), (act - lo, -Ad)):
-        moving = rate > FACE_TOL
+    pairs = ((n - mu, d), (mu, -d), (hi - act, Ad), (act - lo, -Ad))
+    for (slack, rate), ok in zip(pairs, (free[0], free[1], free[2], free[3]), strict=True):
+        moving = (rate > FACE_TOL) & ok
         if moving.any():
             limits.append(float((np.maximum(slack[moving], 0.0) / rate[moving]).min()))
     return min(limits)

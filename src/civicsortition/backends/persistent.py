@@ -138,12 +138,26 @@ class HighsPricing:
         h.changeColsBounds(self.n, cols, np.asarray(var_lo, float), np.asarray(var_hi, float))
         h.changeRowsBounds(len(rows), rows, np.asarray(row_lo, float), np.asarray(row_hi, float))
         h.setOptionValue("mip_rel_gap", float(gap))
+        saved = {name: h.getOptionValue(name)[1] for name in FEASIBILITY_HEURISTICS_OFF} \
+            if gap > 0 else {}
+        for name in saved:
+            h.setOptionValue(name, False)
         try:
             return self.solve(weights)
         finally:
             h.setOptionValue("mip_rel_gap", 0.0)
+            for name, value in saved.items():
+                h.setOptionValue(name, value)
             h.changeColsBounds(self.n, cols, self.var_lo, self.var_hi)
             h.changeRowsBounds(len(rows), rows, self.row_lo, self.row_hi)
+
+
+#: HiGHS root heuristics switched off for gap-limited (feasibility-like) solves: on the
+#: peeling face problems they cost more than they save (sf_a shape: 63 ms -> 26 ms per solve,
+#: same profiles). Exact pricing keeps HiGHS' defaults.
+FEASIBILITY_HEURISTICS_OFF = ("mip_heuristic_run_root_reduced_cost",
+                              "mip_heuristic_run_feasibility_jump",
+                              "mip_heuristic_run_zi_round", "mip_heuristic_run_shifting")
 
 
 class StatelessPricing:
