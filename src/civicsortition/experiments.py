@@ -32,7 +32,7 @@ import numpy as np
 
 from .algorithms import find_distribution
 from .distribution import Distribution, json_number
-from .fairness import fairness_metrics
+from .fairness import fairness_metrics, plot_probabilities
 from .pool import Pool
 from .quotas import Quotas
 from .synthetic import PRESETS, Instance, preset, synthetic_instance
@@ -76,21 +76,8 @@ class Comparison:
         return "\n".join(out) + "\n"
 
     def plot(self, ax: Any = None) -> Any:
-        """Sorted probabilities, one line per row (needs matplotlib)."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as e:  # pragma: no cover - depends on the environment
-            raise ImportError("plotting needs matplotlib: pip install "
-                              "'civicsortition[plots]'") from e
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
-        for name, pi in self.marginals.items():
-            p = np.sort(pi)
-            ax.plot(np.arange(1, len(p) + 1), p, label=name, drawstyle="steps-post")
-        ax.set_xlabel("pool members, sorted by selection probability")
-        ax.set_ylabel("selection probability")
-        ax.legend()
-        return ax
+        """Sorted probabilities, one line per row (``fairness.plot_probabilities``)."""
+        return plot_probabilities({**self.marginals, **self.distributions}, ax)
 
 
 def _row(name: str, pi: np.ndarray, seconds: float, support: int, gap: float,

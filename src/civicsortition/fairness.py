@@ -127,10 +127,12 @@ def group_view(dist: Distribution, census: Census | None = None) -> list[dict[st
     return rows
 
 
-def plot_probabilities(distributions: Mapping[str, Distribution], ax: Any = None) -> Any:
+def plot_probabilities(distributions: Mapping[str, Distribution | Sequence[float] | FloatArray],
+                       ax: Any = None) -> Any:
     """Each person's selection probability, sorted, one line per lottery (needs matplotlib).
 
-    Like Figure 2 of Flanigan et al. (Nature 2021). Returns the matplotlib Axes.
+    Like Figure 2 of Flanigan et al. (Nature 2021). Values may be distributions or plain
+    probability vectors (for example another library's marginals). Returns the matplotlib Axes.
 
     Raises
     ------
@@ -144,9 +146,9 @@ def plot_probabilities(distributions: Mapping[str, Distribution], ax: Any = None
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     for name, d in distributions.items():
-        p = np.sort(d.marginals)
+        p = np.sort(d.marginals if isinstance(d, Distribution) else np.asarray(d, dtype=float))
         ax.plot(np.arange(1, len(p) + 1), p, label=name, drawstyle="steps-post")
-    first = next(iter(distributions.values()), None)
+    first = next((d for d in distributions.values() if isinstance(d, Distribution)), None)
     if first is not None:
         prog = first.program
         ax.axhline(prog.panel_size / prog.pool.n, color="grey", linestyle=":",
