@@ -42,7 +42,7 @@ def test_compare_plot() -> None:
     inst = synthetic_instance(**SMALL, seed=1)  # type: ignore[arg-type]
     comp = compare_algorithms(inst.pool, inst.quotas, ["leximin", "nash"])
     ax = comp.plot()
-    assert len(ax.get_lines()) == 2
+    assert len(ax.get_lines()) == 3  # two lotteries and the k/n reference line
     import matplotlib.pyplot as plt
 
     plt.close("all")
