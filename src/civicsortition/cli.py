@@ -39,6 +39,7 @@ from .io import (
     read_result,
     read_targets,
     read_votes,
+    result_distribution,
     write_invitations,
     write_registrations,
     write_selected_and_remaining,
@@ -222,11 +223,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                                     "--targets, --people and --panel-size", column="--targets")
         people, quotas = _inputs(args)
         hh = args.household_column is not None
-        dist = read_result(args.result, people.pool, quotas, households=hh) \
-            if args.result else None
-        claimed = None
+        dist, claimed = None, None
         if args.result:
-            claimed = [float(p["probability"]) for p in _read_json(args.result)["people"]]
+            doc = _read_json(args.result)
+            dist = result_distribution(doc, people.pool, quotas, households=hh,
+                                       name=args.result)
+            claimed = [float(p["probability"]) for p in doc["people"]]
         verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
                                    record=record, claimed_marginals=claimed, households=hh)
         for c in verdict.checks:

@@ -219,11 +219,10 @@ def run_task(task: Task) -> dict[str, Any]:
         started = time.perf_counter()
         dist = find_distribution(inst.pool, inst.quotas, algorithm=task.algorithm,
                                  households=inst.pool.households is not None, **opts)
-        row["seconds"] = time.perf_counter() - started
-        m = fairness_metrics(dist.marginals[dist.covered])
-        row.update(minimum=m.minimum, gini=m.gini, geometric_mean=m.geometric_mean,
-                   support=int((dist.probabilities > 0).sum()),
-                   gap=json_number(dist.details.gap), converged=dist.details.converged,
+        seconds = time.perf_counter() - started
+        row.update(_row(task.algorithm, dist.marginals[dist.covered], seconds,
+                        int((dist.probabilities > 0).sum()), dist.details.gap,
+                        dist.details.converged),
                    backend=dist.details.backend_version, pid=os.getpid())
     except Exception as e:
         row["error"] = f"{type(e).__name__}: {e}"

@@ -58,6 +58,7 @@ __all__ = [
     "read_result",
     "read_targets",
     "read_votes",
+    "result_distribution",
     "write_invitations",
     "write_people",
     "write_registrations",
@@ -642,6 +643,15 @@ def read_result(source: Source, pool: Pool, quotas: Quotas, *,
     name = _source_name(source)
     try:
         doc = json.loads(_read_text(source))
+    except ValueError:
+        raise InputError.single("bad-result", "not JSON", file=name) from None
+    return result_distribution(doc, pool, quotas, households=households, name=name)
+
+
+def result_distribution(doc: Any, pool: Pool, quotas: Quotas, *, households: bool = True,
+                        name: str = "result") -> Distribution:
+    """:func:`read_result` for an already parsed document (``select``'s JSON as a dict)."""
+    try:
         people = [str(p["id"]) for p in doc["people"]]
         panels = [([str(m) for m in p["members"]], float(p["probability"]))
                   for p in doc["panels"]]

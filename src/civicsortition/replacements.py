@@ -93,6 +93,11 @@ def residual_quotas(pool: Pool, quotas: Quotas, kept: Iterable[str], seats: int)
                 for q, have in zip(quotas, held, strict=True) if have > q.max]
     if problems:
         raise InputError(problems)
+    return _residual(quotas, held, seats)
+
+
+def _residual(quotas: Quotas, held: Sequence[int], seats: int) -> Quotas:
+    """The residual table for ``seats`` more members when each value already ``held`` seats."""
     return Quotas(seats, [ValueQuota(
         q.category, q.value, max(0, q.min - have), q.max - have,
         None if q.min_flex is None else max(0, q.min_flex - have),
@@ -349,10 +354,8 @@ def fill_from_alternates(pool: Pool, quotas: Quotas, panel: Sequence[str],
             return True
         if len(rest) < seats:
             return False
-        residual = Quotas(seats, [ValueQuota(q.category, q.value, max(0, q.min - have),
-                                             q.max - have)
-                                  for q, have in zip(quotas, held, strict=True)])
-        program = PanelProgram.build(pool.subset(rest), residual, households=households)
+        program = PanelProgram.build(pool.subset(rest), _residual(quotas, held, seats),
+                                     households=households)
         return program.feasible_profile() is not None
 
     for pos, i in enumerate(alt_rows):
