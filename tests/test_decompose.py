@@ -17,6 +17,7 @@ from civicsortition.distribution import check_distribution
 from civicsortition.program import PanelProgram
 
 from . import oracle
+from .test_engine import tiny_instances
 
 SETTINGS = settings(deadline=None, max_examples=40,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -159,3 +160,29 @@ def test_relaxed_nash_is_certified_and_bounds_the_true_optimum(
     assert rel.welfare == pytest.approx(float(n @ np.log(rel.pi[active])), abs=1e-9)
     # The relaxation contains every lottery's marginals, so it bounds the true optimum.
     assert rel.bound >= np.log(truth[truth > 1e-9]).sum() - 1e-6
+
+
+@SETTINGS
+@given(inst=tiny_instances(households=True), data=st.data())
+def test_face_point_finds_a_point_exactly_when_one_exists(inst: tuple[Pool, Quotas],
+                                                          data: st.DataObject) -> None:
+    """The LP dive never returns a point outside the bounds, and never misses a feasible one."""
+    pool, quotas = inst
+    prog = PanelProgram.build(pool, quotas)
+    pricing = _pricing(prog)
+    T = prog.n_types
+    # Random face-like bounds: some types fixed to 0 or to n_t, some rows pinned.
+    fix = data.draw(st.lists(st.sampled_from([None, 0, 1]), min_size=T, max_size=T))
+    var_lo = np.array([prog.sizes[t] if f == 1 else 0 for t, f in enumerate(fix)], float)
+    var_hi = np.array([0 if f == 0 else prog.sizes[t] for t, f in enumerate(fix)], float)
+    weights = np.array(data.draw(st.lists(st.floats(0, 1), min_size=T, max_size=T)))
+    res = pricing.face_point(weights, var_lo, var_hi, prog.row_lo, prog.row_hi, gap=1.0)
+    feasible = [p for p in _profiles(prog, oracle.feasible_panels(pool, quotas))
+                if np.all(p >= var_lo) and np.all(p <= var_hi)]
+    if res.x is None:
+        assert not feasible
+    else:
+        x = res.x.astype(np.int64)
+        assert prog.check_profile(x) == []
+        assert np.all(x >= var_lo)
+        assert np.all(x <= var_hi)

@@ -131,7 +131,7 @@ def peel(program: PanelProgram, target: FloatArray,
         # Prefer types with much target left: they allow the longest steps.
         w = mu / n
         w = w + 1e-3 * max(float(w.mean()), 1e-12) * rng.random(T)
-        res = pricing.solve_within(w, var_lo, var_hi, row_lo, row_hi, gap=FACE_GAP)
+        res = pricing.face_point(w, var_lo, var_hi, row_lo, row_hi, gap=FACE_GAP)
         if res.status is not Status.OPTIMAL or res.x is None:
             stop = "no-profile-in-face"
             break

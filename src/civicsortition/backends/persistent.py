@@ -111,8 +111,10 @@ class HighsPricing:
                                 np.array([highspy.HighsVarType.kInteger] * n))
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.n = n
+        self.A = np.asarray(A, dtype=float)
         self.row_lo, self.row_hi = row_lo.astype(float), row_hi.astype(float)
         self.var_lo, self.var_hi = var_lo.astype(float), var_hi.astype(float)
+        self._lp: Any = None
 
     def solve(self, weights: FloatArray) -> MilpResult:
         """Solve for these weights (to a zero gap)."""
@@ -152,12 +154,74 @@ class HighsPricing:
             h.changeRowsBounds(len(rows), rows, self.row_lo, self.row_hi)
 
 
+    def face_point(self, weights: FloatArray, var_lo: FloatArray, var_hi: FloatArray,
+                   row_lo: FloatArray, row_hi: FloatArray, *, gap: float) -> MilpResult:
+        """Any integral point within these bounds (``weights`` steer); LP dive, then MIP.
+
+        The dive solves the LP relaxation (a persistent, warm-started LP model), fixes every
+        fractional variable within ``DIVE_FIX`` of an integer (at least the closest one) to
+        that integer and re-solves, until the solution is integral or the LP infeasible. An
+        integral result is checked exactly against the bounds; otherwise the MIP decides
+        (``solve_within`` with ``gap``). Measured on the peeling faces of the sf_e shape (719
+        types): 229 of 236 faces by diving, 4 s instead of 40 s.
+        """
+        x = self._dive(weights, var_lo, var_hi, row_lo, row_hi)
+        if x is not None:
+            act = self.A @ x
+            if (np.all(x >= var_lo) and np.all(x <= var_hi) and np.all(act >= row_lo - 1e-9)
+                    and np.all(act <= row_hi + 1e-9)):
+                obj = float(np.dot(weights, x))
+                return MilpResult(Status.OPTIMAL, x, obj, obj, "lp dive")
+        return self.solve_within(weights, var_lo, var_hi, row_lo, row_hi, gap=gap)
+
+    def _dive(self, weights: FloatArray, var_lo: FloatArray, var_hi: FloatArray,
+              row_lo: FloatArray, row_hi: FloatArray) -> FloatArray | None:
+        import highspy
+
+        lp = self._lp
+        n, m = self.n, len(self.row_lo)
+        cols = np.arange(n, dtype=np.int32)
+        if lp is None:
+            lp = self._lp = _new_highs()
+            starts, idx, vals = _csc(self.A)
+            lp.addRows(m, self.row_lo, self.row_hi, 0, np.zeros(0, dtype=np.int32),
+                       np.zeros(0, dtype=np.int32), np.zeros(0))
+            lp.addCols(n, np.zeros(n), self.var_lo, self.var_hi, len(vals), starts, idx, vals)
+            lp.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        lp.changeColsBounds(n, cols, np.asarray(var_lo, float), np.asarray(var_hi, float))
+        lp.changeRowsBounds(m, np.arange(m, dtype=np.int32), np.asarray(row_lo, float),
+                            np.asarray(row_hi, float))
+        lp.changeColsCost(n, cols, np.asarray(weights, float))
+        for _ in range(n + 1):  # every round fixes at least one more variable
+            lp.run()
+            if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return None
+            x = np.array(lp.getSolution().col_value, dtype=float)
+            dist = np.abs(x - np.round(x))
+            frac = np.flatnonzero(dist > INTEGRALITY_TOL)
+            if frac.size == 0:
+                return np.round(x)
+            fix = frac[dist[frac] < DIVE_FIX]
+            if fix.size == 0:
+                fix = frac[[int(np.argmin(dist[frac]))]]
+            v = np.round(x[fix])
+            lp.changeColsBounds(len(fix), fix.astype(np.int32), v, v)
+        return None
+
+
 #: HiGHS root heuristics switched off for gap-limited (feasibility-like) solves: on the
 #: peeling face problems they cost more than they save (sf_a shape: 63 ms -> 26 ms per solve,
 #: same profiles). Exact pricing keeps HiGHS' defaults.
 FEASIBILITY_HEURISTICS_OFF = ("mip_heuristic_run_root_reduced_cost",
                               "mip_heuristic_run_feasibility_jump",
                               "mip_heuristic_run_zi_round", "mip_heuristic_run_shifting")
+
+
+#: LP values this close to an integer count as integral in the dive.
+INTEGRALITY_TOL = 1e-9
+#: The dive fixes at once every fractional variable within this distance of an integer
+#: (sf_a/sf_e shapes: 0.1 -> 3-4x more LP solves, 0.5 -> 6x more MIP fallbacks than 0.3).
+DIVE_FIX = 0.3
 
 
 class StatelessPricing:
@@ -178,6 +242,11 @@ class StatelessPricing:
         """Solve with other bounds (to a zero gap: stateless backends take no gap option)."""
         del gap
         return self.backend.milp(weights, self.A, row_lo, row_hi, var_lo, var_hi)
+
+    def face_point(self, weights: FloatArray, var_lo: FloatArray, var_hi: FloatArray,
+                   row_lo: FloatArray, row_hi: FloatArray, *, gap: float) -> MilpResult:
+        """Any integral point within these bounds (here: the MIP, solved exactly)."""
+        return self.solve_within(weights, var_lo, var_hi, row_lo, row_hi, gap=gap)
 
 
 class HighsMaster:
