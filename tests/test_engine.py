@@ -76,13 +76,17 @@ def test_leximin_with_households_matches_brute_force(inst: tuple[Pool, Quotas],
     np.testing.assert_allclose(dist.marginals, oracle.leximin_marginals(pool, quotas), atol=1e-6)
 
 
+@pytest.mark.parametrize("method", ["auto", "column-generation"])
 @SLOW_OK
 @given(inst=tiny_instances())
-def test_maximin_matches_brute_force(inst: tuple[Pool, Quotas]) -> None:
+def test_maximin_matches_brute_force(inst: tuple[Pool, Quotas], method: str) -> None:
     pool, quotas = inst
     assume(_feasible(pool, quotas))
-    dist = maximin(pool, quotas)
+    dist = maximin(pool, quotas, method=method)
     assert check_distribution(dist) == []
+    assert dist.details.extra["method"] in (
+        ("leximin-fast-path", "column-generation") if method == "auto"
+        else ("column-generation",))
     value = oracle.maximin_value(pool, quotas)
     assert dist.minimum == pytest.approx(value, abs=1e-6)
     assert dist.details.bound >= value - 1e-7      # the certificate is a true upper bound

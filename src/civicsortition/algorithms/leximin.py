@@ -67,6 +67,20 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     >>> sorted({round(float(p), 6) for p in leximin(pool, quotas).marginals})
     [0.25, 0.5]
     """
+    dist = fast_or_staged(pool, quotas, households=households, backend=backend, tol=tol,
+                          max_iterations=max_iterations, progress=progress, method=method,
+                          staged_fallback=True)
+    assert dist is not None
+    return dist
+
+
+def fast_or_staged(pool: Pool, quotas: Quotas, *, households: bool, backend: str | None,
+                   tol: float, max_iterations: int, progress: Progress | None, method: str,
+                   staged_fallback: bool) -> Distribution | None:
+    """The body of :func:`leximin`; None if the fast path fails and not ``staged_fallback``.
+
+    MAXIMIN calls it without the fallback and runs its own column generation instead.
+    """
     run = setup(pool, quotas, households=households, backend=backend, tol=tol,
                 progress=progress, max_iterations=max_iterations)
     prog = run.program
@@ -97,6 +111,8 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
         x = decomposition.x
         converged = True
         stages = [dict(st, converged=True) for st in relaxed.stages]
+    elif not staged_fallback:
+        return None
     else:
         method = "staged"
         for t in np.flatnonzero(active):

@@ -4,25 +4,34 @@ r"""MAXIMIN: maximise the minimum selection probability (Flanigan et al., Nature
 
     \max_{x \in \Delta(\mathcal P)} \min_{i \text{ covered}} \pi_i(x)
 
-solved by column generation over types (see :mod:`civicsortition.algorithms._core`). The
-certificate is the dual bound ``max_S Σ_t y_t c_{S,t}/n_t`` for the final prices ``y``.
+``method="auto"`` first tries LEXIMIN's LP-relaxation fast path: a LEXIMIN lottery maximises
+the minimum, and the relaxed first stage bounds the maximin value from above, so when the fast
+path succeeds its lottery is returned with that bound as certificate (``details.extra["method"]
+= "leximin-fast-path"``). Otherwise -- and always with ``method="column-generation"`` -- the
+maximin program is solved by column generation over types (see
+:mod:`civicsortition.algorithms._core`), certified by the dual bound
+``max_S Σ_t y_t c_{S,t}/n_t`` for the final prices ``y``.
 """
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 
 from ..distribution import Distribution, RunDetails
+from ..errors import InputError
 from ..pool import Pool
 from ..quotas import Quotas
 from ._core import DEFAULT_TOL, Progress, max_min_stage, options_record, pad, setup
+from .leximin import fast_or_staged
 
 __all__ = ["maximin"]
 
 
 def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
             backend: str | None = None, tol: float = DEFAULT_TOL,
-            max_iterations: int = 10_000, progress: Progress | None = None) -> Distribution:
+            max_iterations: int = 10_000, progress: Progress | None = None,
+            method: str = "auto") -> Distribution:
     """Lottery maximising the minimum selection probability of any (covered) pool member.
 
     Parameters
@@ -40,6 +49,8 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
         with ``converged=False``.
     progress : callable, optional
         ``progress(stage, iteration, value, bound)``.
+    method : {"auto", "column-generation"}
+        ``"auto"`` tries the LEXIMIN fast path first (see the module docstring).
 
     Returns
     -------
@@ -54,6 +65,24 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     >>> round(maximin(pool, quotas).minimum, 6)
     0.25
     """
+    if method not in ("auto", "column-generation"):
+        raise InputError.single("bad-method", "method must be 'auto' or 'column-generation'",
+                                value=repr(method))
+    if method == "auto":
+        lex = fast_or_staged(pool, quotas, households=households, backend=backend, tol=tol,
+                             max_iterations=max_iterations, progress=progress, method="auto",
+                             staged_fallback=False)
+        if lex is not None and lex.details.converged and lex.details.gap <= tol:
+            d = lex.details
+            details = attrs.evolve(
+                d, algorithm="maximin", stages=1,
+                options=options_record(households=households, tol=tol,
+                                       max_iterations=max_iterations, method=method),
+                message=f"maximin {d.objective:.6f}, certified upper bound {d.bound:.6f} "
+                        "(LEXIMIN fast path)",
+                extra={"method": "leximin-fast-path", "explanation": d.extra["explanation"]})
+            return Distribution(lex.program, lex.profiles, lex.probabilities, details,
+                                lex.uncovered)
     run = setup(pool, quotas, households=households, backend=backend, tol=tol,
                 progress=progress, max_iterations=max_iterations)
     prog = run.program
@@ -68,8 +97,10 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
         objective=stage.value, bound=stage.bound, gap=stage.bound - stage.value,
         converged=stage.converged, iterations=run.iterations, stages=1, seconds=run.seconds(),
         n_types=prog.n_types,
-        options=options_record(households=households, tol=tol, max_iterations=max_iterations),
+        options=options_record(households=households, tol=tol, max_iterations=max_iterations,
+                               method=method),
         message=(f"maximin {stage.value:.6f}, certified upper bound {stage.bound:.6f}"
-                 if stage.converged else "stopped at max_iterations before proving optimality"))
+                 if stage.converged else "stopped at max_iterations before proving optimality"),
+        extra={"method": "column-generation"})
     uncovered = run.uncovered_people()
     return Distribution(prog, profiles[keep], x[keep], details, uncovered)
