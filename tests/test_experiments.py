@@ -124,3 +124,18 @@ def test_run_grid_on_a_local_dask_cluster(tmp_path: Path) -> None:
     for a, b in zip(rows, local, strict=True):
         assert a["instance_sha256"] == b["instance_sha256"]
         assert a["minimum"] == pytest.approx(b["minimum"], abs=1e-6)
+
+
+def test_run_grid_on_ray(tmp_path: Path) -> None:
+    ray = pytest.importorskip("ray", reason="ray is not installed (pip install "
+                                            "'civicsortition[ray]')")
+    from civicsortition.experiments import RayExecutor
+
+    tasks = grid([SMALL], ["leximin", "maximin"], seeds=[0])
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        rows = run_grid(tasks, tmp_path / "ray.jsonl", executor=RayExecutor(), progress=False)
+    finally:
+        ray.shutdown()
+    assert [r["key"] for r in rows] == [t.key for t in tasks]
+    assert rows[0]["minimum"] == pytest.approx(rows[1]["minimum"], abs=1e-6)

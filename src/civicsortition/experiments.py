@@ -37,8 +37,8 @@ from .pool import Pool
 from .quotas import Quotas
 from .synthetic import PRESETS, Instance, preset, synthetic_instance
 
-__all__ = ["Comparison", "Task", "compare_algorithms", "grid", "read_results", "run_grid",
-           "run_task"]
+__all__ = ["Comparison", "RayExecutor", "Task", "compare_algorithms", "grid", "read_results",
+           "run_grid", "run_task"]
 
 BELOW_TOL = 1e-9  # "below the leximin minimum" means below it by more than solver noise
 
@@ -321,6 +321,29 @@ def run_grid(tasks: Sequence[Task], path: str | os.PathLike[str], *,
             ex.shutdown(wait=True, cancel_futures=True)
     failed = {r["key"]: r for r in read_results(out) if "error" in r}
     return [done.get(t.key) or failed[t.key] for t in tasks]
+
+
+class RayExecutor(cf.Executor):
+    """A :class:`concurrent.futures.Executor` over Ray tasks (``pip install ray``).
+
+    ``submit(fn, *args)`` runs ``fn`` as a Ray remote task and returns the
+    :class:`concurrent.futures.Future` Ray provides for its object reference, so
+    :func:`run_grid` can use a Ray cluster like any other executor. Ray must be initialised
+    (``ray.init(...)``) by the caller.
+    """
+
+    def __init__(self, **remote_options: Any) -> None:
+        import ray
+
+        self._ray = ray
+        self._options = remote_options
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        """Run ``fn(*args, **kwargs)`` as a Ray task; a future for its result."""
+        remote = self._ray.remote(**self._options)(fn) if self._options else \
+            self._ray.remote(fn)
+        future: cf.Future[Any] = remote.remote(*args, **kwargs).future()
+        return future
 
 
 def _completed(ex: cf.Executor, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
