@@ -68,6 +68,7 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     if method not in ("auto", "column-generation"):
         raise InputError.single("bad-method", "method must be 'auto' or 'column-generation'",
                                 value=repr(method))
+    lex = None
     if method == "auto":
         lex = fast_or_staged(pool, quotas, households=households, backend=backend, tol=tol,
                              max_iterations=max_iterations, progress=progress, method="auto",
@@ -88,6 +89,9 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     prog = run.program
     active = run.active()
     run.open_master(np.flatnonzero(active))
+    if lex is not None:  # the fast path fell just short of tol: its panels are a warm start
+        for profile in lex.profiles:
+            run.add(profile)
     stage = max_min_stage(run, np.zeros(prog.n_types), "maximin")
     profiles = np.array(run.columns)
     x = pad(stage.x, len(profiles))
@@ -95,7 +99,8 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     details = RunDetails(
         algorithm="maximin", backend=run.backend.name, backend_version=run.backend.version(),
         objective=stage.value, bound=stage.bound, gap=stage.bound - stage.value,
-        converged=stage.converged, iterations=run.iterations, stages=1, seconds=run.seconds(),
+        converged=stage.converged, iterations=run.iterations, stages=1,
+        seconds=run.seconds() + (0.0 if lex is None else lex.details.seconds),
         n_types=prog.n_types,
         options=options_record(households=households, tol=tol, max_iterations=max_iterations,
                                method=method),
