@@ -416,11 +416,13 @@ def _selection_outputs(p: argparse.ArgumentParser) -> None:
 
 
 def _input_options(p: argparse.ArgumentParser, *, required: bool) -> None:
-    p.add_argument("--targets", required=required, help="targets CSV")
-    p.add_argument("--people", required=required, help="people CSV")
+    p.add_argument("--targets", required=required, help="targets CSV "
+                   "(feature,value,min,max...)")
+    p.add_argument("--people", required=required, help="people CSV, one column per category")
     p.add_argument("--panel-size", type=int, required=required)
-    p.add_argument("--id-column")
-    p.add_argument("--household-column")
+    p.add_argument("--id-column", help="id column (default: row numbers from 0)")
+    p.add_argument("--household-column", help="household key column (enables the "
+                   "one-per-household rule)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -492,21 +494,12 @@ def build_parser() -> argparse.ArgumentParser:
     rg.set_defaults(func=_cmd_registrations)
 
     c = sub.add_parser("check", help="read targets and people; check necessary conditions")
-    c.add_argument("--targets", required=True)
-    c.add_argument("--people", required=True)
-    c.add_argument("--panel-size", type=int, required=True)
-    c.add_argument("--id-column")
-    c.add_argument("--household-column")
+    _input_options(c, required=True)
     c.add_argument("--allow-new-values", action="store_true")
     c.set_defaults(func=_cmd_check)
 
     s = sub.add_parser("select", help="targets + people -> fair lottery over panels (JSON)")
-    s.add_argument("--targets", required=True, help="targets CSV (feature,value,min,max...)")
-    s.add_argument("--people", required=True, help="people CSV, one column per category")
-    s.add_argument("--panel-size", type=int, required=True)
-    s.add_argument("--id-column", help="id column (default: row numbers from 0)")
-    s.add_argument("--household-column", help="household key column (enables the "
-                   "one-per-household rule)")
+    _input_options(s, required=True)
     s.add_argument("--algorithm", choices=sorted(ALGORITHMS), default=DEFAULT_ALGORITHM)
     s.add_argument("--backend", default="highs", help="highs (default), pulp or pulp:SOLVER")
     s.add_argument("--draws", type=int, default=10_000, help="legacy only: simulated draws")
