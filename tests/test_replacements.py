@@ -125,8 +125,9 @@ def test_fill_from_alternates_is_lexicographically_first(
         if tuple(sorted(kept + chosen)) in feasible:
             expected = tuple(pool.ids[i] for i in chosen)
             break
-    args = (pool, quotas, [pool.ids[i] for i in panel], [pool.ids[i] for i in dropouts],
-            [pool.ids[i] for i in alternates])
+    # Panel members slipped into the list (kept or dropped out) are never used as alternates.
+    listed = [pool.ids[i] for i in alternates] + [pool.ids[i] for i in panel]
+    args = (pool, quotas, [pool.ids[i] for i in panel], [pool.ids[i] for i in dropouts], listed)
     if expected is None:
         with pytest.raises(cs.InfeasibleError):
             fill_from_alternates(*args)
