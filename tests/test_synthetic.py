@@ -85,6 +85,7 @@ def test_household_rule_is_honoured_on_a_synthetic_pool() -> None:
 @pytest.mark.parametrize(("kwargs", "code"), [
     ({"n": 10, "k": 10}, "bad-parameter"), ({"n": 10, "k": 2, "households": 1.5}, "bad-parameter"),
     ({"n": 10, "k": 2, "categories": 0}, "bad-parameter"),
+    ({"n": 10, "k": 2, "values": (4, 3)}, "bad-parameter"),
 ])
 def test_bad_parameters(kwargs: dict[str, float], code: str) -> None:
     with pytest.raises(cs.InputError) as e:

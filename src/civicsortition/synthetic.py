@@ -150,6 +150,9 @@ def synthetic_instance(n: int, k: int, categories: int = 6, *, seed: int = 0,
         raise InputError.single("bad-parameter", f"k must be smaller than n (got k={k}, n={n})",
                                 column="k", value=str(k))
     lo_v, hi_v = (_check("values", v, 2) for v in values)
+    if lo_v > hi_v:
+        raise InputError.single("bad-parameter", "values must be (low, high) with low <= high",
+                                column="values", value=repr(values))
     if not 0.0 <= households <= 1.0:
         raise InputError.single("bad-parameter", "households must be a share in [0, 1]",
                                 column="households", value=repr(households))
