@@ -24,7 +24,7 @@ from .distribution import Distribution, json_number
 from .draw import DrawRecord
 from .fairness import fairness_metrics, group_view
 from .households import HouseholdEffect
-from .invitations import Invitations
+from .invitations import INVITE_PROCEDURE, Invitations
 from .lottery import TransparentLottery
 from .pool import Pool
 from .quotas import Quotas
@@ -254,7 +254,7 @@ def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,
         data["verification"] = verdict.as_dict()
     if invitations is not None:
         data["invitations"] = {
-            "procedure": invitations.as_dict()["procedure"], "design": invitations.design,
+            "procedure": INVITE_PROCEDURE, "design": invitations.design,
             "seed": invitations.seed, "letters": len(invitations.invited),
             "reserves": len(invitations.reserves), "frame_size": len(invitations.frame_ids),
             "letters_by_stratum": dict(invitations.letters_by_stratum),

@@ -73,6 +73,14 @@ def _write_lottery(path: str, lottery: TransparentLottery) -> None:
         f.write(lottery.canonical())
 
 
+def _lottery_and_record(args: argparse.Namespace
+                        ) -> tuple[TransparentLottery | None, DrawRecord | None]:
+    """The optional ``--lottery`` and ``--record`` files."""
+    lottery = _read_lottery(args.lottery) if args.lottery else None
+    record = DrawRecord.from_dict(_read_json(args.record)) if args.record else None
+    return lottery, record
+
+
 def _read_json(path: str) -> dict[str, Any]:
     try:
         with open(path, encoding="utf-8") as f:
@@ -215,8 +223,7 @@ def _cmd_draw(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    lottery = _read_lottery(args.lottery) if args.lottery else None
-    record = DrawRecord.from_dict(_read_json(args.record)) if args.record else None
+    lottery, record = _lottery_and_record(args)
     if args.targets or args.people:
         if not (args.targets and args.people and args.panel_size):
             raise InputError.single("missing-option", "checking against the inputs needs "
@@ -253,8 +260,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     people, quotas = _inputs(args)
     hh = args.household_column is not None
     dist = read_result(args.result, people.pool, quotas, households=hh)
-    lottery = _read_lottery(args.lottery) if args.lottery else None
-    record = DrawRecord.from_dict(_read_json(args.record)) if args.record else None
+    lottery, record = _lottery_and_record(args)
     census = read_census(args.census) if args.census else None
     verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
                                record=record, households=hh)

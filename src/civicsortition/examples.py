@@ -123,7 +123,8 @@ def rustavi_registrations(invitations: Invitations, frame: AddressFrame, *,
     district = dict(zip(frame.ids, frame.column("district"), strict=True))
     low = dict(zip(frame.ids, frame.column("low_response"), strict=True))
     out: list[dict[str, Any]] = []
-    others = [a for a in frame.ids[::97] if a not in invitations.invited_set]
+    invited = invitations.invited_set
+    others = [a for a in frame.ids[::97] if a not in invited]
 
     def person(address: str, key: str) -> dict[str, Any]:
         rec: dict[str, Any] = {"id": f"REG-{len(out) + 1:05d}",

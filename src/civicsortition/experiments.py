@@ -291,8 +291,8 @@ def run_grid(tasks: Sequence[Task], path: str | os.PathLike[str], *,
         One row per task, in task order (finished earlier or now).
     """
     out = Path(path)
-    done = {r["key"]: r for r in read_results(out) if "error" not in r and "key" in r}
-    todo = [t for t in dict.fromkeys(tasks) if t.key not in done]
+    results = {r["key"]: r for r in read_results(out) if "error" not in r and "key" in r}
+    todo = [t for t in dict.fromkeys(tasks) if t.key not in results]
     report: Callable[[int, int, Mapping[str, Any]], None] | None
     if progress is True:
         report = _Bar(len(tasks), sys.stderr)
@@ -311,16 +311,14 @@ def run_grid(tasks: Sequence[Task], path: str | os.PathLike[str], *,
                 f.write(json.dumps(row, sort_keys=True, default=str) + "\n")
                 f.flush()
                 os.fsync(f.fileno())
-                if "error" not in row:
-                    done[row["key"]] = row
+                results[row["key"]] = row
                 count += 1
                 if report is not None:
                     report(count, len(tasks), row)
     finally:
         if own:
             ex.shutdown(wait=True, cancel_futures=True)
-    failed = {r["key"]: r for r in read_results(out) if "error" in r}
-    return [done.get(t.key) or failed[t.key] for t in tasks]
+    return [results[t.key] for t in tasks]
 
 
 class RayExecutor(cf.Executor):

@@ -128,7 +128,9 @@ def household_effect(pool: Pool, quotas: Quotas, *, algorithm: str = "leximin",
     p1, p0 = dist_with.marginals, dist_without.marginals
     sizes = Counter(h for h in pool.households or () if h is not None)
     shared = [h for h, c in sizes.items() if c > 1]
-    mask = np.array([h in set(shared) for h in (pool.households or [None] * pool.n)], dtype=bool)
+    shared_set = set(shared)
+    mask = np.array([h in shared_set for h in (pool.households or [None] * pool.n)],
+                    dtype=bool)
 
     def mean(a: np.ndarray, m: np.ndarray) -> float:
         return float(a[m].mean()) if m.any() else 0.0

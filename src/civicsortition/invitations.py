@@ -436,9 +436,11 @@ def invite(frame: AddressFrame, design: Design, seed: str, *, reserves: int = 0)
             invited = _order(frame, range(N), s, "uniform")[:letters]
             pi[:] = letters / N
             by_stratum = {"all": letters}
-        taken = set(invited)
-        reserve_rows = [i for i in _order(frame, range(N), s, "reserve")
-                        if i not in taken][:n_reserve]
+        reserve_rows = []
+        if n_reserve:
+            taken = set(invited)
+            reserve_rows = [i for i in _order(frame, range(N), s, "reserve")
+                            if i not in taken][:n_reserve]
         rest = N - letters
         pi_r = pi + (1 - pi) * (n_reserve / rest if rest else 0.0)
     return Invitations(design.describe(), s, tuple(frame.ids[i] for i in invited),

@@ -335,8 +335,8 @@ def fill_from_alternates(pool: Pool, quotas: Quotas, panel: Sequence[str],
     drop_rows = set(_ids(pool, dropouts, "dropouts"))
     kept_rows = [i for i in panel_rows if i not in drop_rows]
     gone = set(_ids(pool, unavailable, "unavailable"))
-    on_panel = set(panel_rows)
-    alt_rows = [i for i in _ids(pool, order, "alternates") if i not in gone | on_panel]
+    skip = gone | set(panel_rows)   # unavailable people and panel members are never used
+    alt_rows = [i for i in _ids(pool, order, "alternates") if i not in skip]
     need = len(drop_rows)
     chosen: list[int] = []
 
