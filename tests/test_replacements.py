@@ -6,6 +6,7 @@ import hashlib
 import itertools
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -30,10 +31,34 @@ def rustavi() -> tuple[cs.Pool, cs.Quotas, tuple[str, ...]]:
     return pool, quotas, panel
 
 
+def replaceable_dropouts(pool: cs.Pool, panel: tuple[str, ...], d: int) -> list[str]:
+    """``d`` panel members chosen by a rule that makes the residual problem feasible whatever
+    panel the solver's lottery gave: each has a distinct look-alike (same values in every
+    category) outside the panel, in no household with anyone on the panel. Members are taken
+    in sorted id order, so the choice depends on the panel only, not on the solver."""
+    on_panel = {pool.index_of(p) for p in panel}
+    panel_households = {pool.households[i] for i in on_panel} if pool.households else set()
+    used: set[int] = set()
+    chosen: list[str] = []
+    for pid in sorted(panel):
+        i = pool.index_of(pid)
+        for j in range(pool.n):
+            free = (pool.households is None or pool.households[j] is None
+                    or pool.households[j] not in panel_households)
+            if (j not in on_panel and j not in used and free
+                    and np.array_equal(pool.codes[j], pool.codes[i])):
+                used.add(j)
+                chosen.append(pid)
+                break
+        if len(chosen) == d:
+            return chosen
+    pytest.fail("the example pool has too few look-alikes outside the panel")
+
+
 def test_replacement_panel_meets_quotas_and_reproduces(
         rustavi: tuple[cs.Pool, cs.Quotas, tuple[str, ...]]) -> None:
     pool, quotas, panel = rustavi
-    dropouts = panel[0:3]
+    dropouts = replaceable_dropouts(pool, panel, 3)
     first = replace(pool, quotas, panel, dropouts, "replacement 2026-12-03")
     again = replace(pool, quotas, panel, dropouts, "replacement 2026-12-03")
     assert first.record == again.record
@@ -183,3 +208,15 @@ def test_prepare_alternates_public_order_and_proportional_quotas(
     assert prepare_alternates(pool, quotas, panel, 12, "alternates seed").order == alts.order
     counts = Counter(pool.value_of(pool.index_of(p), "sex") for p in alts.order)
     assert sum(counts.values()) == 12
+
+
+@pytest.mark.parametrize("seed", ["seed one", "seed two", "seed three"])
+def test_replaceable_dropouts_rule_holds_for_any_drawn_panel(seed: str) -> None:
+    # Regression (fresh clone failed): the dropouts came from whichever panel the solver's
+    # lottery gave. The rule must give a feasible replacement for every panel of the lottery.
+    pool, quotas = cs.rustavi_example()
+    dist = cs.find_distribution(pool, quotas, households=True)
+    panel = cs.draw(cs.transparent_lottery(dist), seed).panel
+    rep = replace(pool, quotas, panel, replaceable_dropouts(pool, panel, 3), seed, tickets=10)
+    program = cs.PanelProgram.build(pool, quotas, households=True)
+    assert program.check_panel([pool.index_of(p) for p in rep.panel]) == []

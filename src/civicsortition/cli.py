@@ -5,7 +5,9 @@ Exit codes (stable, for scripts):
 * 0 -- success;
 * 2 -- bad input (the message on stderr names the file, row, column and value);
 * 3 -- the quotas cannot be met (the findings are printed on stderr);
-* 4 -- ``verify`` found a problem (the failed checks are printed).
+* 4 -- ``verify`` found a problem (the failed checks are printed);
+* 5 -- a solver failed even after recovery was tried (the stage and status are printed);
+* 1 -- an unexpected internal error (a one-line message; ``--debug`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from . import __version__
 from .algorithms import ALGORITHMS, DEFAULT_ALGORITHM, find_distribution
 from .apportionment import METHODS, resolve_method
 from .audit import audit_report
+from .backends import SolverError
 from .census import rustavi_synthetic_census
 from .diagnostics import diagnose
 from .draw import DrawRecord, draw, verify
@@ -52,12 +55,15 @@ from .quotas import Band, Quotas, build_quotas
 from .verifier import verify_selection
 from .vote import DENOMINATORS, tally
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_INFEASIBLE", "EXIT_OK", "EXIT_VERIFICATION_FAILED", "main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INFEASIBLE", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SOLVER",
+           "EXIT_VERIFICATION_FAILED", "main"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_VERIFICATION_FAILED = 4
+EXIT_SOLVER = 5
+EXIT_INTERNAL = 1
 
 
 def _read_lottery(path: str) -> TransparentLottery:
@@ -437,6 +443,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m civicsortition",
         description="Fair, verifiable selection of citizens' assemblies by lot.")
     parser.add_argument("--version", action="version", version=f"civicsortition {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an unexpected error")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     q = sub.add_parser("quotas", help="census shares -> quota (targets) CSV")
@@ -577,4 +585,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InfeasibleQuotasError as e:
         print(f"infeasible: {e}", file=sys.stderr)
         return EXIT_INFEASIBLE
+    except SolverError as e:
+        if args.debug:
+            raise
+        print(f"solver error: {e}", file=sys.stderr)
+        return EXIT_SOLVER
+    except Exception as e:
+        if args.debug:
+            raise
+        what = str(e).splitlines()[0] if str(e) else ""
+        print(f"internal error: {type(e).__name__}: {what} (rerun with --debug for the "
+              "traceback, and please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
     return code

@@ -24,6 +24,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from .numerics import CHECK_TOL
 from .program import PanelProgram
 
 __all__ = ["Distribution", "RunDetails", "check_distribution"]
@@ -31,8 +32,6 @@ __all__ = ["Distribution", "RunDetails", "check_distribution"]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-#: Tolerance of the invariant checks on probabilities: LP solvers work to ~1e-9 feasibility.
-CHECK_TOL = 1e-6
 
 
 @attrs.frozen(eq=False)

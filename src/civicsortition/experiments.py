@@ -33,6 +33,7 @@ import numpy as np
 from .algorithms import find_distribution
 from .distribution import Distribution, json_number
 from .fairness import fairness_metrics, plot_probabilities
+from .numerics import COMPARE_TOL
 from .pool import Pool
 from .quotas import Quotas
 from .synthetic import PRESETS, Instance, preset, synthetic_instance
@@ -40,7 +41,6 @@ from .synthetic import PRESETS, Instance, preset, synthetic_instance
 __all__ = ["Comparison", "RayExecutor", "Task", "compare_algorithms", "grid", "read_results",
            "run_grid", "run_task"]
 
-BELOW_TOL = 1e-9  # "below the leximin minimum" means below it by more than solver noise
 
 
 @attrs.frozen(eq=False)
@@ -133,7 +133,7 @@ def compare_algorithms(pool: Pool, quotas: Quotas,
             marginals[f"peer:{alg}"] = res.marginals
     for r in rows:
         pi = marginals[r["algorithm"]]
-        r["share_below_leximin_minimum"] = float(np.mean(pi < reference - BELOW_TOL))
+        r["share_below_leximin_minimum"] = float(np.mean(pi < reference - COMPARE_TOL))
     return Comparison(rows, {a: dists[a] for a in algorithms}, marginals)
 
 

@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from .census import Census
 from .distribution import Distribution
+from .numerics import COMPARE_TOL
 
 __all__ = ["FairnessMetrics", "compare", "fairness_metrics", "group_view",
            "plot_probabilities"]
@@ -82,8 +83,9 @@ def compare(distributions: Mapping[str, Distribution]) -> list[dict[str, Any]]:
 
     Columns: name, algorithm, minimum, maximum, gini, geometric_mean, max_min_ratio,
     ``share_below_best_minimum`` (people below the best minimum of the compared lotteries,
-    the LEXIMIN minimum when LEXIMIN is among them), support (profiles), seconds, gap,
-    converged.
+    the LEXIMIN minimum when LEXIMIN is among them; "below" means by more than
+    :data:`~civicsortition.numerics.COMPARE_TOL`, the precision certificates promise),
+    support (profiles), seconds, gap, converged.
     """
     metrics = {name: fairness_metrics(d.marginals[d.covered]) for name, d in distributions.items()}
     best = max((m.minimum for m in metrics.values()), default=0.0)
@@ -91,7 +93,7 @@ def compare(distributions: Mapping[str, Distribution]) -> list[dict[str, Any]]:
     for name, d in distributions.items():
         m = metrics[name]
         rows.append({"name": name, "algorithm": d.details.algorithm, **m.as_dict(),
-                     "share_below_best_minimum": m.share_below(best - 1e-9),
+                     "share_below_best_minimum": m.share_below(best - COMPARE_TOL),
                      "support": int((d.probabilities > 0).sum()),
                      "seconds": d.details.seconds, "gap": d.details.gap,
                      "converged": d.details.converged})

@@ -17,12 +17,13 @@ import numpy as np
 
 from .algorithms import find_distribution
 from .distribution import Distribution
+from .numerics import COMPARE_TOL
 from .pool import Pool
 from .quotas import Quotas
 
 __all__ = ["HouseholdEffect", "household_effect"]
 
-CHANGE_TOL = 1e-6  # probabilities closer than this count as unchanged (solver tolerance)
+CHANGE_TOL = COMPARE_TOL  # probabilities closer than this count as unchanged
 
 
 @attrs.frozen

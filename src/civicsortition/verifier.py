@@ -20,6 +20,7 @@ from scipy import optimize
 from .distribution import Distribution
 from .draw import EXACT_PROCEDURE, DrawRecord, draw_exact, verify
 from .lottery import TransparentLottery
+from .numerics import CHECK_TOL, COMPARE_TOL
 from .pool import Pool
 from .quotas import Quotas
 
@@ -126,7 +127,7 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
                      lottery: TransparentLottery | None = None,
                      record: DrawRecord | None = None,
                      claimed_marginals: Sequence[float] | None = None,
-                     households: bool = True, tol: float = 1e-6) -> Verdict:
+                     households: bool = True, tol: float = CHECK_TOL) -> Verdict:
     """Check a distribution, a transparent lottery and/or a draw record from scratch.
 
     Parameters
@@ -197,11 +198,11 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
             add("distribution.minimum", [f"minimum {minimum:.6f} exceeds the upper bound "
                                          f"{bound:.6f}: inconsistent"], "")
         elif (distribution.details.algorithm in ("leximin", "maximin")
-              and minimum < bound - 1e-6):
+              and minimum < bound - COMPARE_TOL):
             # The relaxation can be strictly above the true optimum; then the engine's own
             # certificate must say so.
             own = distribution.details.bound
-            ok = own < bound - 1e-6 and minimum >= own - 1e-6
+            ok = own < bound - COMPARE_TOL and minimum >= own - COMPARE_TOL
             checks.append(Check("distribution.minimum", ok, detail + (
                 f"; below the relaxation, certified optimal by the run's bound {own:.6f}"
                 if ok else "; below what the quotas allow")))

@@ -45,6 +45,7 @@ from ..backends.persistent import (
     make_pricing,
 )
 from ..errors import InfeasibleError, InputError
+from ..numerics import FIX_PRICE, ROW_TOL
 from ..pool import Pool
 from ..program import PanelProgram
 from ..quotas import Quotas
@@ -57,25 +58,10 @@ FloatArray = npt.NDArray[np.float64]
 #: A progress callback: ``callback(stage, iteration, current_value, upper_bound)``.
 Progress = Callable[[str, int, float, float], None]
 
-#: Default optimality tolerance in probability units: a stage stops when no panel improves
-#: the dual objective by more than this. Far below anything a person could notice (1e-7 of a
-#: selection chance) and well above HiGHS' default feasibility tolerance (1e-7 relative on
-#: O(1) data gives ~1e-9 absolute here).
-DEFAULT_TOL = 1e-7
-
 #: At most this many consecutive heuristic-only rounds before an exact pricing solve is forced
 #: (see :func:`max_min_stage`). A count, not a time budget, so that a run is deterministic:
 #: the same inputs give the same columns and the same lottery on any machine.
 HEURISTIC_ROUNDS = 10
-
-#: LEXIMIN fixes a type when its dual price exceeds this. Prices of unfixed types sum to 1, so
-#: the largest is at least 1/T; a price this small is solver noise, and not fixing on noise only
-#: costs an extra stage, whereas fixing on noise would cap a person's probability too low.
-FIX_PRICE = 1e-6
-
-#: The LP row ``π_t ≥ f_t`` of a fixed type is relaxed by this much so that numerical noise in
-#: an earlier stage cannot make a later master infeasible.
-FIX_SLACK = 1e-9
 
 
 @attrs.define
@@ -270,7 +256,8 @@ def solve_master(run: Run) -> tuple[FloatArray, float, FloatArray, float]:
 
 
 def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
-                  heuristic: bool = True, stop_at: float | None = None) -> StageResult:
+                  heuristic: bool = True, stop_at: float | None = None,
+                  unfixed: npt.NDArray[np.bool_] | None = None) -> StageResult:
     """Column generation for one max-min stage until no column improves by more than ``tol``.
 
     ``rhs[t]`` is the right-hand side of type ``t``'s master row: ``f_t`` for a fixed type
@@ -285,10 +272,19 @@ def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
     With ``stop_at``, the stage also ends (converged) as soon as the master's value reaches
     it: used when the optimum is known from elsewhere and only a lottery reaching it is wanted.
 
+    ``unfixed`` marks the rows with a ``z`` term (default: every type in the master). The
+    bound is computed from the prices *rescaled* so that the unfixed ones sum to exactly one,
+    ``(v − Σ_t rhs_t y_t) / Σ_{t ∈ U} y_t``: weak duality holds for any non-negative prices,
+    so the certificate does not rest on the LP's own feasibility tolerance.
+
     Returns the master solution, its value, the best certified upper bound found and whether
     it converged (within ``max_iterations`` master solves in total).
     """
     sizes = run.program.sizes
+    if unfixed is None:
+        assert run.master is not None
+        unfixed = np.zeros(run.program.n_types, dtype=bool)
+        unfixed[run.master.types] = True
     bound = np.inf
     since_exact = 0
     while True:
@@ -306,7 +302,9 @@ def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
             continue
         since_exact = 0
         profile, v = run.price(w)
-        bound = min(bound, v - fixed_term)
+        scale = float(y[unfixed].sum())
+        if scale > 0:
+            bound = min(bound, (v - fixed_term) / scale)
         run.report(stage, z, bound)
         if v <= yhat + run.tol:
             return StageResult(x, z, bound, y, True)
@@ -340,3 +338,52 @@ def options_record(**kwargs: Any) -> dict[str, Any]:
     """Options as recorded in the run details (JSON-friendly)."""
     return {k: (v if isinstance(v, str | int | float | bool) or v is None else repr(v))
             for k, v in kwargs.items()}
+
+
+def certified_maximin_bound(run: Run, prices: FloatArray) -> float:
+    """An upper bound on the maximin value from any non-negative type prices.
+
+    One exact pricing solve: ``max_S Σ_t y_t c_{S,t} / n_t`` divided by ``Σ_t y_t`` (weak
+    duality). Used to re-derive the certificate of a result from the final duals,
+    independently of the tolerances of the LP that produced them. Returns ``inf`` for
+    all-zero prices.
+    """
+    y = np.where(run.active(), np.maximum(prices, 0.0), 0.0)
+    total = float(y.sum())
+    if total <= 0:
+        return float("inf")
+    _, v = run.price(y / run.program.sizes)
+    return v / total
+
+
+def final_lottery(run: Run, weights: FloatArray, stage: str
+                  ) -> tuple[IntArray, FloatArray]:
+    """The support and probabilities of a result, re-checked exactly.
+
+    Every profile with positive weight must satisfy the panel's integer rows exactly (counts
+    within ``[0, n_t]``, every row within ``ROW_TOL``); weights are clipped at zero and must
+    sum to one within solver tolerance before they are renormalised.
+
+    Raises
+    ------
+    SolverError
+        When the solver's output fails an exact check (naming ``stage``).
+    """
+    from ..backends import SolverError, Status
+
+    profiles = np.array(run.columns, dtype=np.int64)
+    x = pad(weights, len(profiles))
+    x = np.where(x > 0, x, 0.0)
+    total = float(x.sum())
+    if not np.isfinite(total) or abs(total - 1.0) > 1e-6:
+        raise SolverError("lottery weights do not sum to one", Status.ERROR,
+                          f"sum {total!r}", stage=stage)
+    keep = x > 0
+    prog = run.program
+    for c in profiles[keep]:
+        act = prog.A @ c
+        if (np.any(c < 0) or np.any(c > prog.sizes) or np.any(act < prog.row_lo - ROW_TOL)
+                or np.any(act > prog.row_hi + ROW_TOL)):
+            raise SolverError("a panel in the lottery breaks the quotas", Status.ERROR,
+                              "; ".join(prog.check_profile(c)), stage=stage)
+    return profiles[keep], x[keep] / total

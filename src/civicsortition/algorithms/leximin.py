@@ -15,17 +15,19 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from ..backends import SolverError
 from ..backends.persistent import HighsMaster, StatelessMaster
 from ..distribution import Distribution, RunDetails
 from ..errors import InputError
+from ..numerics import DEFAULT_TOL, FIX_SLACK_LADDER
 from ..pool import Pool
 from ..quotas import Quotas
 from ._core import (
-    DEFAULT_TOL,
-    FIX_SLACK,
     FloatArray,
     Progress,
     Run,
+    certified_maximin_bound,
+    final_lottery,
     max_min_stage,
     options_record,
     pad,
@@ -33,7 +35,7 @@ from ._core import (
     types_to_fix,
 )
 from .decompose import Peeling, peel
-from .relaxation import relaxed_leximin
+from .relaxation import RelaxedLeximin, relaxed_leximin
 
 __all__ = ["leximin"]
 
@@ -89,24 +91,37 @@ def fast_or_staged(pool: Pool, quotas: Quotas, *, households: bool, backend: str
         raise InputError.single("bad-method", "method must be 'auto' or 'staged'",
                                 value=repr(method))
     master = run.open_master(np.flatnonzero(active))
-    relaxed = relaxed_leximin(prog, active, run.backend)
-    # Fast path: decompose the relaxed leximin vector into a lottery over feasible panels.
-    targets = np.where(active, relaxed.pi, 0.0)
-    for t in np.flatnonzero(active):
-        master.set_target(int(t), float(targets[t]))
-    run.report("leximin: LP relaxation", relaxed.stages[0]["value"], relaxed.stages[0]["value"])
+    recoveries: list[str] = []
+    relaxed: RelaxedLeximin | None = None
+    try:
+        relaxed = relaxed_leximin(prog, active, run.backend)
+        recoveries.extend(relaxed.recoveries)
+    except SolverError as e:  # the relaxation is only a shortcut: go the staged way
+        recoveries.append(f"LP relaxation abandoned ({e}); staged column generation instead")
     peeled: Peeling | None = None
     decomposition = None
-    if method == "auto":
-        peeled = peel(prog, targets * prog.sizes, run.pricing, stop_mass=tol * 1e-2,
-                      progress=lambda step, mass: run.report("leximin: peeling", mass, 1.0))
-        for profile in peeled.profiles:
-            run.add(profile)
-        # The relaxed vector bounds every lottery from above, so a master value of -tol
-        # already certifies it; no need to prove the decomposition LP optimal.
-        decomposition = max_min_stage(run, targets, "leximin: decomposition", stop_at=-tol)
+    if method == "auto" and relaxed is not None:
+        # Fast path: decompose the relaxed leximin vector into a lottery over feasible panels.
+        targets = np.where(active, relaxed.pi, 0.0)
+        for t in np.flatnonzero(active):
+            master.set_target(int(t), float(targets[t]))
+        run.report("leximin: LP relaxation", relaxed.stages[0]["value"],
+                   relaxed.stages[0]["value"])
+        try:
+            peeled = peel(prog, targets * prog.sizes, run.pricing, stop_mass=tol * 1e-2,
+                          progress=lambda step, mass: run.report("leximin: peeling", mass, 1.0))
+            for profile in peeled.profiles:
+                run.add(profile)
+            # The relaxed vector bounds every lottery from above, so a master value of -tol
+            # already certifies it; no need to prove the decomposition LP optimal.
+            decomposition = max_min_stage(run, targets, "leximin: decomposition",
+                                          stop_at=-tol)
+        except SolverError as e:
+            recoveries.append(f"fast path abandoned ({e}); staged column generation instead")
+            decomposition = None
     stages: list[dict[str, float]] = []
-    if decomposition is not None and decomposition.converged and decomposition.value >= -tol:
+    if (relaxed is not None and decomposition is not None and decomposition.converged
+            and decomposition.value >= -tol):
         method = "lp-relaxation"
         x = decomposition.x
         converged = True
@@ -117,13 +132,19 @@ def fast_or_staged(pool: Pool, quotas: Quotas, *, households: bool, backend: str
         method = "staged"
         for t in np.flatnonzero(active):
             master.set_target(int(t), 0.0)
-        x, stages, converged = _staged(run, master, active)
-    profiles = np.array(run.columns)
-    weights = pad(x, len(profiles))
-    keep = weights > 0
-    dist_min = float((weights @ profiles / prog.sizes)[active].min()) if active.any() else 0.0
-    # Certificate: the first relaxed stage bounds the maximin value from above.
-    bound = float(relaxed.stages[0]["value"])
+        x, stages, converged = _staged(run, master, active, recoveries)
+    profiles, weights = final_lottery(run, x, f"leximin ({method})")
+    pi = weights @ profiles / prog.sizes
+    dist_min = float(pi[active].min()) if active.any() else 0.0
+    # Certificate, re-derived from duals by an exact pricing solve (valid for any prices):
+    # the first relaxed stage's prices and, when staged, the first stage's certified bound.
+    bound = float("inf")
+    if relaxed is not None:
+        bound = certified_maximin_bound(run, relaxed.first_prices)
+    if method == "staged" and stages:
+        bound = min(bound, float(stages[0]["bound"]))
+    if not np.isfinite(bound):
+        bound = dist_min
     details = RunDetails(
         algorithm="leximin", backend=run.backend.name, backend_version=run.backend.version(),
         objective=dist_min, bound=bound, gap=bound - dist_min, converged=converged,
@@ -139,27 +160,51 @@ def fast_or_staged(pool: Pool, quotas: Quotas, *, households: bool, backend: str
                "peeling": (None if peeled is None else
                            {"profiles": len(peeled.profiles), "unpeeled_mass": peeled.remaining,
                             "stop": peeled.stop}),
-               "explanation": relaxed.explanation})
+               "explanation": [] if relaxed is None else relaxed.explanation,
+               "recoveries": recoveries})
     uncovered = run.uncovered_people()
-    return Distribution(prog, profiles[keep], weights[keep], details, uncovered)
+    return Distribution(prog, profiles, weights, details, uncovered)
 
 
-def _staged(run: Run, master: HighsMaster | StatelessMaster, active: npt.NDArray[np.bool_]
-            ) -> tuple[FloatArray, list[dict[str, float]], bool]:
-    """Progressive filling by column generation (when the relaxation is not exact)."""
+def _staged(run: Run, master: HighsMaster | StatelessMaster, active: npt.NDArray[np.bool_],
+            recoveries: list[str]) -> tuple[FloatArray, list[dict[str, float]], bool]:
+    """Progressive filling by column generation (when the relaxation is not exact).
+
+    A stage fixes its newly pinned types at the value the master *returned* for them (less
+    the fixing slack; see :mod:`civicsortition.numerics`). If a later stage's master still
+    fails after the solver's own recovery, every fixed bound is relaxed to the next slack of
+    ``FIX_SLACK_LADDER`` and the stage is re-run.
+    """
     prog = run.program
     rhs = np.zeros(prog.n_types)
     fixed = np.zeros(prog.n_types, dtype=bool)
+    floor = np.zeros(prog.n_types)  # the returned value of each fixed type
     stages: list[dict[str, float]] = []
     x = np.zeros(len(run.columns))
+    slack_step = 0
     while (active & ~fixed).any():
-        stage = max_min_stage(run, rhs, f"leximin stage {len(stages) + 1}")
-        x = stage.x
         unfixed = active & ~fixed
+        name = f"leximin stage {len(stages) + 1}"
+        try:
+            stage = max_min_stage(run, rhs, name, unfixed=unfixed)
+        except SolverError as e:
+            if slack_step + 1 >= len(FIX_SLACK_LADDER) or not fixed.any():
+                raise
+            slack_step += 1
+            slack = FIX_SLACK_LADDER[slack_step]
+            recoveries.append(f"{name}: {e.status.value}; fixed bounds relaxed by {slack:g}")
+            for t in np.flatnonzero(fixed):
+                master.fix(int(t), float(floor[t] - slack))
+                rhs[t] = floor[t] - slack
+            continue
+        x = stage.x
+        pi = pad(x, len(run.columns)) @ run.coverage()
         newly = types_to_fix(stage.y, unfixed)
+        slack = FIX_SLACK_LADDER[slack_step]
+        floor[newly] = np.minimum(stage.value, pi[newly])
         for t in np.flatnonzero(newly):
-            master.fix(int(t), stage.value - FIX_SLACK)
-        rhs[newly] = stage.value
+            master.fix(int(t), float(floor[t] - slack))
+        rhs[newly] = floor[newly] - slack
         fixed |= newly
         stages.append({"value": stage.value, "bound": stage.bound,
                        "people_fixed": int(prog.sizes[newly].sum()),

@@ -20,9 +20,10 @@ import numpy as np
 
 from ..distribution import Distribution, RunDetails
 from ..errors import InputError
+from ..numerics import DEFAULT_TOL
 from ..pool import Pool
 from ..quotas import Quotas
-from ._core import DEFAULT_TOL, Progress, max_min_stage, options_record, pad, setup
+from ._core import Progress, final_lottery, max_min_stage, options_record, setup
 from .leximin import fast_or_staged
 
 __all__ = ["maximin"]
@@ -81,7 +82,8 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
                                        max_iterations=max_iterations, method=method),
                 message=f"maximin {d.objective:.6f}, certified upper bound {d.bound:.6f} "
                         "(LEXIMIN fast path)",
-                extra={"method": "leximin-fast-path", "explanation": d.extra["explanation"]})
+                extra={"method": "leximin-fast-path", "explanation": d.extra["explanation"],
+                       "recoveries": d.extra["recoveries"]})
             return Distribution(lex.program, lex.profiles, lex.probabilities, details,
                                 lex.uncovered)
     run = setup(pool, quotas, households=households, backend=backend, tol=tol,
@@ -93,19 +95,18 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
         for profile in lex.profiles:
             run.add(profile)
     stage = max_min_stage(run, np.zeros(prog.n_types), "maximin")
-    profiles = np.array(run.columns)
-    x = pad(stage.x, len(profiles))
-    keep = x > 0
+    profiles, x = final_lottery(run, stage.x, "maximin")
+    minimum = float((x @ profiles / prog.sizes)[active].min()) if active.any() else 0.0
     details = RunDetails(
         algorithm="maximin", backend=run.backend.name, backend_version=run.backend.version(),
-        objective=stage.value, bound=stage.bound, gap=stage.bound - stage.value,
+        objective=minimum, bound=stage.bound, gap=stage.bound - minimum,
         converged=stage.converged, iterations=run.iterations, stages=1,
         seconds=run.seconds() + (0.0 if lex is None else lex.details.seconds),
         n_types=prog.n_types,
         options=options_record(households=households, tol=tol, max_iterations=max_iterations,
                                method=method),
-        message=(f"maximin {stage.value:.6f}, certified upper bound {stage.bound:.6f}"
+        message=(f"maximin {minimum:.6f}, certified upper bound {stage.bound:.6f}"
                  if stage.converged else "stopped at max_iterations before proving optimality"),
         extra={"method": "column-generation"})
     uncovered = run.uncovered_people()
-    return Distribution(prog, profiles[keep], x[keep], details, uncovered)
+    return Distribution(prog, profiles, x, details, uncovered)

@@ -28,9 +28,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize
 
-from ..backends import Backend, SolverError, Status
+from ..backends import Backend, SolverError
+from ..backends.recovery import solve_lp
+from ..numerics import FIX_SLACK_LADDER
 from ..program import PanelProgram
-from ._core import FIX_SLACK, types_to_fix
+from ._core import types_to_fix
 
 __all__ = ["RelaxedLeximin", "RelaxedNash", "relaxed_leximin", "relaxed_nash"]
 
@@ -52,11 +54,18 @@ class RelaxedLeximin:
         ``{"value", "people_fixed"}`` per stage.
     explanation : list of str
         Binding quotas of the first stage, most binding first.
+    first_prices : ndarray (T,)
+        Dual prices of the first stage's type rows (non-negative): any such prices certify
+        an upper bound on the maximin value by one exact pricing solve.
+    recoveries : list of str
+        Solver trouble met and recovered from (empty on a clean run).
     """
 
     pi: FloatArray
     stages: list[dict[str, float]]
     explanation: list[str]
+    first_prices: FloatArray
+    recoveries: list[str]
 
 
 def relaxed_leximin(prog: PanelProgram, active: npt.NDArray[np.bool_],
@@ -82,27 +91,48 @@ def relaxed_leximin(prog: PanelProgram, active: npt.NDArray[np.bool_],
     stages: list[dict[str, float]] = []
     explanation: list[str] = []
     pi = np.zeros(Ta)
+    first_prices = np.zeros(Ta)
+    recoveries: list[str] = []
     while np.isnan(fixed).any():
         unfixed = np.isnan(fixed)
-        # Type rows: unfixed  z - π_t <= 0 ; fixed  -π_t <= -(f_t - slack).
-        type_rows = np.hstack([-np.eye(Ta), unfixed.astype(float)[:, None]])
-        type_rhs = np.where(unfixed, 0.0, -(np.nan_to_num(fixed) - FIX_SLACK))
-        A_ub = np.vstack([*rows_ub, type_rows])
-        b_ub = np.concatenate([*b_rows, type_rhs])
-        res = backend.lp(c, A_ub, b_ub, A_eq, b_eq, lo, hi)
-        if res.status is not Status.OPTIMAL or res.x is None or res.duals_ub is None:
-            raise SolverError("relaxed leximin stage LP not solved", res.status, res.raw)
+        stage = f"relaxed leximin stage {len(stages) + 1}"
+        res = None
+        for slack in FIX_SLACK_LADDER:
+            # Type rows: unfixed  z - π_t <= 0 ; fixed  -π_t <= -(f_t - slack).
+            type_rows = np.hstack([-np.eye(Ta), unfixed.astype(float)[:, None]])
+            type_rhs = np.where(unfixed, 0.0, -(np.nan_to_num(fixed) - slack))
+            A_ub = np.vstack([*rows_ub, type_rows])
+            b_ub = np.concatenate([*b_rows, type_rhs])
+            try:
+                res, attempts = solve_lp(backend, c, A_ub, b_ub, A_eq, b_eq, lo, hi,
+                                         stage=stage)
+            except SolverError as e:
+                if slack == FIX_SLACK_LADDER[-1]:
+                    raise
+                recoveries.append(f"{stage}: fixing slack {slack:g} failed ({e.status.value})")
+                continue
+            recoveries.extend(f"{stage}: {a}" for a in attempts)
+            break
+        assert res is not None
+        assert res.x is not None
+        if res.duals_ub is None:
+            raise SolverError("no duals returned", res.status, res.raw, stage=stage)
         z = float(res.x[-1])
         pi = res.x[:Ta]
         y = np.maximum(-res.duals_ub[2 * (R - 1):], 0.0)
         if not stages:
             explanation = _explain(prog, res.duals_ub[: 2 * (R - 1)], z)
+            first_prices = y
         newly = types_to_fix(y, unfixed)
-        fixed[newly] = z
+        # Fix at what the solver returned, not at the nominal z: the returned point then
+        # meets these rows exactly in the next stage (see civicsortition.numerics).
+        fixed[newly] = np.minimum(z, pi[newly])
         stages.append({"value": z, "people_fixed": float(n[newly].sum())})
     full = np.zeros(prog.n_types)
     full[types] = np.clip(pi, 0.0, 1.0)
-    return RelaxedLeximin(full, stages, explanation)
+    prices = np.zeros(prog.n_types)
+    prices[types] = first_prices
+    return RelaxedLeximin(full, stages, explanation, prices, recoveries)
 
 
 def _explain(prog: PanelProgram, duals: FloatArray, z: float) -> list[str]:

@@ -27,21 +27,40 @@ class Status(enum.Enum):
 
 
 class SolverError(CivicSortitionError, RuntimeError):
-    """A solver returned a status the caller cannot continue from."""
+    """A solver returned a status the caller cannot continue from, after recovery was tried.
 
-    def __init__(self, message: str, status: Status, raw: str) -> None:
-        super().__init__(f"{message}: {status.value} (solver said: {raw})")
+    Attributes
+    ----------
+    status : Status
+        The last status the solver reported.
+    raw : str
+        The solver's own words (status codes and messages of every attempt).
+    stage : str or None
+        Which solve failed, e.g. ``"relaxed leximin stage 7"`` or ``"pricing problem"``.
+    attempts : tuple of str
+        The recovery attempts made, in order, with the status each ended in.
+    """
+
+    def __init__(self, message: str, status: Status, raw: str, *, stage: str | None = None,
+                 attempts: tuple[str, ...] = ()) -> None:
+        where = f" [{stage}]" if stage else ""
+        tried = f"; {len(attempts)} attempts: " + " | ".join(attempts) if attempts else ""
+        super().__init__(f"{message}{where}: {status.value} (solver said: {raw}){tried}")
         self.status = status
         self.raw = raw
+        self.stage = stage
+        self.attempts = tuple(attempts)
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild_solver_error, (str(self), self.status, self.raw))
+        return (_rebuild_solver_error, (str(self), self.status, self.raw, self.stage,
+                                        self.attempts))
 
 
-def _rebuild_solver_error(text: str, status: Status, raw: str) -> SolverError:
+def _rebuild_solver_error(text: str, status: Status, raw: str, stage: str | None = None,
+                          attempts: tuple[str, ...] = ()) -> SolverError:
     err = SolverError.__new__(SolverError)
     RuntimeError.__init__(err, text)
-    err.status, err.raw = status, raw
+    err.status, err.raw, err.stage, err.attempts = status, raw, stage, tuple(attempts)
     return err
 
 
@@ -84,17 +103,23 @@ class Backend(Protocol):
 
     def milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
              var_lo: FloatArray, var_hi: FloatArray, *, integer: bool = True,
-             time_limit: float | None = None) -> MilpResult:
+             time_limit: float | None = None, presolve: bool = True) -> MilpResult:
         """Maximise ``weights @ x`` s.t. ``row_lo <= A x <= row_hi``, ``var_lo <= x <= var_hi``.
 
-        Integer variables when ``integer``; solved to a zero relative gap.
+        Integer variables when ``integer``; solved to a zero relative gap. ``presolve=False``
+        is the first recovery step when a solve ends in a status other than optimal.
         """
         ...
 
     def lp(self, c: FloatArray, A_ub: FloatArray | None, b_ub: FloatArray | None,
            A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,
-           hi: FloatArray) -> LpResult:
-        """Minimise ``c @ x`` s.t. ``A_ub x <= b_ub``, ``A_eq x = b_eq``, ``lo <= x <= hi``."""
+           hi: FloatArray, *, presolve: bool = True, method: str = "auto") -> LpResult:
+        """Minimise ``c @ x`` s.t. ``A_ub x <= b_ub``, ``A_eq x = b_eq``, ``lo <= x <= hi``.
+
+        ``presolve`` and ``method`` (``"auto"``, ``"simplex"`` or ``"ipm"``) are recovery
+        options (see :func:`civicsortition.backends.recovery.solve_lp`); a backend that cannot
+        honour one solves as it can.
+        """
         ...
 
     def version(self) -> str:

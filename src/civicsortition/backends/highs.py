@@ -20,6 +20,10 @@ _STATUS = {
 }
 
 
+# Our method names -> scipy's HiGHS variants.
+_LP_METHOD = {"auto": "highs", "simplex": "highs-ds", "ipm": "highs-ipm"}
+
+
 class HighsBackend:
     """HiGHS through scipy (``mip_rel_gap = 0``: pricing solves are proven optimal)."""
 
@@ -27,9 +31,9 @@ class HighsBackend:
 
     def milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
              var_lo: FloatArray, var_hi: FloatArray, *, integer: bool = True,
-             time_limit: float | None = None) -> MilpResult:
+             time_limit: float | None = None, presolve: bool = True) -> MilpResult:
         """See :meth:`Backend.milp`."""
-        options: dict[str, object] = {"mip_rel_gap": 0.0, "presolve": True}
+        options: dict[str, object] = {"mip_rel_gap": 0.0, "presolve": presolve}
         if time_limit is not None:
             options["time_limit"] = time_limit
         res = optimize.milp(
@@ -49,10 +53,11 @@ class HighsBackend:
 
     def lp(self, c: FloatArray, A_ub: FloatArray | None, b_ub: FloatArray | None,
            A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,
-           hi: FloatArray) -> LpResult:
+           hi: FloatArray, *, presolve: bool = True, method: str = "auto") -> LpResult:
         """See :meth:`Backend.lp`."""
         res = optimize.linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
-                               bounds=np.column_stack([lo, hi]), method="highs")
+                               bounds=np.column_stack([lo, hi]), method=_LP_METHOD[method],
+                               options={"presolve": presolve})
         status = _STATUS.get(res.status, Status.ERROR)
         raw = f"scipy.linprog status {res.status}: {res.message}"
         if status is not Status.OPTIMAL:

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._base import Backend, FloatArray, LpResult, MilpResult, SolverError, Status, integral
+from .recovery import solve_lp
 
 __all__ = ["HighsMaster", "HighsPricing", "StatelessMaster", "StatelessPricing",
            "highspy_available", "make_master", "make_pricing"]
@@ -117,12 +118,26 @@ class HighsPricing:
         self._lp: Any = None
 
     def solve(self, weights: FloatArray) -> MilpResult:
-        """Solve for these weights (to a zero gap)."""
+        """Solve for these weights (to a zero gap).
+
+        A status other than optimal is not believed at once: the model is re-solved from
+        scratch with presolve off (see :mod:`civicsortition.backends.recovery`), and the
+        second answer stands.
+        """
         h = self.h
         h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32),
                          np.asarray(weights, dtype=float))
         h.run()
         status, raw = _status(h)
+        if status is not Status.OPTIMAL:
+            h.clearSolver()
+            h.setOptionValue("presolve", "off")
+            try:
+                h.run()
+            finally:
+                h.setOptionValue("presolve", "choose")
+            status, raw2 = _status(h)
+            raw = f"{raw}; presolve off: {raw2}"
         if status is not Status.OPTIMAL:
             return MilpResult(status, None, float("nan"), float("nan"), raw)
         x = integral(np.array(h.getSolution().col_value, dtype=float))
@@ -239,9 +254,20 @@ class StatelessPricing:
 
     def solve_within(self, weights: FloatArray, var_lo: FloatArray, var_hi: FloatArray,
                      row_lo: FloatArray, row_hi: FloatArray, *, gap: float) -> MilpResult:
-        """Solve with other bounds (to a zero gap: stateless backends take no gap option)."""
+        """Solve with other bounds (to a zero gap: stateless backends take no gap option).
+
+        A non-optimal answer is re-solved once with presolve off.
+        """
         del gap
-        return self.backend.milp(weights, self.A, row_lo, row_hi, var_lo, var_hi)
+        res = self.backend.milp(weights, self.A, row_lo, row_hi, var_lo, var_hi)
+        if res.status is Status.OPTIMAL:
+            return res
+        again = self.backend.milp(weights, self.A, row_lo, row_hi, var_lo, var_hi,
+                                  presolve=False)
+        if again.status is Status.OPTIMAL:
+            return again
+        return MilpResult(again.status, None, float("nan"), float("nan"),
+                          f"{res.raw}; presolve off: {again.raw}")
 
     def face_point(self, weights: FloatArray, var_lo: FloatArray, var_hi: FloatArray,
                    row_lo: FloatArray, row_hi: FloatArray, *, gap: float) -> MilpResult:
@@ -301,10 +327,25 @@ class HighsMaster:
         self.h.changeRowBounds(r, value, highspy.kHighsInf)
 
     def solve(self) -> LpResult:
-        """Solve (warm-started); return x = (z, weights...) and duals (y per row, ŷ)."""
+        """Solve (warm-started); return x = (z, weights...) and duals (y per row, ŷ).
+
+        Recovery: a non-optimal answer is re-solved from scratch (basis discarded), then by
+        the interior-point method with crossover; the options are restored afterwards.
+        """
         h = self.h
         h.run()
         status, raw = _status(h)
+        for option, value, restore in (("simplex_strategy", 1, 4), ("solver", "ipm", "choose")):
+            if status is Status.OPTIMAL:
+                break
+            h.clearSolver()
+            h.setOptionValue(option, value)
+            try:
+                h.run()
+            finally:
+                h.setOptionValue(option, restore)
+            status, again = _status(h)
+            raw = f"{raw}; {option}={value}: {again}"
         if status is not Status.OPTIMAL:
             return LpResult(status, None, float("nan"), None, None, raw)
         sol = h.getSolution()
@@ -352,8 +393,12 @@ class StatelessMaster:
         lo = np.zeros(self.m + 1)
         hi = np.full(self.m + 1, np.inf)
         lo[0] = -np.inf
-        res = self.backend.lp(c, A_ub, b_ub, A_eq, np.array([1.0]), lo, hi)
-        if res.status is not Status.OPTIMAL or res.duals_ub is None:
+        try:
+            res, _ = solve_lp(self.backend, c, A_ub, b_ub, A_eq, np.array([1.0]), lo, hi,
+                              stage="master LP")
+        except SolverError as e:
+            return LpResult(e.status, None, float("nan"), None, None, str(e))
+        if res.duals_ub is None:
             return res
         # Convert to the ≥-row convention of HighsMaster: dual of a ≥ row = -(dual of ≤ row).
         return LpResult(res.status, res.x, res.objective, -res.duals_ub,
@@ -376,6 +421,9 @@ def make_master(backend: Backend, types: IntArray) -> HighsMaster | StatelessMas
 
 
 def check(res: LpResult | MilpResult, what: str) -> None:
-    """Raise :class:`SolverError` unless ``res`` is optimal."""
+    """Raise :class:`SolverError` (naming ``what``) unless ``res`` is optimal.
+
+    Called after the model's own recovery has run, so the error is final.
+    """
     if res.status is not Status.OPTIMAL or res.x is None:
-        raise SolverError(f"{what} not solved", res.status, res.raw)
+        raise SolverError("not solved after recovery", res.status, res.raw, stage=what)

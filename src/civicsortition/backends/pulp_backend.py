@@ -79,10 +79,14 @@ class PulpBackend:
                               f"available: {available}")
         self.solver_name = solver
 
-    def _solver(self, time_limit: float | None = None) -> Any:
+    def _solver(self, time_limit: float | None = None, presolve: bool = True) -> Any:
         import pulp
 
         kwargs: dict[str, Any] = {"msg": False}
+        if not presolve and self.solver_name in ("PULP_CBC_CMD", "COIN_CMD"):
+            kwargs["presolve"] = False
+        elif not presolve and self.solver_name in ("HiGHS",):
+            kwargs["presolve"] = "off"
         if time_limit is not None:
             kwargs["timeLimit"] = time_limit
         if self.solver_name in ("PULP_CBC_CMD", "COIN_CMD", "HiGHS", "HiGHS_CMD"):
@@ -97,7 +101,7 @@ class PulpBackend:
 
     def milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
              var_lo: FloatArray, var_hi: FloatArray, *, integer: bool = True,
-             time_limit: float | None = None) -> MilpResult:
+             time_limit: float | None = None, presolve: bool = True) -> MilpResult:
         """See :meth:`Backend.milp`."""
         import pulp
 
@@ -116,7 +120,7 @@ class PulpBackend:
                     prob += expr >= float(row_lo[i])
                 if np.isfinite(row_hi[i]):
                     prob += expr <= float(row_hi[i])
-        code = prob.solve(self._solver(time_limit))
+        code = prob.solve(self._solver(time_limit, presolve))
         status = _STATUS.get(code, Status.ERROR)
         raw = f"PuLP {self.solver_name}: {pulp.LpStatus.get(code, code)}"
         if status is not Status.OPTIMAL:
@@ -129,8 +133,13 @@ class PulpBackend:
 
     def lp(self, c: FloatArray, A_ub: FloatArray | None, b_ub: FloatArray | None,
            A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,
-           hi: FloatArray) -> LpResult:
-        """See :meth:`Backend.lp`. Duals are read from PuLP's ``constraint.pi``."""
+           hi: FloatArray, *, presolve: bool = True, method: str = "auto") -> LpResult:
+        """See :meth:`Backend.lp`. Duals are read from PuLP's ``constraint.pi``.
+
+        ``method`` is not passed on (PuLP has no common option for it); ``presolve=False``
+        reaches CBC and HiGHS.
+        """
+        del method
         import pulp
 
         prob = pulp.LpProblem("civicsortition_lp", pulp.LpMinimize)
@@ -151,7 +160,7 @@ class PulpBackend:
                 prob += ((expr <= float(rhs[i])) if sense == "ub"
                          else (expr == float(rhs[i]))), name
                 names.append(name)
-        code = prob.solve(self._solver())
+        code = prob.solve(self._solver(presolve=presolve))
         status = _STATUS.get(code, Status.ERROR)
         raw = f"PuLP {self.solver_name}: {pulp.LpStatus.get(code, code)}"
         if status is not Status.OPTIMAL:
