@@ -26,6 +26,7 @@ from .fairness import fairness_metrics, group_view
 from .households import HouseholdEffect
 from .invitations import INVITE_PROCEDURE, Invitations
 from .lottery import TransparentLottery
+from .numerics import COMPARE_TOL
 from .pool import Pool
 from .quotas import Quotas
 from .registrations import Registrations
@@ -124,7 +125,7 @@ class AuditReport:
                   f"{run['seconds']:.2f} s", "",
                   "## Fairness", "",
                   f"- minimum selection probability {fair['minimum']:.4%}, maximum "
-                  f"{fair['maximum']:.4%} (ratio {fair['max_min_ratio']})",
+                  f"{fair['maximum']:.4%} (ratio {fair['max_min_ratio']:.4f})",
                   f"- gini {fair['gini']:.4f}, geometric mean {fair['geometric_mean']:.4%}",
                   f"- share of people below k/n = {fair['uniform']:.4%}: "
                   f"{fair['share_below_uniform']:.1%}",
@@ -234,7 +235,7 @@ def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,
                 "message": d.message, "types": d.n_types, "seconds": d.seconds,
                 "support": int((dist.probabilities > 0).sum()), "options": d.options},
         "fairness": {**metrics.as_dict(), "uniform": uniform,
-                     "share_below_uniform": metrics.share_below(uniform - 1e-12),
+                     "share_below_uniform": metrics.share_below(uniform - COMPARE_TOL),
                      "uncovered": len(dist.uncovered)},
         "groups": groups,
         "small_cell": small_cell,
