@@ -86,6 +86,7 @@ def replace_block(text: str, name: str, content: str) -> str:
 
 
 def main(argv: list[str]) -> int:
+    """Rewrite the generated blocks of the doc (or print them with ``--print``)."""
     pool, quotas = cs.rustavi_example()
     dist = cs.leximin(pool, quotas)
     blocks = {"rounding": rounding_table(dist), "report": report_markdown(dist)}

@@ -78,9 +78,12 @@ class _Draft:
                            else np.asarray(shares, dtype=float))
         return c
 
-    def sample_independent(self, weights: FloatArray | None = None) -> None:
-        """Draw every person's values independently; ``weights`` (per population draw) thin
-        the population by response rate before the pool is taken (self-selection)."""
+    def sample_independent(self, weights: list[FloatArray] | None = None) -> None:
+        """Draw every person's values independently.
+
+        ``weights`` (one array of response factors per category) thin a larger population
+        by response rate before the pool is taken (self-selection).
+        """
         m = self.n if weights is None else self.n * 40
         cols = [self.rng.choice(len(s), size=m, p=s) for s in self.shares]
         if weights is not None:
@@ -102,10 +105,15 @@ class _Draft:
             tolerance="0.000001")
         counts = pool.value_counts()
         forced = set(self.forced)
-        for widen in range(MAX_WIDENING + 1):
+        exact_names = set(self.exact)
+        attempts = [(w, exact_names) for w in range(MAX_WIDENING + 1)]
+        if exact_names:  # last resort, recorded in params: the exact categories relaxed too
+            attempts += [(w, set()) for w in range(MAX_WIDENING + 1)]
+        for widen, exact_now in attempts:
             entries = []
             for name, vals, shares in zip(self.names, self.values, self.shares, strict=True):
-                exact = _apportion(shares, k) if name in self.exact and widen == 0 else None
+                have_all = [counts[(name, v)] for v in vals]
+                exact = _apportion(shares, k, have_all) if name in exact_now else None
                 for j, v in enumerate(vals):
                     have = counts[(name, v)]
                     if (name, v) in forced:
@@ -122,6 +130,8 @@ class _Draft:
             if program.feasible_profile() is not None:
                 params: dict[str, object] = {"family": family, "n": self.n, "k": k,
                                              "seed": seed, "widened": widen, **extra}
+                if exact_names:
+                    params["exact"] = sorted(exact_now)
                 return Instance(f"{family}-n{self.n}-k{k}-s{seed}", pool, quotas, census,
                                 params, widen)
         raise InputError.single("no-feasible-instance", f"{family}: no panel exists even "
@@ -129,13 +139,22 @@ class _Draft:
                                 value=str(seed))
 
 
-def _apportion(shares: FloatArray, k: int) -> list[int]:
-    """Largest-remainder seats for ``shares`` (the exact quotas of a min = max category)."""
+def _apportion(shares: FloatArray, k: int, have: list[int]) -> list[int]:
+    """Largest-remainder seats for ``shares``, none above what the pool holds (``have``).
+
+    The exact quotas of a min = max category: seats a value cannot fill go to the values with
+    the largest remainders among those with room.
+    """
     raw = np.asarray(shares) * k
-    seats = np.floor(raw).astype(int)
-    for j in np.argsort(-(raw - seats), kind="stable")[: k - int(seats.sum())]:
+    seats = np.minimum(np.floor(raw).astype(int), have)
+    # Hand out the remaining seats one at a time, largest remainder first, cycling.
+    order = [int(j) for j in np.argsort(-(raw - seats), kind="stable")]
+    while seats.sum() < k and any(seats[j] < have[j] for j in order):
+        j = next(j for j in order if seats[j] < have[j])
         seats[j] += 1
-    return [int(s) for s in seats]
+        order.remove(j)
+        order.append(j)
+    return [int(v) for v in seats]
 
 
 def _independent(d: _Draft, k: int) -> dict[str, object]:
@@ -147,7 +166,7 @@ def _independent(d: _Draft, k: int) -> dict[str, object]:
 
 def _self_selected(d: _Draft, k: int) -> dict[str, object]:
     cats = int(d.rng.integers(3, 7))
-    weights = []
+    weights: list[FloatArray] = []
     for _ in range(cats):
         size = int(d.rng.integers(2, 6))
         d.category(size)
@@ -166,7 +185,7 @@ def _exact_quotas(d: _Draft, k: int) -> dict[str, object]:
     for c in d.rng.choice(len(d.names), size=min(2, len(d.names)), replace=False)[
             : int(d.rng.integers(1, 3))]:
         d.exact.add(d.names[c])
-    return {"exact": sorted(d.exact)}
+    return {}
 
 
 def _districts(d: _Draft, k: int) -> dict[str, object]:
@@ -184,11 +203,17 @@ def _districts(d: _Draft, k: int) -> dict[str, object]:
 def _rare_forced(d: _Draft, k: int) -> dict[str, object]:
     _independent(d, k)
     # One or two values held by very few people (1-3), all of whom must be selected.
+    # Together the forced people never outnumber the seats.
+    budget = k
     for c in d.rng.choice(len(d.names), size=min(2, len(d.names)), replace=False):
+        if budget == 0:
+            break
         rare = len(d.values[c])
         d.values[c].append(f"{d.names[c]}rare")
         d.shares[c] = np.append(d.shares[c] * 0.99, 0.01)
-        holders = d.rng.choice(d.n, size=int(d.rng.integers(1, min(3, k) + 1)), replace=False)
+        size = int(d.rng.integers(1, min(3, budget) + 1))
+        budget -= size
+        holders = d.rng.choice(d.n, size=size, replace=False)
         d.columns[c][holders] = rare
         d.forced.append((d.names[c], d.values[c][-1]))
     return {"forced": [f"{c}={v}" for c, v in d.forced]}
@@ -238,8 +263,7 @@ def _parity(d: _Draft, k: int) -> dict[str, object]:
     d.columns = [rows[:, j].astype(np.int64) for j in range(3)]
     d.columns.extend(d.rng.choice(len(d.shares[c]), size=d.n, p=d.shares[c]).astype(np.int64)
                      for c in range(3, 3 + others))
-    for j in range(3):
-        d.exact.add(f"par{j}")
+    d.exact.update(f"par{j}" for j in range(3))
     return {"one_1_people": n_one, "two_1_people": n_two}
 
 
@@ -299,5 +323,5 @@ def torture_sweep(count: int, *, n_range: tuple[int, int] = (60, 2000), seed: in
     rng = np.random.default_rng(seed)
     names = sorted(FAMILIES)
     lo, hi = math.log(n_range[0]), math.log(n_range[1])
-    return [(names[i % len(names)], int(round(math.exp(rng.uniform(lo, hi)))), None,
+    return [(names[i % len(names)], round(math.exp(rng.uniform(lo, hi))), None,
              int(rng.integers(0, 2**31))) for i in range(count)]
