@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize
 
 from ..distribution import Distribution, RunDetails
 from ..errors import InputError
@@ -40,8 +39,9 @@ FloatArray = npt.NDArray[np.float64]
 #: the error of each marginal is of order π·sqrt(gap/N): 1e-9 keeps marginals within ~1e-5.
 DEFAULT_NASH_TOL = 1e-9
 
-#: The restricted master is polished with SLSQP (exact gradient) up to this many columns;
-#: beyond it only the multiplicative updates run (cheap per step, slower to converge).
+#: The restricted master is polished by the barrier Newton method (:func:`_polish`; dense
+#: ``m × m`` solves) up to this many columns; beyond it only the multiplicative updates run
+#: (cheap per step, slower to converge).
 POLISH_MAX_COLUMNS = 400
 
 #: The relaxed Nash optimum is peeled only if it violates no row by more than this (seats).
@@ -87,24 +87,63 @@ def _em(x: FloatArray, a: FloatArray, sizes: FloatArray, n_cov: float, rounds: i
 
 
 def _polish(x: FloatArray, a: FloatArray, sizes: FloatArray) -> FloatArray:
-    """Maximise the welfare over the current columns with SLSQP; keep x if it does not help."""
+    r"""Maximise the welfare over the current columns by a primal barrier (Newton) method.
+
+    Over the simplex of the ``m`` current columns, maximise
+    :math:`F_\mu(x) = \sum_t n_t \log (a^\top x)_t + \mu \sum_S \log x_S`, for
+    :math:`\mu` falling tenfold from ``1e-4`` to ``1e-13``; each :math:`\mu` takes a few
+    Newton steps on the KKT system of ``Σ x = 1`` (Hessian
+    :math:`-A^\top \mathrm{diag}(n / \pi^2) A - \mu\, \mathrm{diag}(1/x^2)`), with a
+    fraction-to-the-boundary step rule and backtracking on :math:`F_\mu`. The result is
+    within about ``m · 1e-13`` of the restricted optimum. It replaced SLSQP here, which took
+    thousands of quasi-Newton steps per call (the parity corpus pool, n = 300: 174 s -> see
+    CHANGELOG). ``x`` is kept if the result is not better.
+    """
     act = sizes > 0
+    A = a[:, act]
+    n = sizes[act]
+    m = len(x)
+    v = np.maximum(x, 1e-9)
+    v /= v.sum()
 
-    def neg(v: FloatArray) -> float:
-        return -_welfare((v @ a)[act], sizes[act])
+    def value(w: FloatArray, mu: float) -> float:
+        pi = w @ A
+        if np.any(pi <= 0) or np.any(w <= 0):
+            return -np.inf
+        return float(n @ np.log(pi) + mu * np.log(w).sum())
 
-    def grad(v: FloatArray) -> FloatArray:
-        pi = np.maximum(v @ a, 1e-300)
-        out: FloatArray = -((a[:, act] / pi[act]) @ sizes[act])
-        return out
-
-    res = optimize.minimize(neg, x, jac=grad, method="SLSQP", bounds=[(0.0, 1.0)] * len(x),
-                            constraints=[{"type": "eq", "fun": lambda v: v.sum() - 1.0,
-                                          "jac": lambda v: np.ones_like(v)}],
-                            options={"ftol": 1e-15, "maxiter": 500})
-    cand = np.maximum(np.asarray(res.x, dtype=float), 0.0)
+    mu = 1e-4
+    while mu >= 1e-13:
+        for _ in range(50):
+            pi = v @ A
+            g = A @ (n / pi) + mu / v
+            H = -(A * (n / pi**2)) @ A.T
+            H[np.diag_indices(m)] -= mu / v**2
+            kkt = np.zeros((m + 1, m + 1))
+            kkt[:m, :m] = H
+            kkt[:m, m] = kkt[m, :m] = 1.0
+            try:
+                step = np.linalg.solve(kkt, np.concatenate([-g, [0.0]]))[:m]
+            except np.linalg.LinAlgError:
+                break
+            decrement = float(-step @ g) if np.isfinite(step).all() else 0.0
+            if abs(decrement) < 1e-14 * max(1.0, float(n.sum())):
+                break
+            neg = step < 0
+            t = min(1.0, 0.99 * float(np.min(-v[neg] / step[neg]))) if neg.any() else 1.0
+            base = value(v, mu)
+            while t > 1e-12 and value(v + t * step, mu) < base:
+                t /= 2
+            if t <= 1e-12:
+                break
+            v = v + t * step
+            v = np.maximum(v, 1e-300)
+            v /= v.sum()
+        mu /= 10
+    cand = np.where(v > 1e-14, v, 0.0)
     cand /= cand.sum()
-    return cand if neg(cand) < neg(x) else x
+    return cand if _welfare((cand @ a)[act], sizes[act]) > _welfare((x @ a)[act],
+                                                                     sizes[act]) else x
 
 
 def _start_from(run: Run, profiles: npt.NDArray[np.int64], weights: FloatArray, *,
