@@ -46,7 +46,7 @@ from .quotas import Quotas, ValueQuota
 from .strata import Strata
 from .synthetic import Instance
 
-__all__ = ["FAMILIES", "torture_instance", "torture_sweep"]
+__all__ = ["FAMILIES", "check_instance", "torture_instance", "torture_sweep"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -325,3 +325,56 @@ def torture_sweep(count: int, *, n_range: tuple[int, int] = (60, 2000), seed: in
     lo, hi = math.log(n_range[0]), math.log(n_range[1])
     return [(names[i % len(names)], round(math.exp(rng.uniform(lo, hi))), None,
              int(rng.integers(0, 2**31))) for i in range(count)]
+
+
+def check_instance(inst: Instance, algorithms: tuple[str, ...] = ("leximin", "maximin", "nash"),
+                   backends: tuple[str, ...] = ("highs",), *,
+                   options: dict[str, dict[str, object]] | None = None
+                   ) -> list[dict[str, object]]:
+    """Run algorithms on an instance and judge every result independently; never raise.
+
+    Each record says whether the run *crashed* (any exception other than
+    :class:`~civicsortition.program.InfeasibleQuotasError`, which corpus instances never
+    deserve: they are feasible by construction) and whether the result is *valid*: every
+    invariant of :func:`~civicsortition.check_distribution` holds and
+    :func:`~civicsortition.verify_selection` passes it; *converged* says whether the run also
+    proved its optimality (a run stopped by an iteration limit in ``options`` is valid but
+    unproven). ``options`` maps an algorithm id to keyword options for it.
+
+    Returns
+    -------
+    list of dict
+        One record per (algorithm, backend): ``family, n, k, types, seed, algorithm, backend,
+        seconds, crashed, valid, converged, minimum, gap, method, error``.
+    """
+    import time
+
+    from .algorithms import find_distribution
+    from .distribution import check_distribution
+    from .verifier import verify_selection
+
+    out: list[dict[str, object]] = []
+    for backend in backends:
+        for algorithm in algorithms:
+            rec: dict[str, object] = {
+                "family": inst.params.get("family"), "n": inst.pool.n,
+                "k": inst.quotas.panel_size, "types": inst.n_types,
+                "seed": inst.params.get("seed"), "algorithm": algorithm, "backend": backend}
+            start = time.perf_counter()
+            try:
+                dist = find_distribution(inst.pool, inst.quotas, algorithm=algorithm,
+                                         backend=backend, **(options or {}).get(algorithm, {}))
+                rec["seconds"] = time.perf_counter() - start
+                problems = check_distribution(dist)
+                verdict = verify_selection(inst.pool, inst.quotas, distribution=dist)
+                failed = [c.name for c in verdict.checks if not c.ok]
+                rec.update(crashed=False, valid=not problems and not failed,
+                           converged=dist.details.converged, minimum=dist.minimum,
+                           gap=dist.details.gap, method=dist.details.extra.get("method"),
+                           error="; ".join([*problems, *failed]) or None)
+            except Exception as e:  # the point: record, never stop the sweep
+                rec.update(seconds=time.perf_counter() - start, crashed=True, valid=False,
+                           converged=False,
+                           error=f"{type(e).__name__}: {str(e)[:300]}")
+            out.append(rec)
+    return out

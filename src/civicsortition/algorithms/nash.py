@@ -44,6 +44,13 @@ DEFAULT_NASH_TOL = 1e-9
 #: (cheap per step, slower to converge).
 POLISH_MAX_COLUMNS = 400
 
+#: Beyond ``POLISH_MAX_COLUMNS`` columns, the polish runs over those with weight above
+#: ``SUPPORT_FLOOR`` and the ``POLISH_RECENT`` newest, if they are at most
+#: ``POLISH_MAX_SUPPORT`` (the barrier's dense solves are cubic in that number).
+SUPPORT_FLOOR = 1e-12
+POLISH_RECENT = 50
+POLISH_MAX_SUPPORT = 900
+
 #: The relaxed Nash optimum is peeled only if it violates no row by more than this (seats).
 RELAXED_FEASIBLE = 1e-9
 
@@ -226,12 +233,21 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
         x = _em(x, a, sizes, n_cov, rounds=200, tol=tol / 10)
         pi = x @ a
         welfare = _welfare(pi[active], sizes[active])
-        # Polish only when the bound does not already certify x (SLSQP is cubic in the number
-        # of columns: 57 s on the 300 peeled columns of the sf_e shape, for nothing).
-        if bound - welfare > tol and len(x) <= POLISH_MAX_COLUMNS:
-            x = _polish(x, a, sizes)
-            pi = x @ a
-            welfare = _welfare(pi[active], sizes[active])
+        # Polish only when the bound does not already certify x; over every column while they
+        # are few, else over the columns in use and the newest ones: an optimal lottery needs
+        # at most T + 1 columns, whereas Frank-Wolfe keeps every column it ever priced.
+        if bound - welfare > tol:
+            cols = np.arange(len(x))
+            if len(x) > POLISH_MAX_COLUMNS:
+                cols = np.union1d(np.flatnonzero(x > SUPPORT_FLOOR),
+                                  cols[-POLISH_RECENT:])
+            if len(cols) <= POLISH_MAX_SUPPORT:
+                polished = np.zeros_like(x)
+                polished[cols] = _polish(x[cols] / x[cols].sum(), a[cols], sizes)
+                if _welfare((polished @ a)[active], sizes[active]) > welfare:
+                    x = polished
+                pi = x @ a
+                welfare = _welfare(pi[active], sizes[active])
         if bound - welfare <= tol:  # the relaxation's dual bound already certifies x
             converged = True
             finished_by = "lp-relaxation"
