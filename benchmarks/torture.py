@@ -6,12 +6,12 @@ Usage (from the repository root)::
     python benchmarks/torture.py --count 40 --out /tmp/sweep.jsonl
     python benchmarks/torture.py --summary            # counts from benchmarks/torture.jsonl
 
-Each instance comes from :func:`civicsortition.corpus.torture_sweep` (seed 0) and is run with
-LEXIMIN, MAXIMIN and NASH on HiGHS, and with LEXIMIN and MAXIMIN on PuLP/CBC as well when
-``n <= PULP_MAX_N``; :func:`civicsortition.corpus.check_instance` records crashes and judges
-every result (invariants, convergence, the independent verifier). Records are appended to the
-output file as they finish, so an interrupted sweep resumes; ``--summary`` prints the counts
-that ``docs/benchmarks.md`` reports.
+The sweep is :func:`civicsortition.corpus.sweep_records` (seed 0): LEXIMIN, MAXIMIN and NASH on
+HiGHS for every instance, LEXIMIN and MAXIMIN on PuLP/CBC as well for small pools;
+:func:`civicsortition.corpus.check_instance` records crashes and judges every result
+(invariants, the independent verifier, convergence). Records are appended to the output file
+as each instance finishes, so an interrupted sweep resumes; ``--summary`` prints the counts
+that ``docs/benchmarks.md`` reports. The same sweep runs as ``pytest -m slow``.
 """
 
 from __future__ import annotations
@@ -24,37 +24,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "torture.jsonl"
-PULP_MAX_N = 150
-#: NASH's column generation converges slowly on household pools (see docs/benchmarks.md); the
-#: sweep caps its pricing rounds and reports how many runs proved optimality.
-OPTIONS = {"nash": {"max_iterations": 600}}
 
 
 def run(count: int, out: Path) -> None:
-    from civicsortition.corpus import check_instance, torture_instance, torture_sweep
+    """Run the sweep, appending records to ``out`` (instances already there are skipped)."""
+    from civicsortition.corpus import sweep_records
 
-    done = set()
-    if out.exists():
-        done = {(r["index"], r["algorithm"], r["backend"]) for r in map(json.loads,
-                                                                        out.open())}
-    for index, (family, n, k, seed) in enumerate(torture_sweep(count)):
-        backends = ("highs", "pulp") if n <= PULP_MAX_N else ("highs",)
-        if all((index, a, b) in done for a in ("leximin", "maximin", "nash") for b in
-               backends if not (b == "pulp" and a == "nash")):
-            continue
-        inst = torture_instance(family, n, k, seed=seed)
-        records = check_instance(inst, options=OPTIONS)
-        if "pulp" in backends:
-            records += check_instance(inst, ("leximin", "maximin"), ("pulp",), options=OPTIONS)
+    done = {json.loads(line)["index"] for line in out.open()} if out.exists() else set()
+    for records in sweep_records(count, skip=done.__contains__):
         with out.open("a", encoding="utf-8") as f:
             for r in records:
-                f.write(json.dumps({"index": index, **r}) + "\n")
+                f.write(json.dumps(r) + "\n")
+        r0 = records[0]
         worst = max(float(r["seconds"]) for r in records)  # type: ignore[arg-type]
-        bad = [r for r in records if not r["valid"]]
-        print(f"{index:3d} {family:14s} n={n:5d} k={inst.quotas.panel_size:4d} "
-              f"types={inst.n_types:5d} slowest {worst:6.1f} s"
-              + (f"  FAILED: {[(r['algorithm'], r['error']) for r in bad]}" if bad else ""),
-              flush=True)
+        bad = [(r["algorithm"], r["backend"], r["error"]) for r in records if not r["valid"]]
+        print(f"{r0['index']:3d} {r0['family']:14s} n={r0['n']:5d} k={r0['k']:4d} "
+              f"types={r0['types']:5d} slowest {worst:6.1f} s"
+              + (f"  FAILED: {bad}" if bad else ""), flush=True)
 
 
 def summary(path: Path) -> dict[str, object]:

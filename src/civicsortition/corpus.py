@@ -33,7 +33,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -46,7 +46,8 @@ from .quotas import Quotas, ValueQuota
 from .strata import Strata
 from .synthetic import Instance
 
-__all__ = ["FAMILIES", "check_instance", "torture_instance", "torture_sweep"]
+__all__ = ["FAMILIES", "SWEEP_OPTIONS", "SWEEP_PULP_MAX_N", "check_instance", "sweep_records",
+           "torture_instance", "torture_sweep"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -378,3 +379,31 @@ def check_instance(inst: Instance, algorithms: tuple[str, ...] = ("leximin", "ma
                            error=f"{type(e).__name__}: {str(e)[:300]}")
             out.append(rec)
     return out
+
+
+#: Pools up to this size are also run on PuLP/CBC (LEXIMIN and MAXIMIN) in a sweep: its
+#: subprocess per solve makes larger pools slow, not wrong.
+SWEEP_PULP_MAX_N = 150
+
+#: Options of the sweep's runs. NASH's column generation converges slowly on household pools
+#: (docs/benchmarks.md), so the sweep caps its pricing rounds and reports how many converged.
+SWEEP_OPTIONS: dict[str, dict[str, object]] = {"nash": {"max_iterations": 600}}
+
+
+def sweep_records(count: int = 300, *, seed: int = 0, skip: Callable[[int], bool] | None = None
+                  ) -> Iterator[list[dict[str, object]]]:
+    """Run the seeded sweep of :func:`torture_sweep`; yield each instance's records.
+
+    LEXIMIN, MAXIMIN and NASH on HiGHS for every instance, plus LEXIMIN and MAXIMIN on PuLP
+    when ``n <= SWEEP_PULP_MAX_N``; each record carries its ``index`` in the sweep.
+    ``skip(index)`` leaves an instance out (to resume an interrupted sweep).
+    """
+    for index, (family, n, k, inst_seed) in enumerate(torture_sweep(count, seed=seed)):
+        if skip is not None and skip(index):
+            continue
+        inst = torture_instance(family, n, k, seed=inst_seed)
+        records = check_instance(inst, options=SWEEP_OPTIONS)
+        if n <= SWEEP_PULP_MAX_N:
+            records += check_instance(inst, ("leximin", "maximin"), ("pulp",),
+                                      options=SWEEP_OPTIONS)
+        yield [{"index": index, **r} for r in records]
