@@ -26,12 +26,15 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "torture.jsonl"
 
 
-def run(count: int, out: Path) -> None:
+def run(count: int, out: Path, algorithms: tuple[str, ...]) -> None:
     """Run the sweep, appending records to ``out`` (instances already there are skipped)."""
     from civicsortition.corpus import sweep_records
 
-    done = {json.loads(line)["index"] for line in out.open()} if out.exists() else set()
-    for records in sweep_records(count, skip=done.__contains__):
+    done: set[int] = set()
+    if out.exists():
+        seen = [json.loads(line) for line in out.open()]
+        done = {r["index"] for r in seen if r["algorithm"] == algorithms[0]}
+    for records in sweep_records(count, algorithms=algorithms, skip=done.__contains__):
         with out.open("a", encoding="utf-8") as f:
             for r in records:
                 f.write(json.dumps(r) + "\n")
@@ -48,7 +51,8 @@ def summary(path: Path) -> dict[str, object]:
     rows = [json.loads(line) for line in path.open(encoding="utf-8")]
     by = Counter((r["algorithm"], r["backend"]) for r in rows)
     return {
-        "instances": len({r["index"] for r in rows}),
+        "instances": {a: len({r["index"] for r in rows if r["algorithm"] == a})
+                      for a in ("leximin", "maximin", "nash")},
         "runs": len(rows),
         "crashed": sum(r["crashed"] for r in rows),
         "invalid": sum(not r["valid"] for r in rows),
@@ -62,7 +66,8 @@ def summary(path: Path) -> dict[str, object]:
                               if r["algorithm"] == "leximin"),
         "n_range": [min(r["n"] for r in rows), max(r["n"] for r in rows)],
         "slowest_seconds": {a: round(max(r["seconds"] for r in rows if r["algorithm"] == a), 1)
-                            for a in ("leximin", "maximin", "nash")},
+                            for a in ("leximin", "maximin", "nash")
+                            if any(r["algorithm"] == a for r in rows)},
     }
 
 
@@ -72,9 +77,11 @@ def main(argv: list[str]) -> int:
     p.add_argument("--count", type=int, default=300)
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--summary", action="store_true")
+    p.add_argument("--algorithms", nargs="+", default=["leximin", "maximin", "nash"],
+                   help="run these (e.g. LEXIMIN and MAXIMIN first, NASH in a second pass)")
     args = p.parse_args(argv)
     if not args.summary:
-        run(args.count, args.out)
+        run(args.count, args.out, tuple(args.algorithms))
     print(json.dumps(summary(args.out), indent=1))
     return 0
 

@@ -390,20 +390,22 @@ SWEEP_PULP_MAX_N = 150
 SWEEP_OPTIONS: dict[str, dict[str, object]] = {"nash": {"max_iterations": 600}}
 
 
-def sweep_records(count: int = 300, *, seed: int = 0, skip: Callable[[int], bool] | None = None
+def sweep_records(count: int = 300, *, seed: int = 0,
+                  algorithms: tuple[str, ...] = ("leximin", "maximin", "nash"),
+                  skip: Callable[[int], bool] | None = None
                   ) -> Iterator[list[dict[str, object]]]:
     """Run the seeded sweep of :func:`torture_sweep`; yield each instance's records.
 
-    LEXIMIN, MAXIMIN and NASH on HiGHS for every instance, plus LEXIMIN and MAXIMIN on PuLP
-    when ``n <= SWEEP_PULP_MAX_N``; each record carries its ``index`` in the sweep.
-    ``skip(index)`` leaves an instance out (to resume an interrupted sweep).
+    The ``algorithms`` on HiGHS for every instance, plus LEXIMIN and MAXIMIN (those of them
+    asked for) on PuLP when ``n <= SWEEP_PULP_MAX_N``; each record carries its ``index`` in
+    the sweep. ``skip(index)`` leaves an instance out (to resume an interrupted sweep).
     """
+    on_pulp = tuple(a for a in algorithms if a in ("leximin", "maximin"))
     for index, (family, n, k, inst_seed) in enumerate(torture_sweep(count, seed=seed)):
         if skip is not None and skip(index):
             continue
         inst = torture_instance(family, n, k, seed=inst_seed)
-        records = check_instance(inst, options=SWEEP_OPTIONS)
-        if n <= SWEEP_PULP_MAX_N:
-            records += check_instance(inst, ("leximin", "maximin"), ("pulp",),
-                                      options=SWEEP_OPTIONS)
+        records = check_instance(inst, algorithms, options=SWEEP_OPTIONS)
+        if n <= SWEEP_PULP_MAX_N and on_pulp:
+            records += check_instance(inst, on_pulp, ("pulp",), options=SWEEP_OPTIONS)
         yield [{"index": index, **r} for r in records]
