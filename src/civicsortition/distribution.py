@@ -143,28 +143,34 @@ class Distribution:
     def panels(self) -> list[tuple[IntArray, float]]:
         """Expand to concrete panels: ``[(sorted person indices, probability), ...]``.
 
-        The expansion is exact (see the module docstring) and deterministic.
+        The expansion is exact (see the module docstring) and deterministic. The cut points
+        ``j / L_t`` are kept as reduced integer pairs (distinct ones differ by at least
+        ``1 / n²``, so their float order is exact), the interval lengths are computed as
+        exact fractions, and each type's windows are computed for all intervals at once.
         """
         out: list[tuple[IntArray, float]] = []
         members = self.program.members
         for profile, x in zip(self.profiles, self.probabilities, strict=True):
             if x <= 0:
                 continue
-            periods: dict[int, tuple[int, int]] = {}
-            for t in np.flatnonzero(profile):
-                n_t, c_t = len(members[t]), int(profile[t])
-                periods[int(t)] = (n_t // math.gcd(n_t, c_t), math.gcd(n_t, c_t))
-            cuts = sorted({Fraction(j, L) for L, _ in periods.values() for j in range(L)}
-                          | {Fraction(1)})
-            for a, b in itertools.pairwise(cuts):
-                u = (a + b) / 2
-                chosen: list[int] = []
-                for typ, (L, g) in periods.items():
-                    size, count = len(members[typ]), int(profile[typ])
-                    start = g * math.floor(u * L)
-                    pos = (start + np.arange(count)) % size
-                    chosen.extend(int(i) for i in members[typ][pos])
-                out.append((np.array(sorted(chosen), dtype=np.int64), float(x * (b - a))))
+            types = [int(t) for t in np.flatnonzero(profile)]
+            periods = {t: (len(members[t]) // math.gcd(len(members[t]), int(profile[t])),
+                           math.gcd(len(members[t]), int(profile[t]))) for t in types}
+            pairs = sorted({(j // math.gcd(j, L), L // math.gcd(j, L)) for L, _ in
+                            periods.values() for j in range(L)} | {(1, 1)},
+                           key=lambda pq: pq[0] / pq[1])
+            cuts = np.array([p / q for p, q in pairs])
+            mids = (cuts[:-1] + cuts[1:]) / 2
+            blocks = []
+            for t in types:
+                L, g = periods[t]
+                size, count = len(members[t]), int(profile[t])
+                start = g * np.floor(mids * L).astype(np.int64)
+                pos = (start[:, None] + np.arange(count)) % size
+                blocks.append(np.asarray(members[t])[pos])
+            chosen = np.sort(np.hstack(blocks), axis=1).astype(np.int64)
+            for j, (a, b) in enumerate(itertools.pairwise(pairs)):
+                out.append((chosen[j], float(x * (Fraction(*b) - Fraction(*a)))))
         return out
 
     def as_dict(self, *, panels: bool = True) -> dict[str, Any]:
