@@ -200,8 +200,11 @@ def test_leximin_stages_recorded_and_progress_called() -> None:
     assert dist.details.stages == len(stages) >= 1
     assert sum(s["people_fixed"] for s in stages) == pool.n - len(dist.uncovered)
     assert [s["value"] for s in stages] == sorted(s["value"] for s in stages)
-    assert calls
-    assert calls[0][0] == "coverage"
+    names = [c[0] for c in calls]
+    # The fast path solves the relaxation first; coverage then settles the types its peeled
+    # profiles missed.
+    assert names[0] == "leximin: LP relaxation"
+    assert "coverage" in names
 
 
 def test_deterministic() -> None:

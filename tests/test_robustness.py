@@ -168,3 +168,35 @@ def test_cli_unexpected_error_hints_at_debug(tmp_path: Path, monkeypatch: pytest
     assert "Traceback" not in err
     with pytest.raises(ZeroDivisionError):
         main(["--debug", *_select_args(tmp_path)])
+
+
+def test_deferred_coverage_redoes_the_relaxation_for_types_on_no_panel(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Exactly one "1" per category on a 2-seat panel: only 101 + 010 works. The relaxation
+    # happily gives 011, 110 and 000 a chance (011, 101 and 110 at one half each); coverage
+    # must find them on no feasible panel and the relaxation be redone without them.
+    from . import oracle
+
+    rows = ["011", "101", "110", "000", "000", "000", "010"]
+    pool = cs.Pool.from_records(
+        [{"id": f"p{i}", "a": r[0], "b": r[1], "c": r[2]} for i, r in enumerate(rows)],
+        categories=["a", "b", "c"], id_field="id")
+    quotas = cs.Quotas(2, [cs.ValueQuota(cat, v, 1, 1) for cat in "abc" for v in "01"])
+    module = sys.modules["civicsortition.algorithms.leximin"]
+    calls: list[int] = []
+    original = module.relaxed_leximin
+
+    def counted(prog: Any, active: Any, backend: Any) -> Any:
+        calls.append(int(active.sum()))
+        return original(prog, active, backend)
+
+    monkeypatch.setattr(module, "relaxed_leximin", counted)
+    for algorithm in ("leximin", "maximin"):
+        calls.clear()
+        dist = cs.find_distribution(pool, quotas, algorithm=algorithm)
+        assert len(calls) == 2  # first over every type, then over the coverable ones
+        assert calls[1] < calls[0]
+        assert cs.check_distribution(dist) == []
+        assert sorted(pool.ids[i] for i in dist.uncovered) == ["p0", "p2", "p3", "p4", "p5"]
+        np.testing.assert_allclose(dist.marginals, oracle.leximin_marginals(pool, quotas),
+                                   atol=1e-7)

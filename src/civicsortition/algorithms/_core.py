@@ -123,6 +123,28 @@ class Run:
                 added += 1
         return added
 
+    def cover(self, candidates: npt.NDArray[np.bool_]) -> list[int]:
+        """Settle which ``candidates`` are on some feasible panel; return those on none.
+
+        Types already on a generated column are covered. For the rest: repeatedly price with
+        weight 1 on every not-yet-covered candidate; each solve covers at least one new type,
+        and a zero optimum proves that the remaining ones are on no feasible panel at all
+        (they are added to :attr:`uncovered_types`).
+        """
+        uncovered = candidates.copy()
+        for c in self.columns:
+            uncovered &= c == 0
+        while uncovered.any():
+            profile, value = self.price(uncovered.astype(float))
+            if value < 0.5:
+                break
+            self.add(profile)
+            uncovered &= profile == 0
+        found = [int(t) for t in np.flatnonzero(uncovered)]
+        self.uncovered_types = sorted({*self.uncovered_types, *found})
+        self.report("coverage", float(len(self.columns)), float(self.program.n_types))
+        return found
+
     def open_master(self, types: IntArray) -> HighsMaster | StatelessMaster:
         """Create the master LP over ``types`` with every column generated so far."""
         self.master = make_master(self.backend, types)
@@ -156,15 +178,14 @@ class Run:
 
 def setup(pool: Pool, quotas: Quotas, *, households: bool, backend: Backend | str | None,
           tol: float, progress: Progress | None, max_iterations: int,
-          compress: bool = True) -> Run:
+          compress: bool = True, coverage: bool = True) -> Run:
     """Formulate the program and generate columns covering every coverable type.
 
     Validates options, fails with an explanation if the quotas are infeasible, and generates an
-    initial set of columns covering every type that is on some feasible panel.
-
-    Coverage: repeatedly price with weight 1 on every not-yet-covered type; each solve covers
-    at least one new type, and a zero optimum proves that the remaining types are on no
-    feasible panel at all (they are recorded as uncovered).
+    initial set of columns covering every type that is on some feasible panel (see
+    :meth:`Run.cover`). With ``coverage=False`` only one feasible panel is found: the caller
+    generates columns its own way and calls :meth:`Run.cover` for the types they missed
+    (LEXIMIN's fast path, whose peeled profiles cover most types without a coverage MIP).
 
     Raises
     ------
@@ -190,21 +211,17 @@ def setup(pool: Pool, quotas: Quotas, *, households: bool, backend: Backend | st
     pricing = make_pricing(be, prog.A, prog.row_lo, prog.row_hi, np.zeros(prog.n_types),
                            prog.sizes.astype(float))
     run = Run(prog, be, float(tol), progress, max_iterations, pricing)
-    uncovered = np.ones(prog.n_types, dtype=bool)
-    while uncovered.any():
-        try:
-            profile, value = run.price(uncovered.astype(float))
-        except InfeasibleError:
-            from ..diagnostics import diagnose
+    try:
+        if coverage:
+            run.cover(np.ones(prog.n_types, dtype=bool))
+        else:  # one solve: a feasible panel exists (or the quotas are explained)
+            profile, _ = run.price(np.ones(prog.n_types))
+            run.add(profile)
+    except InfeasibleError:
+        from ..diagnostics import diagnose
 
-            reasons = [str(f) for f in diagnose(pool, quotas).errors]
-            raise prog.explain_infeasible(be, reasons) from None
-        if value < 0.5:
-            break
-        run.add(profile)
-        uncovered &= profile == 0
-    run.uncovered_types = [int(t) for t in np.flatnonzero(uncovered)]
-    run.report("coverage", float(len(run.columns)), float(prog.n_types))
+        reasons = [str(f) for f in diagnose(pool, quotas).errors]
+        raise prog.explain_infeasible(be, reasons) from None
     return run
 
 

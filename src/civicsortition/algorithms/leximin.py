@@ -83,42 +83,34 @@ def fast_or_staged(pool: Pool, quotas: Quotas, *, households: bool, backend: str
 
     MAXIMIN calls it without the fallback and runs its own column generation instead.
     """
+    # Coverage is deferred: the relaxation is solved over every type, its peeled profiles
+    # cover most of them, and coverage MIPs run only for the types they missed (on the
+    # 1,473-person households corpus pool: 369 coverage MIPs before, a handful now).
     run = setup(pool, quotas, households=households, backend=backend, tol=tol,
-                progress=progress, max_iterations=max_iterations)
+                progress=progress, max_iterations=max_iterations, coverage=False)
     prog = run.program
-    active = run.active()
     if method not in ("auto", "staged"):  # checked after setup: bad input is reported first
         raise InputError.single("bad-method", "method must be 'auto' or 'staged'",
                                 value=repr(method))
-    master = run.open_master(np.flatnonzero(active))
     recoveries: list[str] = []
-    relaxed: RelaxedLeximin | None = None
-    try:
-        relaxed = relaxed_leximin(prog, active, run.backend)
-        recoveries.extend(relaxed.recoveries)
-    except SolverError as e:  # the relaxation is only a shortcut: go the staged way
-        recoveries.append(f"LP relaxation abandoned ({e}); staged column generation instead")
-    peeled: Peeling | None = None
+    relaxed, peeled = _relax_and_peel(run, method == "auto", recoveries)
+    if run.cover(np.ones(prog.n_types, dtype=bool)):
+        # Some type is on no feasible panel: the relaxation counted it; redo without it.
+        relaxed, peeled = _relax_and_peel(run, method == "auto", recoveries)
+    active = run.active()
+    master = run.open_master(np.flatnonzero(active))
     decomposition = None
-    if method == "auto" and relaxed is not None:
-        # Fast path: decompose the relaxed leximin vector into a lottery over feasible panels.
+    if relaxed is not None and peeled is not None:
         targets = np.where(active, relaxed.pi, 0.0)
         for t in np.flatnonzero(active):
             master.set_target(int(t), float(targets[t]))
-        run.report("leximin: LP relaxation", relaxed.stages[0]["value"],
-                   relaxed.stages[0]["value"])
         try:
-            peeled = peel(prog, targets * prog.sizes, run.pricing, stop_mass=tol * 1e-2,
-                          progress=lambda step, mass: run.report("leximin: peeling", mass, 1.0))
-            for profile in peeled.profiles:
-                run.add(profile)
             # The relaxed vector bounds every lottery from above, so a master value of -tol
             # already certifies it; no need to prove the decomposition LP optimal.
             decomposition = max_min_stage(run, targets, "leximin: decomposition",
                                           stop_at=-tol)
         except SolverError as e:
             recoveries.append(f"fast path abandoned ({e}); staged column generation instead")
-            decomposition = None
     stages: list[dict[str, float]] = []
     if (relaxed is not None and decomposition is not None and decomposition.converged
             and decomposition.value >= -tol):
@@ -164,6 +156,36 @@ def fast_or_staged(pool: Pool, quotas: Quotas, *, households: bool, backend: str
                "recoveries": recoveries})
     uncovered = run.uncovered_people()
     return Distribution(prog, profiles, weights, details, uncovered)
+
+
+def _relax_and_peel(run: Run, fast: bool, recoveries: list[str]
+                    ) -> tuple[RelaxedLeximin | None, Peeling | None]:
+    """The relaxed leximin vector over the active types and, if ``fast``, its peeling.
+
+    Either is None when its solves failed for good (recorded in ``recoveries``): the caller
+    then goes the staged way.
+    """
+    prog = run.program
+    active = run.active()
+    try:
+        relaxed = relaxed_leximin(prog, active, run.backend)
+    except SolverError as e:  # the relaxation is only a shortcut: go the staged way
+        recoveries.append(f"LP relaxation abandoned ({e}); staged column generation instead")
+        return None, None
+    recoveries.extend(relaxed.recoveries)
+    if not fast:
+        return relaxed, None
+    run.report("leximin: LP relaxation", relaxed.stages[0]["value"], relaxed.stages[0]["value"])
+    targets = np.where(active, relaxed.pi, 0.0)
+    try:
+        peeled = peel(prog, targets * prog.sizes, run.pricing, stop_mass=run.tol * 1e-2,
+                      progress=lambda step, mass: run.report("leximin: peeling", mass, 1.0))
+    except SolverError as e:
+        recoveries.append(f"fast path abandoned ({e}); staged column generation instead")
+        return relaxed, None
+    for profile in peeled.profiles:
+        run.add(profile)
+    return relaxed, peeled
 
 
 def _staged(run: Run, master: HighsMaster | StatelessMaster, active: npt.NDArray[np.bool_],
