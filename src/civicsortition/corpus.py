@@ -2,7 +2,8 @@ r"""A torture corpus: pool generators that are *not* :func:`~civicsortition.synt
 
 The engine was built and benchmarked on latent-class pools; these families stress what those
 do not. Each generator draws a population model, a pool from it, and quotas from the
-population's shares, then widens the quotas seat by seat (both sides) until a panel exists:
+population's shares, then widens the quotas (both sides; seat by seat, then faster) until a
+panel exists:
 
 =====================  ======================================================================
 family                 what it stresses
@@ -52,8 +53,6 @@ __all__ = ["FAMILIES", "SWEEP_OPTIONS", "SWEEP_PULP_MAX_N", "check_instance", "s
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-#: Seats the quota band may widen by (each side) before a generator gives up.
-MAX_WIDENING = 30
 
 
 class _Draft:
@@ -107,9 +106,13 @@ class _Draft:
         counts = pool.value_counts()
         forced = set(self.forced)
         exact_names = set(self.exact)
-        attempts = [(w, exact_names) for w in range(MAX_WIDENING + 1)]
+        # One seat at a time up to 10, then by half again, until the band spans the panel.
+        steps = list(range(11))
+        while steps[-1] < k:
+            steps.append(min(k, steps[-1] + steps[-1] // 2))
+        attempts = [(w, exact_names) for w in steps]
         if exact_names:  # last resort, recorded in params: the exact categories relaxed too
-            attempts += [(w, set()) for w in range(MAX_WIDENING + 1)]
+            attempts += [(w, set()) for w in steps]
         for widen, exact_now in attempts:
             entries = []
             for name, vals, shares in zip(self.names, self.values, self.shares, strict=True):
@@ -136,8 +139,7 @@ class _Draft:
                 return Instance(f"{family}-n{self.n}-k{k}-s{seed}", pool, quotas, census,
                                 params, widen)
         raise InputError.single("no-feasible-instance", f"{family}: no panel exists even "
-                                f"with quotas widened by {MAX_WIDENING} seats",
-                                value=str(seed))
+                                f"with quotas widened to the whole panel", value=str(seed))
 
 
 def _apportion(shares: FloatArray, k: int, have: list[int]) -> list[int]:
@@ -404,7 +406,14 @@ def sweep_records(count: int = 300, *, seed: int = 0,
     for index, (family, n, k, inst_seed) in enumerate(torture_sweep(count, seed=seed)):
         if skip is not None and skip(index):
             continue
-        inst = torture_instance(family, n, k, seed=inst_seed)
+        try:
+            inst = torture_instance(family, n, k, seed=inst_seed)
+        except InputError as e:  # a corpus bug, not an engine one: recorded, never skipped
+            yield [{"index": index, "family": family, "n": n, "k": k, "types": 0,
+                    "seed": inst_seed, "algorithm": "generator", "backend": "-",
+                    "seconds": 0.0, "crashed": True, "valid": False, "converged": False,
+                    "error": str(e)}]
+            continue
         records = check_instance(inst, algorithms, options=SWEEP_OPTIONS)
         if n <= SWEEP_PULP_MAX_N and on_pulp:
             records += check_instance(inst, on_pulp, ("pulp",), options=SWEEP_OPTIONS)
