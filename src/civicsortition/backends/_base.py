@@ -116,6 +116,7 @@ class Backend(Protocol):
            hi: FloatArray, *, presolve: bool = True, method: str = "auto") -> LpResult:
         """Minimise ``c @ x`` s.t. ``A_ub x <= b_ub``, ``A_eq x = b_eq``, ``lo <= x <= hi``.
 
+        ``A_ub`` may be a ``scipy.sparse`` matrix (the relaxation's type rows are).
         ``presolve`` and ``method`` (``"auto"``, ``"simplex"`` or ``"ipm"``) are recovery
         options (see :func:`civicsortition.backends.recovery.solve_lp`); a backend that cannot
         honour one solves as it can.

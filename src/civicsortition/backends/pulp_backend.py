@@ -140,6 +140,8 @@ class PulpBackend:
         reaches CBC and HiGHS.
         """
         del method
+        if A_ub is not None and not isinstance(A_ub, np.ndarray):  # scipy.sparse
+            A_ub = A_ub.toarray()
         import pulp
 
         prob = pulp.LpProblem("civicsortition_lp", pulp.LpMinimize)
