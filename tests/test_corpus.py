@@ -125,3 +125,17 @@ def test_torture_sweep_has_no_crash_and_no_invalid_result() -> None:
                 failures.append(r)
     assert runs >= 900
     assert (crashed, invalid) == (0, 0), failures[:5]
+
+
+def test_research_doc_corpus_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "research.md").read_text(
+        encoding="utf-8")
+    section = text.split("## A torture corpus", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "docs/research.md", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:3] for line in lines] == [
+        ["leximin", "True", "staged"], ["maximin", "True", "column-generation"],
+        ["nash", "True", "column-generation"]]
