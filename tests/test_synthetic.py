@@ -8,7 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import civicsortition as cs
-from civicsortition.synthetic import PRESETS, preset, synthetic_instance
+from civicsortition.synthetic import (
+    CALIBRATED_SKEW,
+    PRESETS,
+    PUBLISHED_MINIMUM,
+    Instance,
+    preset,
+    synthetic_instance,
+)
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -99,3 +106,34 @@ def test_types_grow_with_n() -> None:
     small, large = (synthetic_instance(n, 20, 7, seed=2) for n in (200, 2000))
     assert small.n_types < large.n_types
     assert np.unique(large.pool.codes, axis=0).shape[0] == large.n_types
+
+
+@pytest.mark.parametrize("name", sorted(CALIBRATED_SKEW))
+def test_calibrated_presets_are_as_hard_as_the_published_pools(name: str) -> None:
+    # Published reference values: the LEXIMIN minimum of each calibrated shape is within
+    # ±25% of the real instance's (Flanigan et al., Nature 596, 2021).
+    inst = preset(name, calibrated=True)
+    dist = cs.leximin(inst.pool, inst.quotas)
+    assert cs.check_distribution(dist, expand=False) == []
+    assert 0.75 <= dist.minimum / PUBLISHED_MINIMUM[name] <= 1.25, dist.minimum
+    assert inst.params["skew"] == CALIBRATED_SKEW[name]
+
+
+def test_skew_strengthens_self_selection() -> None:
+    # Value-level self-selection moves the pool away from the census: the largest gap between
+    # a value's pool share and its census share grows with skew.
+    def gap(inst: Instance) -> float:
+        worst = 0.0
+        for q in inst.quotas:
+            pool_share = inst.pool.count(q.category, q.value) / inst.pool.n
+            census = q.provenance.share if q.provenance is not None else None
+            if census is not None:
+                worst = max(worst, abs(pool_share - float(census)))
+        return worst
+
+    plain = synthetic_instance(800, 40, 5, seed=4)
+    skewed = synthetic_instance(800, 40, 5, seed=4, skew=1.0)
+    assert gap(skewed) > 1.5 * gap(plain)
+    assert skewed.params["skew"] == 1.0
+    with pytest.raises(cs.InputError, match="no-calibration"):
+        preset("rustavi_200", calibrated=True)

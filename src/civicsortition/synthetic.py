@@ -44,7 +44,8 @@ from .program import PanelProgram
 from .quotas import Band, Quotas, ValueQuota, build_quotas
 from .strata import Strata
 
-__all__ = ["PRESETS", "Instance", "preset", "synthetic_instance"]
+__all__ = ["CALIBRATED_SKEW", "PRESETS", "PUBLISHED_MINIMUM", "Instance", "preset",
+           "synthetic_instance"]
 
 #: name -> (n, k, categories): the published instances' shapes and the model case.
 PRESETS: dict[str, tuple[int, int, int]] = {
@@ -55,6 +56,7 @@ PRESETS: dict[str, tuple[int, int, int]] = {
 }
 
 MAX_BAND_WIDENING = 20  # seats the quota band may grow by before giving up
+SKEW_OVERSAMPLE = 8  # with skew > 0, the pool is n of 8n draws from the population
 
 
 @attrs.frozen(eq=False)
@@ -105,7 +107,7 @@ def _check(name: str, value: object, low: int) -> int:
 def synthetic_instance(n: int, k: int, categories: int = 6, *, seed: int = 0,
                        values: tuple[int, int] = (2, 5), classes: int = 6,
                        concentration: float = 0.7, response: tuple[float, float] = (0.3, 1.0),
-                       households: float = 0.0, band: int = 1,
+                       households: float = 0.0, band: int = 1, skew: float = 0.0,
                        name: str | None = None) -> Instance:
     """Generate a pool of ``n`` and quotas for ``k`` seats over ``categories`` categories.
 
@@ -130,6 +132,10 @@ def synthetic_instance(n: int, k: int, categories: int = 6, *, seed: int = 0,
         Share of the pool registered in two-person households.
     band : int
         Initial ± seat band of the quotas (widened until a panel exists).
+    skew : float
+        Value-level self-selection: every value of every category gets a response factor
+        ``exp(skew · N(0, 1))`` and the pool is drawn with probability proportional to the
+        product of its members' factors (0: none; the calibrated presets use 0.3-1.2).
     name : str, optional
 
     Returns
@@ -162,13 +168,23 @@ def synthetic_instance(n: int, k: int, categories: int = 6, *, seed: int = 0,
     theta = [rng.dirichlet(np.full(int(s), concentration), size=classes) for s in sizes]
     rates = rng.uniform(response[0], response[1], size=classes)
     pool_w = class_w * rates / (class_w @ rates)
-    z = rng.choice(classes, size=n, p=pool_w)
+    # With value-level self-selection, draw a larger sample and keep n of it with
+    # probability proportional to each person's response factor (skew = 0: no extra draws,
+    # the random stream and the instances of earlier versions are unchanged).
+    m = n if skew == 0 else SKEW_OVERSAMPLE * n
+    z = rng.choice(classes, size=m, p=pool_w)
     # Vectorised categorical draws: one uniform per person and category.
-    codes = np.empty((n, categories), dtype=np.int64)
+    codes = np.empty((m, categories), dtype=np.int64)
     for c in range(categories):
         cum = np.cumsum(theta[c][z], axis=1)
-        u = rng.random(n)[:, None]
+        u = rng.random(m)[:, None]
         codes[:, c] = np.minimum((u > cum).sum(axis=1), sizes[c] - 1)
+    if skew > 0:
+        factor = np.ones(m)
+        for c in range(categories):
+            factor *= np.exp(skew * rng.standard_normal(int(sizes[c])))[codes[:, c]]
+        keep = np.sort(rng.choice(m, size=n, replace=False, p=factor / factor.sum()))
+        codes = codes[keep]
     keys: list[str | None] | None = None
     if households > 0:
         keys = [None] * n
@@ -196,15 +212,21 @@ def synthetic_instance(n: int, k: int, categories: int = 6, *, seed: int = 0,
             params = {"n": n, "k": k, "categories": categories, "seed": seed,
                       "values": list(values), "classes": classes,
                       "concentration": concentration, "response": list(response),
-                      "households": households, "band": band}
+                      "households": households, "band": band, "skew": skew}
             return Instance(name or f"synthetic-n{n}-k{k}-c{categories}-s{seed}", pool, quotas,
                             census, params, b)
     raise InputError.single("no-feasible-instance", f"no panel exists even with a ±{b}-seat "
                             "band; try other parameters", value=str(seed))
 
 
-def preset(name: str, *, seed: int = 0, households: float = 0.0) -> Instance:
+def preset(name: str, *, seed: int = 0, households: float = 0.0,
+           calibrated: bool = False) -> Instance:
     """An instance shaped like a published one (or the model case): see :data:`PRESETS`.
+
+    With ``calibrated=True``, the published shapes get the value-level self-selection of
+    :data:`CALIBRATED_SKEW`, which brings their LEXIMIN minimum (at seed 0) within ±25% of the
+    published one (:data:`PUBLISHED_MINIMUM`); the plain presets are easier (minimums about
+    1.1-2x the published ones).
 
     Examples
     --------
@@ -215,5 +237,25 @@ def preset(name: str, *, seed: int = 0, households: float = 0.0) -> Instance:
     if name not in PRESETS:
         raise InputError.single("unknown-preset", f"expected one of {sorted(PRESETS)}",
                                 value=name)
+    if calibrated and name not in CALIBRATED_SKEW:
+        raise InputError.single("no-calibration", "only the published shapes are calibrated: "
+                                f"{sorted(CALIBRATED_SKEW)}", value=name)
     n, k, c = PRESETS[name]
-    return synthetic_instance(n, k, c, seed=seed, households=households, name=name)
+    skew = CALIBRATED_SKEW[name] if calibrated else 0.0
+    return synthetic_instance(n, k, c, seed=seed, households=households, skew=skew,
+                              name=f"{name}:calibrated" if calibrated else name)
+
+
+#: Published LEXIMIN minimum probabilities of the ten real instances (Flanigan et al.,
+#: Nature 596, 2021; ``shared/data/README.md``).
+PUBLISHED_MINIMUM: dict[str, float] = {
+    "sf_a": 0.067, "sf_b": 0.040, "sf_c": 0.086, "sf_d": 0.047, "sf_e": 0.026, "cca": 0.024,
+    "hd": 0.051, "mass": 0.200, "nexus": 0.325, "obf": 0.047,
+}
+
+#: ``skew`` per published shape, chosen (seed 0, grid 0.1-1.2) so that the LEXIMIN minimum is
+#: within ±25% of :data:`PUBLISHED_MINIMUM`; ``tests/test_synthetic.py`` checks it.
+CALIBRATED_SKEW: dict[str, float] = {
+    "sf_a": 0.3, "sf_b": 0.9, "sf_c": 0.5, "sf_d": 0.7, "sf_e": 0.9, "cca": 0.9, "hd": 0.7,
+    "mass": 0.7, "nexus": 0.2, "obf": 0.5,
+}
