@@ -274,7 +274,8 @@ def solve_master(run: Run) -> tuple[FloatArray, float, FloatArray, float]:
 
 def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
                   heuristic: bool = True, stop_at: float | None = None,
-                  unfixed: npt.NDArray[np.bool_] | None = None) -> StageResult:
+                  unfixed: npt.NDArray[np.bool_] | None = None,
+                  max_exact: int | None = None) -> StageResult:
     """Column generation for one max-min stage until no column improves by more than ``tol``.
 
     ``rhs[t]`` is the right-hand side of type ``t``'s master row: ``f_t`` for a fixed type
@@ -288,6 +289,9 @@ def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
 
     With ``stop_at``, the stage also ends (converged) as soon as the master's value reaches
     it: used when the optimum is known from elsewhere and only a lottery reaching it is wanted.
+
+    ``max_exact`` caps this stage's exact pricing solves (a count, so deterministic); a stage
+    that reaches it returns ``converged=False``.
 
     ``unfixed`` marks the rows with a ``z`` term (default: every type in the master). The
     bound is computed from the prices *rescaled* so that the unfixed ones sum to exactly one,
@@ -304,6 +308,7 @@ def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
         unfixed[run.master.types] = True
     bound = np.inf
     since_exact = 0
+    exact = 0
     while True:
         x, z, y, yhat = solve_master(run)
         run.rounds += 1
@@ -318,6 +323,9 @@ def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
                 return StageResult(x, z, bound, y, False)
             continue
         since_exact = 0
+        if max_exact is not None and exact >= max_exact:
+            return StageResult(x, z, bound, y, False)
+        exact += 1
         profile, v = run.price(w)
         scale = float(y[unfixed].sum())
         if scale > 0:
