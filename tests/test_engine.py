@@ -386,3 +386,43 @@ def test_regression_result_does_not_depend_on_the_clock(monkeypatch: pytest.Monk
     second = leximin(pool, quotas)
     np.testing.assert_array_equal(first.profiles, second.profiles)
     np.testing.assert_array_equal(first.probabilities, second.probabilities)
+
+
+@SLOW_OK
+@given(sizes=st.lists(st.integers(1, 9), min_size=1, max_size=4), data=st.data())
+def test_panels_expansion_is_exact(sizes: list[int], data: st.DataObject) -> None:
+    # Distribution.panels (vectorised): every panel has the profile's counts per type, the
+    # panel probabilities add up to the profile's, and each member of type t is selected with
+    # probability exactly x * c_t / n_t (computed here with fractions, independently).
+    from fractions import Fraction
+
+    from civicsortition.distribution import Distribution, RunDetails
+
+    codes = [[t] for t, size in enumerate(sizes) for _ in range(size)]
+    strata = Strata.from_mapping({"t": [f"v{t}" for t in range(len(sizes))]})
+    pool = Pool(strata, [f"p{i}" for i in range(len(codes))], codes)
+    counts = [data.draw(st.integers(0, size)) for size in sizes]
+    k = sum(counts)
+    assume(k >= 1)
+    quotas = Quotas(k, [ValueQuota("t", f"v{t}", 0, k) for t in range(len(sizes))])
+    prog = PanelProgram.build(pool, quotas, households=False)
+    profile = np.zeros(prog.n_types, dtype=np.int64)
+    for t, c in enumerate(counts):
+        profile[prog.type_of[sum(sizes[:t])]] = c
+    details = RunDetails(algorithm="test", backend="-", backend_version="-", objective=0.0,
+                         bound=0.0, gap=0.0, converged=True, iterations=0, stages=0,
+                         seconds=0.0, n_types=prog.n_types)
+    dist = Distribution(prog, profile[None, :], np.array([1.0]), details)
+    freq = [Fraction(0)] * pool.n
+    total = 0.0
+    for members, p in dist.panels():
+        assert len(members) == k
+        for i in members:
+            freq[int(i)] += Fraction(p)
+        total += p
+        assert sorted(int(prog.type_of[i]) for i in members) == sorted(
+            int(t) for t in np.repeat(np.arange(prog.n_types), profile))
+    assert total == pytest.approx(1.0, abs=1e-12)
+    for i in range(pool.n):
+        t = prog.type_of[i]
+        assert float(freq[i]) == pytest.approx(profile[t] / prog.sizes[t], abs=1e-12)
