@@ -200,3 +200,15 @@ def test_deferred_coverage_redoes_the_relaxation_for_types_on_no_panel(
         assert sorted(pool.ids[i] for i in dist.uncovered) == ["p0", "p2", "p3", "p4", "p5"]
         np.testing.assert_allclose(dist.marginals, oracle.leximin_marginals(pool, quotas),
                                    atol=1e-7)
+
+
+def test_leximin_reports_its_phases() -> None:
+    pool, quotas = regression_pool()
+    dist = cs.leximin(pool, quotas)
+    phases = dist.details.extra["phases"]
+    assert {"relaxation", "peeling", "coverage", "decomposition", "certificate"} <= set(phases)
+    assert all(v >= 0 for v in phases.values())
+    assert sum(phases.values()) <= dist.details.seconds + 1e-3
+    staged = cs.leximin(pool, quotas, method="staged").details.extra["phases"]
+    assert "staged" in staged
+    assert "peeling" not in staged

@@ -26,8 +26,9 @@ exceeds ``ŷ`` the profile enters, otherwise the stage is optimal. At every iter
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
@@ -81,6 +82,16 @@ class Run:
     started: float = attrs.field(factory=time.perf_counter)
     uncovered_types: list[int] = attrs.field(factory=list)
     master: HighsMaster | StatelessMaster | None = None
+    phases: dict[str, float] = attrs.field(factory=dict)  # seconds per phase of the run
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Add the wall time of the ``with`` block to ``phases[name]``."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - start
 
     def add(self, profile: IntArray) -> bool:
         """Add a column unless already present; return whether it was new."""
@@ -134,12 +145,13 @@ class Run:
         uncovered = candidates.copy()
         for c in self.columns:
             uncovered &= c == 0
-        while uncovered.any():
-            profile, value = self.price(uncovered.astype(float))
-            if value < 0.5:
-                break
-            self.add(profile)
-            uncovered &= profile == 0
+        with self.phase("coverage"):
+            while uncovered.any():
+                profile, value = self.price(uncovered.astype(float))
+                if value < 0.5:
+                    break
+                self.add(profile)
+                uncovered &= profile == 0
         found = [int(t) for t in np.flatnonzero(uncovered)]
         self.uncovered_types = sorted({*self.uncovered_types, *found})
         self.report("coverage", float(len(self.columns)), float(self.program.n_types))

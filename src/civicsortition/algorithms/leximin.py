@@ -68,7 +68,9 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     -------
     Distribution
         ``details.extra["stages"]`` lists each stage's value, certified bound and the number of
-        people fixed; ``details.bound`` certifies the first stage (the maximin value).
+        people fixed; ``details.bound`` certifies the first stage (the maximin value);
+        ``details.extra["phases"]`` gives the seconds spent in coverage, relaxation, peeling,
+        decomposition, staged column generation and the certificate.
 
     Examples
     --------
@@ -116,8 +118,9 @@ def fast_or_staged(pool: Pool, quotas: Quotas, *, households: bool, backend: str
         try:
             # The relaxed vector bounds every lottery from above, so a master value of -tol
             # already certifies it; no need to prove the decomposition LP optimal.
-            decomposition = max_min_stage(run, targets, "leximin: decomposition",
-                                          stop_at=-tol, max_exact=DECOMPOSITION_ROUNDS)
+            with run.phase("decomposition"):
+                decomposition = max_min_stage(run, targets, "leximin: decomposition",
+                                              stop_at=-tol, max_exact=DECOMPOSITION_ROUNDS)
         except SolverError as e:
             recoveries.append(f"fast path abandoned ({e}); staged column generation instead")
     stages: list[dict[str, float]] = []
@@ -133,7 +136,8 @@ def fast_or_staged(pool: Pool, quotas: Quotas, *, households: bool, backend: str
         method = "staged"
         for t in np.flatnonzero(active):
             master.set_target(int(t), 0.0)
-        x, stages, converged = _staged(run, master, active, recoveries)
+        with run.phase("staged"):
+            x, stages, converged = _staged(run, master, active, recoveries)
     profiles, weights = final_lottery(run, x, f"leximin ({method})")
     pi = weights @ profiles / prog.sizes
     dist_min = float(pi[active].min()) if active.any() else 0.0
@@ -141,7 +145,8 @@ def fast_or_staged(pool: Pool, quotas: Quotas, *, households: bool, backend: str
     # the first relaxed stage's prices and, when staged, the first stage's certified bound.
     bound = float("inf")
     if relaxed is not None:
-        bound = certified_maximin_bound(run, relaxed.first_prices)
+        with run.phase("certificate"):
+            bound = certified_maximin_bound(run, relaxed.first_prices)
     if method == "staged" and stages:
         bound = min(bound, float(stages[0]["bound"]))
     if not np.isfinite(bound):
@@ -162,7 +167,8 @@ def fast_or_staged(pool: Pool, quotas: Quotas, *, households: bool, backend: str
                            {"profiles": len(peeled.profiles), "unpeeled_mass": peeled.remaining,
                             "stop": peeled.stop}),
                "explanation": [] if relaxed is None else relaxed.explanation,
-               "recoveries": recoveries})
+               "recoveries": recoveries,
+               "phases": {k: round(v, 4) for k, v in run.phases.items()}})
     uncovered = run.uncovered_people()
     return Distribution(prog, profiles, weights, details, uncovered)
 
@@ -177,7 +183,8 @@ def _relax_and_peel(run: Run, fast: bool, recoveries: list[str]
     prog = run.program
     active = run.active()
     try:
-        relaxed = relaxed_leximin(prog, active, run.backend)
+        with run.phase("relaxation"):
+            relaxed = relaxed_leximin(prog, active, run.backend)
     except SolverError as e:  # the relaxation is only a shortcut: go the staged way
         recoveries.append(f"LP relaxation abandoned ({e}); staged column generation instead")
         return None, None
@@ -187,8 +194,10 @@ def _relax_and_peel(run: Run, fast: bool, recoveries: list[str]
     run.report("leximin: LP relaxation", relaxed.stages[0]["value"], relaxed.stages[0]["value"])
     targets = np.where(active, relaxed.pi, 0.0)
     try:
-        peeled = peel(prog, targets * prog.sizes, run.pricing, stop_mass=run.tol * 1e-2,
-                      progress=lambda step, mass: run.report("leximin: peeling", mass, 1.0))
+        with run.phase("peeling"):
+            peeled = peel(prog, targets * prog.sizes, run.pricing, stop_mass=run.tol * 1e-2,
+                          progress=lambda step, mass: run.report("leximin: peeling", mass,
+                                                                 1.0))
     except SolverError as e:
         recoveries.append(f"fast path abandoned ({e}); staged column generation instead")
         return relaxed, None
