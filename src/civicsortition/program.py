@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from .backends import Backend, SolverError, Status, get_backend
 from .errors import InfeasibleError, InputError, Problem
+from .numerics import ROW_TOL
 from .pool import Pool
 from .quotas import Quotas, ValueQuota
 
@@ -274,7 +275,7 @@ class PanelProgram:
             out.append("a type count is outside [0, n_t]")
         act = self.A @ c
         for r in range(len(self.A)):
-            if act[r] < self.row_lo[r] - 1e-9 or act[r] > self.row_hi[r] + 1e-9:
+            if act[r] < self.row_lo[r] - ROW_TOL or act[r] > self.row_hi[r] + ROW_TOL:
                 out.append(f"{self._row_label(r)}: {act[r]:g} not in "
                            f"[{self.row_lo[r]:g}, {self.row_hi[r]:g}]")
         return out

@@ -46,7 +46,7 @@ from ..backends.persistent import (
     make_pricing,
 )
 from ..errors import InfeasibleError, InputError
-from ..numerics import FIX_PRICE, ROW_TOL
+from ..numerics import CHECK_TOL, FIX_PRICE, ROW_TOL
 from ..pool import Pool
 from ..program import PanelProgram
 from ..quotas import Quotas
@@ -412,7 +412,7 @@ def final_lottery(run: Run, weights: FloatArray, stage: str
     x = pad(weights, len(profiles))
     x = np.where(x > 0, x, 0.0)
     total = float(x.sum())
-    if not np.isfinite(total) or abs(total - 1.0) > 1e-6:
+    if not np.isfinite(total) or abs(total - 1.0) > CHECK_TOL:
         raise SolverError("lottery weights do not sum to one", Status.ERROR,
                           f"sum {total!r}", stage=stage)
     keep = x > 0

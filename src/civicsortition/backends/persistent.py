@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..numerics import ROW_TOL
 from ._base import Backend, FloatArray, LpResult, MilpResult, SolverError, Status, integral
 from .recovery import solve_lp
 
@@ -183,8 +184,8 @@ class HighsPricing:
         x = self._dive(weights, var_lo, var_hi, row_lo, row_hi)
         if x is not None:
             act = self.A @ x
-            if (np.all(x >= var_lo) and np.all(x <= var_hi) and np.all(act >= row_lo - 1e-9)
-                    and np.all(act <= row_hi + 1e-9)):
+            if (np.all(x >= var_lo) and np.all(x <= var_hi) and np.all(act >= row_lo - ROW_TOL)
+                    and np.all(act <= row_hi + ROW_TOL)):
                 obj = float(np.dot(weights, x))
                 return MilpResult(Status.OPTIMAL, x, obj, obj, "lp dive")
         return self.solve_within(weights, var_lo, var_hi, row_lo, row_hi, gap=gap)
