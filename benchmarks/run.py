@@ -409,7 +409,11 @@ NOTES = """## Reference figures (Flanigan et al. 2021, Gurobi, 2020 laptop)
 * LEXIMIN, MAXIMIN and NASH finish through the LP-relaxation fast path (relaxed optimum peeled
   into a lottery, `docs/engine.md` §3.1; MAXIMIN reuses LEXIMIN's) on every instance here. A
   pool whose relaxation is not exact falls back to column generation, which is much slower on
-  pools with hundreds of types.
+  pools with hundreds of types; measured hard cases (parity and household pools, 7,992 types)
+  are in `docs/engine.md` §9, and the corpus sweep above runs every path.
+* The side-by-side table above was measured on the plain presets; the calibrated ones
+  (`NAME:calibrated`, as hard as the published pools) are listed in `benchmarks/run.py` and
+  appear here once measured.
 * The peer's times are those of its own column generation with HiGHS and cvxpy; a peer run
   that hit the time limit is shown as `>limit` and its ratio as a lower bound.
 * Runs are sequential on the machine named above; timings vary by tens of percent when other
