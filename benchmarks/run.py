@@ -237,7 +237,9 @@ def write(argv: str) -> None:
         f"{platform.machine()} ({_cores()} cores) with {platform.python_implementation()} "
         f"{platform.python_version()}, civicsortition {cs.__version__}"
         + (f", sortition-algorithms {peer_version}" if peer_version else "")
-        + f", {time.strftime('%Y-%m-%d')}. Raw rows: `benchmarks/results.jsonl`.", "",
+        + f", {time.strftime('%Y-%m-%d')}. Raw rows: `benchmarks/results.jsonl`; each row "
+        "keeps the figures of the run that measured it (`--write` only rebuilds this page, "
+        "and a measurement is skipped while its row exists: delete rows to re-measure).", "",
         "Each figure is one fresh process. Both libraries use HiGHS through highspy; the peer's "
         "LEXIMIN needs Gurobi and is not run. Synthetic instances (`civicsortition.synthetic`, "
         "seed 0) have the published shapes (n, k, categories) but not the published data.", "",
@@ -324,7 +326,8 @@ def _torture_section() -> list[str]:
             "capped at 600 pricing rounds in the sweep)",
             f"* LEXIMIN by staged column generation (relaxation not exact): "
             f"{s['leximin_staged']}",
-            f"* slowest run per algorithm (seconds): {s['slowest_seconds']}"]
+            f"* slowest run per algorithm (seconds): {s['slowest_seconds']}",
+            "", "Raw records: `benchmarks/torture.jsonl` (one per run; resumable)."]
 
 
 def _targets(rows: dict[str, dict[str, Any]], names: list[str]) -> list[str]:
