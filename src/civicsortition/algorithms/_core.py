@@ -46,7 +46,7 @@ from ..backends.persistent import (
     make_pricing,
 )
 from ..errors import InfeasibleError, InputError
-from ..numerics import CHECK_TOL, FIX_PRICE, ROW_TOL
+from ..numerics import CHECK_TOL, FIX_PRICE
 from ..pool import Pool
 from ..program import PanelProgram
 from ..quotas import Quotas
@@ -418,9 +418,8 @@ def final_lottery(run: Run, weights: FloatArray, stage: str
     keep = x > 0
     prog = run.program
     for c in profiles[keep]:
-        act = prog.A @ c
-        if (np.any(c < 0) or np.any(c > prog.sizes) or np.any(act < prog.row_lo - ROW_TOL)
-                or np.any(act > prog.row_hi + ROW_TOL)):
+        problems = prog.check_profile(c)  # counts in [0, n_t], every row within ROW_TOL
+        if problems:
             raise SolverError("a panel in the lottery breaks the quotas", Status.ERROR,
-                              "; ".join(prog.check_profile(c)), stage=stage)
+                              "; ".join(problems), stage=stage)
     return profiles[keep], x[keep] / total
