@@ -8,11 +8,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from civicsortition import Pool, Quotas, Strata, ValueQuota
-from civicsortition.algorithms import leximin
+from civicsortition.algorithms import decompose, leximin
 from civicsortition.algorithms.decompose import peel
 from civicsortition.algorithms.relaxation import relaxed_nash
 from civicsortition.backends import get_backend
-from civicsortition.backends.persistent import make_pricing
+from civicsortition.backends.persistent import _csc, make_pricing
 from civicsortition.distribution import check_distribution
 from civicsortition.program import PanelProgram
 
@@ -186,3 +186,75 @@ def test_face_point_finds_a_point_exactly_when_one_exists(inst: tuple[Pool, Quot
         assert prog.check_profile(x) == []
         assert np.all(x >= var_lo)
         assert np.all(x <= var_hi)
+
+
+@SETTINGS
+@given(inst=tiny_instances(households=True), data=st.data())
+def test_cheap_face_point_is_in_the_face_and_face_lps_agree(inst: tuple[Pool, Quotas],
+                                                            data: st.DataObject) -> None:
+    """LP over a neighbourhood + rounding + repair: whatever it returns is in the face; the
+    neighbourhood LP of both pricing models reaches the same optimum."""
+    pool, quotas = inst
+    prog = PanelProgram.build(pool, quotas)
+    T = prog.n_types
+    fix = data.draw(st.lists(st.sampled_from([None, None, 0, 1]), min_size=T, max_size=T))
+    var_lo = np.array([prog.sizes[t] if f == 1 else 0 for t, f in enumerate(fix)], float)
+    var_hi = np.array([0 if f == 0 else prog.sizes[t] for t, f in enumerate(fix)], float)
+    weights = np.array(data.draw(st.lists(st.floats(0, 1), min_size=T, max_size=T)))
+    cols = np.flatnonzero(var_hi > 0)
+    lps = [_pricing(prog, b).face_lp(weights, cols, var_lo, var_hi, prog.row_lo, prog.row_hi)
+           for b in ("highs", "pulp")]
+    assert (lps[0] is None) == (lps[1] is None)
+    if lps[0] is not None:
+        assert weights @ lps[0] == pytest.approx(weights @ lps[1], abs=1e-6)
+    c = decompose._cheap_face_point(prog.A, _pricing(prog), weights, var_lo, var_hi,
+                                    prog.row_lo, prog.row_hi)
+    feasible = [p for p in _profiles(prog, oracle.feasible_panels(pool, quotas))
+                if np.all(p >= var_lo) and np.all(p <= var_hi)]
+    if c is None:
+        return
+    assert feasible  # it never invents a point where there is none
+    assert prog.check_profile(c.astype(np.int64)) == []
+    assert np.all(c >= var_lo)
+    assert np.all(c <= var_hi)
+
+
+@SETTINGS
+@given(inst=tiny_instances(), data=st.data())
+def test_repair_undoes_a_swap_or_returns_nothing(inst: tuple[Pool, Quotas],
+                                                 data: st.DataObject) -> None:
+    """From a feasible profile it changes nothing; from a profile one swap away from a feasible
+    one it returns a feasible profile or None, never a broken one."""
+    pool, quotas = inst
+    panels = oracle.feasible_panels(pool, quotas)
+    assume(panels)
+    prog = PanelProgram.build(pool, quotas)
+    T = prog.n_types
+    profile = _profiles(prog, [data.draw(st.sampled_from(panels))])[0].astype(float)
+    lo, hi = np.zeros(T), prog.sizes.astype(float)
+    everyone = np.arange(T)
+    same = decompose._repair(prog.A, profile, np.zeros(T), lo, hi, prog.row_lo, prog.row_hi,
+                             everyone)
+    assert same is not None
+    np.testing.assert_array_equal(same, profile)
+    outs, ins = np.flatnonzero(profile > 0), np.flatnonzero(profile < prog.sizes)
+    moved = profile.copy()
+    moved[data.draw(st.sampled_from(list(outs)))] -= 1
+    moved[data.draw(st.sampled_from(list(ins)))] += 1
+    fixed = decompose._repair(prog.A, moved, np.ones(T), lo, hi, prog.row_lo, prog.row_hi,
+                              everyone)
+    if fixed is not None:
+        assert prog.check_profile(fixed.astype(np.int64)) == []
+        assert fixed.sum() == prog.panel_size
+
+
+def test_csc_matches_the_dense_matrix() -> None:
+    rng = np.random.default_rng(3)
+    A = (rng.random((7, 40)) < 0.3) * rng.integers(1, 4, (7, 40)).astype(float)
+    A[:, 5] = 0.0  # an empty column keeps its start
+    starts, idx, vals = _csc(A)
+    back = np.zeros_like(A)
+    ends = np.append(starts[1:], len(idx))
+    for j in range(A.shape[1]):
+        back[idx[starts[j]:ends[j]], j] = vals[starts[j]:ends[j]]
+    np.testing.assert_array_equal(back, A)

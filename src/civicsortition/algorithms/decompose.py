@@ -22,6 +22,19 @@ and :math:`\mu'` lies on a smaller face (the constraint that stopped the ray is 
 Repeating on :math:`\mu'` peels off mass :math:`\theta` of what remains each time; with exact
 arithmetic and an integral face at every step it ends after at most ``dim + 1`` profiles.
 
+**Finding a profile in the face.** The face problem is an integer program over all ``T``
+types, and on large pools it is most of the time (10,000 people, 7,992 types, 34 rows, 28 of
+them equalities on the face: 0.3 s per LP dive, 1-34 s per MIP, about 550 faces). So each
+face is first tried cheaply: the LP relaxation over a *neighbourhood* (the
+``NEIGHBOURHOOD`` types with the largest weight, the ``ROW_NEIGHBOURS`` best of every row's
+types, and every type the face forces in), rounded (floor, then the largest fractional parts
+up to ``k`` seats) and *repaired* by swaps (one seat out, one in) that reduce the total row
+violation :math:`V(c) = \sum_r \operatorname{dist}(A_r c, [\ell_r, u_r])`, best weight gain
+among the best reductions, with sideways moves (``ΔV = 0``) and a short tabu list against
+cycling. Only if that fails (rarely: 10 of 547 faces on that pool) does the LP over every free
+type, then the dive and the MIP of :meth:`HighsPricing.face_point` run. The whole peeling of
+that pool fell from over 460 s (unfinished) to about 35 s.
+
 Nothing here is trusted: :math:`\mu'` need not be a lottery's mean (the relaxation is not
 integral in general), and floating point drifts. The profiles found are handed to the master
 LP, which computes the actual lottery and its certificate; column generation continues from
@@ -57,6 +70,18 @@ FACE_TOL = 1e-7
 FACE_GAP = 1.0
 
 
+#: Neighbourhood of the cheap face LP: this many types of largest weight, plus the
+#: ``ROW_NEIGHBOURS`` of largest weight among each row's types (so that rows with lower
+#: bounds can be met). Measured on a 7,992-type pool: the neighbourhood LP plus repair found
+#: 515 of 547 face points, 40 ms each with the model build, against 80 ms for the full LP.
+NEIGHBOURHOOD = 1500
+ROW_NEIGHBOURS = 40
+#: Swap moves the repair may make (a count, so runs are deterministic), and how many recently
+#: moved types it may not move again (against cycling on sideways moves).
+REPAIR_MOVES = 60
+REPAIR_TABU = 10
+
+
 @attrs.frozen(eq=False)
 class Peeling:
     """Outcome of :func:`peel`.
@@ -73,12 +98,16 @@ class Peeling:
     stop : str
         Why peeling ended: ``"done"``, ``"no-profile-in-face"``, ``"no-progress"`` or
         ``"max-steps"``.
+    found_by : dict
+        How many face points each method found: ``"repair"`` (neighbourhood or full LP,
+        rounded and repaired), ``"solver"`` (the pricing model's dive or MIP).
     """
 
     profiles: IntArray
     weights: FloatArray
     remaining: float
     stop: str
+    found_by: dict[str, int]
 
 
 def peel(program: PanelProgram, target: FloatArray,
@@ -118,6 +147,7 @@ def peel(program: PanelProgram, target: FloatArray,
     profiles: list[IntArray] = []
     weights: list[float] = []
     stop = "max-steps"
+    found_by = {"repair": 0, "solver": 0}
     for step in range(steps_cap):
         if mass <= stop_mass:
             stop = "done"
@@ -131,11 +161,16 @@ def peel(program: PanelProgram, target: FloatArray,
         # Prefer types with much target left: they allow the longest steps.
         w = mu / n
         w = w + 1e-3 * max(float(w.mean()), 1e-12) * rng.random(T)
-        res = pricing.face_point(w, var_lo, var_hi, row_lo, row_hi, gap=FACE_GAP)
-        if res.status is not Status.OPTIMAL or res.x is None:
-            stop = "no-profile-in-face"
-            break
-        c = res.x
+        c = _cheap_face_point(A, pricing, w, var_lo, var_hi, row_lo, row_hi)
+        if c is not None:
+            found_by["repair"] += 1
+        else:
+            res = pricing.face_point(w, var_lo, var_hi, row_lo, row_hi, gap=FACE_GAP)
+            if res.status is not Status.OPTIMAL or res.x is None:
+                stop = "no-profile-in-face"
+                break
+            c = res.x
+            found_by["solver"] += 1
         # Constraints imposed as equalities hold for c exactly and for mu up to drift: the ray
         # may only be stopped by the others.
         free = (mu < n - FACE_TOL, mu > FACE_TOL, act < hi - FACE_TOL, act > lo + FACE_TOL)
@@ -157,7 +192,81 @@ def peel(program: PanelProgram, target: FloatArray,
         if mass <= stop_mass:
             stop = "done"
     return Peeling(np.array(profiles, dtype=np.int64).reshape(len(profiles), T),
-                   np.array(weights, dtype=float), float(mass), stop)
+                   np.array(weights, dtype=float), float(mass), stop, found_by)
+
+
+def _cheap_face_point(A: FloatArray, pricing: HighsPricing | StatelessPricing, w: FloatArray,
+                      var_lo: FloatArray, var_hi: FloatArray, row_lo: FloatArray,
+                      row_hi: FloatArray) -> FloatArray | None:
+    """A profile in the face by LP over a neighbourhood, rounding and repair; None if not.
+
+    Tries the neighbourhood of :data:`NEIGHBOURHOOD`, then every free type (if more).
+    """
+    free = np.flatnonzero(var_hi > 0)
+    order = free[np.argsort(-w[free], kind="stable")]
+    near = [np.flatnonzero(var_lo > 0), order[:NEIGHBOURHOOD]]
+    near += [order[A[r, order] > 0][:ROW_NEIGHBOURS] for r in range(1, len(A))]
+    neighbourhood = np.unique(np.concatenate(near)).astype(np.int64)
+    tries = [neighbourhood] if len(neighbourhood) == len(free) else [neighbourhood, free]
+    for cols in tries:
+        x = pricing.face_lp(w, cols, var_lo, var_hi, row_lo, row_hi)
+        if x is None:
+            continue
+        candidates = np.union1d(np.flatnonzero(x > 1e-9), neighbourhood)
+        c = _repair(A, x, w, var_lo, var_hi, row_lo, row_hi, candidates)
+        if c is not None:
+            return c
+    return None
+
+
+def _repair(A: FloatArray, x: FloatArray, w: FloatArray, var_lo: FloatArray,
+            var_hi: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
+            candidates: IntArray) -> FloatArray | None:
+    """Round ``x`` to ``k`` seats and swap seats until every row is within bounds.
+
+    Row 0 is the panel size (an equality), so swaps keep it; a swap of ``a`` (out) for ``b``
+    (in) changes row ``r`` by ``A_rb − A_ra``. With ``p_r`` (``m_r``) the change of row
+    ``r``'s violation if it gains (loses) a seat, the change of the total violation is
+    ``(Aᵀp)_b + (Aᵀm)_a − Σ_r A_ra A_rb (p_r + m_r)``, for all pairs at once by one matrix
+    product. Entering types are drawn from ``candidates``; the result respects the variable
+    bounds by construction and the rows exactly (integer arithmetic in floats).
+    """
+    c = np.floor(x + 1e-9)
+    short = int(np.rint(row_lo[0] - c.sum()))
+    if short > 0:
+        c[np.argsort(-(x - c), kind="stable")[:short]] += 1
+    c = np.clip(c, var_lo, var_hi)
+    if c.sum() != row_lo[0]:
+        return None
+    act = A @ c
+    tabu: list[int] = []
+    for _ in range(REPAIR_MOVES + 1):
+        over, under = np.maximum(act - row_hi, 0.0), np.maximum(row_lo - act, 0.0)
+        if not (over.any() or under.any()):
+            return c
+        now = over + under
+        gain_seat = np.maximum(act + 1 - row_hi, 0) + np.maximum(row_lo - act - 1, 0) - now
+        lose_seat = np.maximum(act - 1 - row_hi, 0) + np.maximum(row_lo - act + 1, 0) - now
+        ins = candidates[c[candidates] < var_hi[candidates]]
+        outs = np.flatnonzero(c > var_lo)
+        if ins.size == 0 or outs.size == 0:
+            return None
+        a_in, a_out = A[:, ins], A[:, outs]
+        delta = ((gain_seat @ a_in)[:, None] + (lose_seat @ a_out)[None, :]
+                 - (a_in.T * (gain_seat + lose_seat)) @ a_out)
+        blocked = (ins[:, None] == outs[None, :]) | np.isin(ins, tabu)[:, None] \
+            | np.isin(outs, tabu)[None, :]
+        delta[blocked] = np.inf
+        best = float(delta.min())
+        if best > 0 or not np.isfinite(best):
+            return None
+        gain = np.where(delta <= best, w[ins][:, None] - w[outs][None, :], -np.inf)
+        i, j = divmod(int(np.argmax(gain)), len(outs))
+        c[outs[j]] -= 1
+        c[ins[i]] += 1
+        act += A[:, ins[i]] - A[:, outs[j]]
+        tabu = [*tabu, int(outs[j]), int(ins[i])][-REPAIR_TABU:]
+    return None
 
 
 def _ray_length(mu: FloatArray, d: FloatArray, act: FloatArray, A: FloatArray, n: FloatArray,

@@ -165,7 +165,7 @@ def fast_or_staged(pool: Pool, quotas: Quotas, *, households: bool, backend: str
                                      else -decomposition.value),
                "peeling": (None if peeled is None else
                            {"profiles": len(peeled.profiles), "unpeeled_mass": peeled.remaining,
-                            "stop": peeled.stop}),
+                            "stop": peeled.stop, "found_by": peeled.found_by}),
                "explanation": [] if relaxed is None else relaxed.explanation,
                "recoveries": recoveries,
                "phases": {k: round(v, 4) for k, v in run.phases.items()}})

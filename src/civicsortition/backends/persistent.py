@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from ..numerics import ROW_TOL
 from ._base import Backend, FloatArray, LpResult, MilpResult, SolverError, Status, integral
@@ -81,16 +82,10 @@ def _status(h: Any) -> tuple[Status, str]:
 
 def _csc(A: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
     """Column-wise sparse arrays (starts, row indices, values) of a dense matrix."""
-    starts: list[int] = []
-    idx: list[int] = []
-    vals: list[float] = []
-    for j in range(A.shape[1]):
-        nz = np.flatnonzero(A[:, j])
-        starts.append(len(idx))
-        idx.extend(nz.tolist())
-        vals.extend(A[nz, j].tolist())
-    return (np.array(starts, dtype=np.int32), np.array(idx, dtype=np.int32),
-            np.array(vals, dtype=float))
+    m = sparse.csc_matrix(np.asarray(A, dtype=float))
+    m.sort_indices()
+    return (m.indptr[:-1].astype(np.int32), m.indices.astype(np.int32),
+            m.data.astype(float))
 
 
 class HighsPricing:
@@ -190,6 +185,32 @@ class HighsPricing:
                 return MilpResult(Status.OPTIMAL, x, obj, obj, "lp dive")
         return self.solve_within(weights, var_lo, var_hi, row_lo, row_hi, gap=gap)
 
+    def face_lp(self, weights: FloatArray, cols: IntArray, var_lo: FloatArray,
+                var_hi: FloatArray, row_lo: FloatArray, row_hi: FloatArray) -> FloatArray | None:
+        """The LP relaxation ``max w·c`` within these bounds over the columns ``cols`` only.
+
+        Every other column is held at zero. A fresh small model per call (a few thousand
+        columns of a large program solve in milliseconds where the full warm-started model
+        takes 20-100 ms). Returns the solution over all columns, or None if not optimal.
+        """
+        import highspy
+
+        cols = np.asarray(cols, dtype=np.int64)
+        h = _new_highs()
+        starts, idx, vals = _csc(self.A[:, cols])
+        m = len(self.row_lo)
+        h.addRows(m, np.asarray(row_lo, float), np.asarray(row_hi, float), 0,
+                  np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        h.addCols(len(cols), np.asarray(weights, float)[cols], np.asarray(var_lo, float)[cols],
+                  np.asarray(var_hi, float)[cols], len(vals), starts, idx, vals)
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        x = np.zeros(self.n)
+        x[cols] = h.getSolution().col_value
+        return x
+
     def _dive(self, weights: FloatArray, var_lo: FloatArray, var_hi: FloatArray,
               row_lo: FloatArray, row_hi: FloatArray) -> FloatArray | None:
         import highspy
@@ -274,6 +295,21 @@ class StatelessPricing:
                    row_lo: FloatArray, row_hi: FloatArray, *, gap: float) -> MilpResult:
         """Any integral point within these bounds (here: the MIP, solved exactly)."""
         return self.solve_within(weights, var_lo, var_hi, row_lo, row_hi, gap=gap)
+
+    def face_lp(self, weights: FloatArray, cols: IntArray, var_lo: FloatArray,
+                var_hi: FloatArray, row_lo: FloatArray, row_hi: FloatArray) -> FloatArray | None:
+        """As :meth:`HighsPricing.face_lp`, through :meth:`Backend.lp`."""
+        cols = np.asarray(cols, dtype=np.int64)
+        sub = self.A[:, cols]
+        res = self.backend.lp(-np.asarray(weights, float)[cols],
+                              np.vstack([sub, -sub]),
+                              np.concatenate([row_hi, -np.asarray(row_lo, float)]), None, None,
+                              np.asarray(var_lo, float)[cols], np.asarray(var_hi, float)[cols])
+        if res.status is not Status.OPTIMAL or res.x is None:
+            return None
+        x = np.zeros(self.A.shape[1])
+        x[cols] = res.x
+        return x
 
 
 class HighsMaster:
