@@ -227,3 +227,39 @@ def test_nash_converges_where_the_newton_decrement_stopped_too_early() -> None:
     assert dist.details.iterations < 100
     np.testing.assert_allclose(dist.marginals, oracle.nash_marginals(inst.pool, inst.quotas,
                                                                      False), atol=2e-3)
+
+
+@pytest.mark.parametrize(("family", "seed"), [("rare-forced", 2), ("extreme-k", 2),
+                                              ("households", 1)])
+def test_substituted_relaxation_matches_the_plain_stage_lp(family: str, seed: int) -> None:
+    # The relaxation substitutes pi_t = z + s_t and caps pi_t <= 1 lazily; on these pools the
+    # caps are needed (forced-in types, k close to n). Reference: the plain first-stage LP
+    # max z s.t. pi in P_rel, z <= pi_t, written out here with scipy.
+    from scipy import optimize
+
+    from civicsortition.algorithms._core import setup
+    from civicsortition.algorithms.relaxation import relaxed_leximin
+
+    inst = torture_instance(family, 150, seed=seed)
+    run = setup(inst.pool, inst.quotas, households=True, backend=None, tol=1e-7,
+                progress=None, max_iterations=100, coverage=False)
+    prog = run.program
+    rel = relaxed_leximin(prog, run.active(), run.backend)
+    T = prog.n_types
+    B = prog.A * prog.sizes
+    A_ub = np.vstack([np.hstack([B[1:], np.zeros((len(B) - 1, 1))]),
+                      np.hstack([-B[1:], np.zeros((len(B) - 1, 1))]),
+                      np.hstack([-np.eye(T), np.ones((T, 1))])])
+    b_ub = np.concatenate([prog.row_hi[1:], -prog.row_lo[1:], np.zeros(T)])
+    ref = optimize.linprog(np.r_[np.zeros(T), -1.0], A_ub=A_ub, b_ub=b_ub,
+                           A_eq=np.hstack([B[:1], [[0.0]]]), b_eq=prog.row_lo[:1],
+                           bounds=[(0, 1)] * T + [(None, None)], method="highs")
+    assert rel.stages[0]["value"] == pytest.approx(-ref.fun, abs=1e-9)
+    assert rel.pi.max() <= 1.0
+    assert rel.pi.min() >= rel.stages[0]["value"] - 1e-9
+    assert rel.first_prices.sum() == pytest.approx(1.0, abs=1e-7)
+    # The prices certify the stage value by weak duality (one exact pricing solve).
+    _, best = run.price(rel.first_prices / prog.sizes)
+    assert best / rel.first_prices.sum() >= rel.stages[0]["value"] - 1e-9
+    for row, (lo, hi) in enumerate(zip(prog.row_lo, prog.row_hi, strict=True)):
+        assert lo - 1e-7 <= B[row] @ rel.pi <= hi + 1e-7
