@@ -263,3 +263,31 @@ def test_substituted_relaxation_matches_the_plain_stage_lp(family: str, seed: in
     assert best / rel.first_prices.sum() >= rel.stages[0]["value"] - 1e-9
     for row, (lo, hi) in enumerate(zip(prog.row_lo, prog.row_hi, strict=True)):
         assert lo - 1e-7 <= B[row] @ rel.pi <= hi + 1e-7
+
+
+def test_fast_path_takes_the_peeled_lottery_or_hands_a_short_peel_to_the_master(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A complete peel certifies the relaxed vector by itself (no master LP); a peel cut short
+    # leaves a deficit that the master's column generation closes. Both give the same
+    # (unique) LEXIMIN marginals.
+    import importlib
+
+    from civicsortition.algorithms import decompose
+
+    leximin = importlib.import_module("civicsortition.algorithms.leximin")
+
+    from civicsortition.synthetic import preset
+
+    inst = preset("rustavi_350")
+    full = cs.leximin(inst.pool, inst.quotas)
+    assert full.details.extra["method"] == "lp-relaxation"
+    assert full.details.extra["decomposition_gap"] <= 1e-7
+    assert full.details.extra["peeling"]["stop"] == "done"
+    real_peel = decompose.peel
+    monkeypatch.setattr(leximin, "peel", lambda *a, **k: real_peel(*a, **k, max_steps=3))
+    short = cs.leximin(inst.pool, inst.quotas)
+    assert short.details.extra["peeling"]["stop"] == "max-steps"
+    assert short.details.extra["method"] in ("lp-relaxation", "staged")
+    for dist in (full, short):
+        _check_leximin_optimal(dist)
+    np.testing.assert_allclose(short.marginals, full.marginals, atol=1e-6)
