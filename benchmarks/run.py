@@ -315,7 +315,7 @@ def write(argv: str) -> None:
               "program, one feasible panel) and the final checks.", "",
               "| n | k | categories | types | our LEXIMIN s | path | "
               + " | ".join(PHASES) + " | our peak MB | peer MAXIMIN s |",
-              "|" + "---|" * (9 + len(PHASES))]
+              "|" + "---|" * (8 + len(PHASES))]
     scale = ([(f"scale:{n}:50", n, 50, 6) for n in SCALE_N]
              + [(f"scale:2000:{k}", 2000, k, 6) for k in SCALE_K]
              + [(f"profiles:{c}", 10000, 200, c) for c in SCALE_PROFILES])
@@ -360,7 +360,7 @@ def _hard_section(rows: dict[str, dict[str, Any]]) -> list[str]:
            "seed=0)`, whose LP relaxation is not exact (LEXIMIN by staged column generation). "
            "Seconds per whole process; phases as in the scaling table.", "",
            "| instance | n | k | types | algorithm | seconds | path | " + " | ".join(PHASES)
-           + " | peak MB | peer MAXIMIN s | ratio |", "|" + "---|" * (11 + len(PHASES))]
+           + " | peak MB | peer MAXIMIN s | ratio |", "|" + "---|" * (10 + len(PHASES))]
     for name in names:
         peer = rows.get(_key(name, "peer", "maximin"))
         for alg in ("leximin", "maximin"):
@@ -411,12 +411,16 @@ def _targets(rows: dict[str, dict[str, Any]], names: list[str]) -> list[str]:
             slow = pm.get("seconds") or pm.get("timeout")
             if slow:
                 ratios.append((slow / lx["seconds"], name, pm.get("seconds") is None))
-    if ratios:
-        worst = min(ratios)
-        out.append(f"* LEXIMIN at least 10x faster than the peer's MAXIMIN for every instance "
+    for label, chosen in (("instance", ratios),
+                          ("calibrated preset", [r for r in ratios
+                                                 if r[1].endswith(":calibrated")])):
+        if not chosen:
+            continue
+        worst = min(chosen)
+        out.append(f"* LEXIMIN at least 10x faster than the peer's MAXIMIN for every {label} "
                    f"with n >= 300: {'met' if worst[0] >= 10 else 'NOT met'} (smallest ratio "
                    f"{'>' if worst[2] else ''}{worst[0]:.0f}x, on {worst[1]}; "
-                   f"{len(ratios)} instances).")
+                   f"{len(chosen)} measured).")
     big = rows.get(_key("example_large_200", "ours", "leximin"))
     if big and big.get("seconds") is not None:
         out.append(f"* example_large_200 LEXIMIN under 10 s: {big['seconds']:.2f} s "
@@ -505,9 +509,9 @@ NOTES = """## Reference figures (Flanigan et al. 2021, Gurobi, 2020 laptop)
   pool whose relaxation is not exact falls back to column generation, which is much slower on
   pools with hundreds of types; measured hard cases (parity and household pools, 7,992 types)
   are in `docs/engine.md` §9, and the corpus sweep above runs every path.
-* The side-by-side table above was measured on the plain presets; the calibrated ones
-  (`NAME:calibrated`, as hard as the published pools) are listed in `benchmarks/run.py` and
-  appear here once measured.
+* `NAME:calibrated` rows are the presets with self-selection calibrated so that their LEXIMIN
+  minimums are within 25% of the published ones (`synthetic.CALIBRATED_SKEW`): as hard as
+  the real pools. The plain presets are the easier variant.
 * The peer's times are those of its own column generation with HiGHS and cvxpy; a peer run
   that hit the time limit is shown as `>limit` and its ratio as a lower bound.
 * Runs are sequential on the machine named above; timings vary by tens of percent when other
