@@ -102,6 +102,9 @@ def measure(name: str, impl: str, algorithm: str) -> dict[str, Any]:
         started = time.perf_counter()
         dist = cs.find_distribution(pool, quotas, algorithm=algorithm)
         row["seconds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        expanded = dist.panels()  # types -> concrete panels of people (not in "seconds")
+        row["expansion"] = {"seconds": time.perf_counter() - started, "panels": len(expanded)}
         pi = dist.marginals
         row.update(types=dist.details.n_types, gap=dist.details.gap,
                    converged=dist.details.converged,
@@ -251,9 +254,15 @@ def _ratio(slow: dict[str, Any] | None, fast: dict[str, Any] | None) -> str:
 
 
 def write(argv: str) -> None:
-    import civicsortition as cs
-
+    """Rebuild docs/benchmarks.md (and the scaling plot) from benchmarks/results.jsonl."""
     rows = _done()
+    DOC.write_text(render(rows, argv, _plot(rows)), encoding="utf-8")
+    print(f"written: {DOC}")
+
+
+def render(rows: dict[str, dict[str, Any]], argv: str, plot: bool) -> str:
+    """The text of docs/benchmarks.md for these result rows (``plot``: link the figure)."""
+    import civicsortition as cs
 
     def get(name: str, impl: str, alg: str) -> dict[str, Any] | None:
         return rows.get(_key(name, impl, alg))
@@ -312,10 +321,12 @@ def write(argv: str) -> None:
               "profiles (n = 10,000, k = 200, 4-8 categories of 3-6 values, "
               "`concentration=1.5`). Phase seconds are LEXIMIN's own "
               "(`details.extra[\"phases\"]`); the rest of a run is setup (building the "
-              "program, one feasible panel) and the final checks.", "",
+              "program, one feasible panel) and the final checks. Expansion (the type "
+              "lottery written out as panels of people, `Distribution.panels()`) is timed "
+              "after the run and not included in its seconds.", "",
               "| n | k | categories | types | our LEXIMIN s | path | "
-              + " | ".join(PHASES) + " | our peak MB | peer MAXIMIN s |",
-              "|" + "---|" * (8 + len(PHASES))]
+              + " | ".join(PHASES) + " | expansion s (panels) | our peak MB | peer MAXIMIN s |",
+              "|" + "---|" * (9 + len(PHASES))]
     scale = ([(f"scale:{n}:50", n, 50, 6) for n in SCALE_N]
              + [(f"scale:2000:{k}", 2000, k, 6) for k in SCALE_K]
              + [(f"profiles:{c}", 10000, 200, c) for c in SCALE_PROFILES])
@@ -327,7 +338,7 @@ def write(argv: str) -> None:
         lines.append(f"| {n} | {k} | {cats} | {(r or {}).get('types', '')} | {_secs(r)} | "
                      f"{(r or {}).get('method') or ''} | {_phases(r)} | "
                      f"{_fmt((r or {}).get('peak_mb'))} | {_secs(p)} |")
-    if _plot(rows):
+    if plot:
         lines += ["", "![LEXIMIN time against n and k](benchmarks_scaling.png)"]
     lines += ["", "## Targets", "", *_targets(rows, names)]
     demo = rows.get(_key("demo", "ours", "pipeline"))
@@ -340,13 +351,15 @@ def write(argv: str) -> None:
                   f"{demo['seconds']:.1f} s, peak {demo['peak_mb']:.0f} MB."]
     lines += _torture_section()
     lines += ["", NOTES]
-    DOC.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"written: {DOC}")
+    return "\n".join(lines) + "\n"
 
 
 def _phases(r: dict[str, Any] | None) -> str:
+    """The phase cells of a row, then the expansion to people (measured after the run)."""
     ph = (r or {}).get("phases") or {}
-    return " | ".join(f"{ph[p]:.1f}" if p in ph else "" for p in PHASES)
+    ex = (r or {}).get("expansion")
+    cells = [f"{ph[p]:.1f}" if p in ph else "" for p in PHASES]
+    return " | ".join([*cells, f"{ex['seconds']:.1f} ({ex['panels']})" if ex else ""])
 
 
 def _hard_section(rows: dict[str, dict[str, Any]]) -> list[str]:
@@ -360,7 +373,8 @@ def _hard_section(rows: dict[str, dict[str, Any]]) -> list[str]:
            "seed=0)`, whose LP relaxation is not exact (LEXIMIN by staged column generation). "
            "Seconds per whole process; phases as in the scaling table.", "",
            "| instance | n | k | types | algorithm | seconds | path | " + " | ".join(PHASES)
-           + " | peak MB | peer MAXIMIN s | ratio |", "|" + "---|" * (10 + len(PHASES))]
+           + " | expansion s (panels) | peak MB | peer MAXIMIN s | ratio |",
+           "|" + "---|" * (11 + len(PHASES))]
     for name in names:
         peer = rows.get(_key(name, "peer", "maximin"))
         for alg in ("leximin", "maximin"):

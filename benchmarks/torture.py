@@ -32,7 +32,7 @@ def run(count: int, out: Path, algorithms: tuple[str, ...]) -> None:
 
     done: set[int] = set()
     if out.exists():
-        seen = [json.loads(line) for line in out.open()]
+        seen = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
         done = {r["index"] for r in seen if r["algorithm"] == algorithms[0]}
     for records in sweep_records(count, algorithms=algorithms, skip=done.__contains__):
         with out.open("a", encoding="utf-8") as f:
@@ -48,7 +48,7 @@ def run(count: int, out: Path, algorithms: tuple[str, ...]) -> None:
 
 def summary(path: Path) -> dict[str, object]:
     """Counts over a sweep's records (what docs/benchmarks.md reports)."""
-    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     by = Counter((r["algorithm"], r["backend"]) for r in rows)
     return {
         "instances": {a: len({r["index"] for r in rows if r["algorithm"] == a})
