@@ -99,8 +99,8 @@ def relaxed_leximin(prog: PanelProgram, active: npt.NDArray[np.bool_],
         unfixed = np.isnan(fixed)
         stage = f"relaxed leximin stage {len(stages) + 1}"
         while True:
-            res = _stage_lp(A, prog.row_lo, prog.row_hi, c, unfixed, fixed, capped, backend,
-                            stage, recoveries)
+            res, A_ub, A_eq = _stage_lp(A, prog.row_lo, prog.row_hi, c, unfixed, fixed,
+                                        capped, backend, stage, recoveries)
             assert res.x is not None
             v, z = res.x[:Ta], float(res.x[-1])
             pi = np.where(unfixed, v + z, v)
@@ -110,7 +110,6 @@ def relaxed_leximin(prog: PanelProgram, active: npt.NDArray[np.bool_],
             capped |= over
         if res.duals_ub is None or res.duals_eq is None:
             raise SolverError("no duals returned", res.status, res.raw, stage=stage)
-        A_ub, A_eq = _stage_matrices(A, unfixed, capped)
         reduced = -(A_ub.T @ res.duals_ub + A_eq.T @ res.duals_eq)
         y = np.where(unfixed, np.maximum(reduced[:Ta], 0.0), 0.0)
         if not stages:
@@ -147,8 +146,11 @@ def _stage_matrices(A: FloatArray, unfixed: npt.NDArray[np.bool_],
 def _stage_lp(A: FloatArray, row_lo: FloatArray, row_hi: FloatArray, c: FloatArray,
               unfixed: npt.NDArray[np.bool_], fixed: FloatArray,
               capped: npt.NDArray[np.bool_], backend: Backend, stage: str,
-              recoveries: list[str]) -> LpResult:
-    """Solve one substituted stage LP, climbing the recovery ladder and the fixing slacks."""
+              recoveries: list[str]) -> tuple[LpResult, sparse.csr_matrix, FloatArray]:
+    """Solve one substituted stage LP, climbing the recovery ladder and the fixing slacks.
+
+    Returns the result with its row matrices (the caller reads reduced costs from them).
+    """
     Ta = A.shape[1]
     A_ub, A_eq = _stage_matrices(A, unfixed, capped)
     b_ub = np.concatenate([row_hi[1:], -np.asarray(row_lo[1:], float),
@@ -166,7 +168,7 @@ def _stage_lp(A: FloatArray, row_lo: FloatArray, row_hi: FloatArray, c: FloatArr
             recoveries.append(f"{stage}: fixing slack {slack:g} failed ({e.status.value})")
             continue
         recoveries.extend(f"{stage}: {a}" for a in attempts)
-        return res
+        return res, A_ub, A_eq
     raise AssertionError("unreachable")  # the last slack either returns or raises
 
 
