@@ -90,12 +90,13 @@ def test_verify_passes_and_catches_tampering(files: dict[str, Path], tmp_path: P
     forged.write_text(json.dumps(result))
     assert main(["verify", *_inputs(files), "--result", str(forged)]) == \
         EXIT_VERIFICATION_FAILED
-    # A result with a panel that breaks the quotas is rejected as bad input.
+    # A result with a panel that breaks the quotas is a failed verification (not bad input).
     result = json.loads(files["result"].read_text())
     result["panels"][0]["members"][0] = result["panels"][0]["members"][1]
     forged.write_text(json.dumps(result))
-    assert main(["verify", *_inputs(files), "--result", str(forged)]) == EXIT_BAD_INPUT
-    assert "invalid-panel" in capsys.readouterr().err
+    assert main(["verify", *_inputs(files), "--result", str(forged)]) == \
+        EXIT_VERIFICATION_FAILED
+    assert "FAILED result.panels: panels[0]: a person appears twice" in capsys.readouterr().out
 
 
 def test_report_command(files: dict[str, Path], tmp_path: Path) -> None:

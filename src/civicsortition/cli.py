@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -23,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from ._files import OutputPlan, atomic_write
 from .algorithms import ALGORITHMS, DEFAULT_ALGORITHM, find_distribution
 from .apportionment import METHODS, resolve_method
 from .audit import audit_report
 from .backends import SolverError
 from .census import rustavi_synthetic_census
 from .diagnostics import diagnose
-from .draw import DrawRecord, draw, verify
+from .draw import EXACT_PROCEDURE, DrawRecord, draw, verify
 from .errors import InputError
 from .invitations import Oversample, SimpleRandom, Stratified, invite, plan_letters
 from .io import (
@@ -39,7 +39,6 @@ from .io import (
     read_invited,
     read_people,
     read_registrations,
-    read_result,
     read_targets,
     read_votes,
     result_distribution,
@@ -75,8 +74,7 @@ def _read_lottery(path: str) -> TransparentLottery:
 
 
 def _write_lottery(path: str, lottery: TransparentLottery) -> None:
-    with open(path, "wb") as f:
-        f.write(lottery.canonical())
+    atomic_write(path, lottery.canonical())
 
 
 def _lottery_and_record(args: argparse.Namespace
@@ -101,9 +99,7 @@ def _read_json(path: str) -> dict[str, Any]:
 
 
 def _write_json(path: str, doc: Any) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(doc, f, ensure_ascii=False, indent=1)
-        f.write("\n")
+    atomic_write(path, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
 
 
 def _inputs(args: argparse.Namespace) -> tuple[PeopleTable, Quotas]:
@@ -123,11 +119,26 @@ def _write_selection(args: argparse.Namespace, people: PeopleTable | None,
         if people is None:
             raise InputError.single("missing-option", "--selected/--remaining need --people",
                                     column="--people")
-        write_selected_and_remaining(args.selected or os.devnull, args.remaining or os.devnull,
-                                     people, record.panel)
+        flagged = write_selected_and_remaining(args.selected, args.remaining, people,
+                                               record.panel,
+                                               escape_formulas=not args.no_escape_formulas)
+        _warn_formulas(flagged)
         for path in (args.selected, args.remaining):
             if path:
                 print(f"written: {path}")
+
+
+def _warn_formulas(flagged: Sequence[Any]) -> None:
+    """One warning line per file with formula-like cells (locations only, never values)."""
+    by_file: dict[str, list[Any]] = {}
+    for p in flagged:
+        by_file.setdefault(p.file, []).append(p)
+    for name, ps in by_file.items():
+        escaped = sum(p.message.startswith("neutralised") for p in ps)
+        where = ", ".join(f"line {p.row} column {p.column}" for p in ps[:3])
+        print(f"warning: {name}: {len(ps)} cell(s) look like spreadsheet formulas ({where}"
+              f"{', ...' if len(ps) > 3 else ''}); {escaped} neutralised with a leading "
+              "apostrophe", file=sys.stderr)
 
 
 def _band(args: argparse.Namespace) -> Band:
@@ -193,9 +204,8 @@ def _cmd_select(args: argparse.Namespace) -> int:
     if dist.uncovered:
         print(f"{len(dist.uncovered)} people are on no feasible panel (probability 0)")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(dist.as_dict(panels=not args.no_panels), f, ensure_ascii=False)
-            f.write("\n")
+        atomic_write(args.json, json.dumps(dist.as_dict(panels=not args.no_panels),
+                                           ensure_ascii=False) + "\n")
         print(f"written: {args.json}")
     if args.lottery or args.draw_seed:
         lottery = transparent_lottery(dist, args.tickets)
@@ -236,16 +246,20 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                                     "--targets, --people and --panel-size", column="--targets")
         people, quotas = _inputs(args)
         hh = args.household_column is not None
-        dist, claimed = None, None
+        dist, doc = None, None
         if args.result:
             doc = _read_json(args.result)
-            dist = result_distribution(doc, people.pool, quotas, households=hh,
-                                       name=args.result)
-            claimed = [float(p["probability"]) for p in doc["people"]]
+            if record is not None and record.procedure == EXACT_PROCEDURE:
+                try:  # an exact draw is re-derived from the distribution itself
+                    dist = result_distribution(doc, people.pool, quotas, households=hh,
+                                               name=args.result)
+                except InputError:
+                    dist = None  # the result checks below say what is wrong with it
         verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
-                                   record=record, claimed_marginals=claimed, households=hh)
+                                   record=record, households=hh, result=doc)
         for c in verdict.checks:
-            print(f"{'ok    ' if c.ok else 'FAILED'} {c.name}: {c.detail}")
+            status = "FAILED" if not c.ok else "ok    " if c.verified else "unverified"
+            print(f"{status} {c.name}: {c.detail}")
         ok = verdict.ok
     elif lottery is not None and record is not None:
         result = verify(record, lottery)
@@ -265,20 +279,20 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     people, quotas = _inputs(args)
     hh = args.household_column is not None
-    dist = read_result(args.result, people.pool, quotas, households=hh)
+    doc = _read_json(args.result)
+    dist = result_distribution(doc, people.pool, quotas, households=hh, name=args.result)
     lottery, record = _lottery_and_record(args)
     census = read_census(args.census) if args.census else None
+    # The verdict re-derives every figure the result states (a forged bound fails it).
     verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
-                               record=record, households=hh)
+                               record=record, households=hh, result=doc)
     report = audit_report(people.pool, quotas, dist, lottery=lottery, record=record,
                           census=census, verdict=verdict)
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            f.write(report.to_json() + "\n")
+        atomic_write(args.json, report.to_json() + "\n")
         print(f"written: {args.json}")
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(report.to_markdown())
+        atomic_write(args.out, report.to_markdown())
         print(f"written: {args.out}")
     if not args.out and not args.json:
         sys.stdout.write(report.to_markdown())
@@ -300,7 +314,21 @@ def _cmd_tally(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+DEMO_FILES = ("invitations.csv", "lottery.json", "draw.json", "result.json", "replacement.json",
+              "report.md", "report.json")
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
+    if args.out:
+        plan = OutputPlan(force=args.force)
+        out = Path(args.out)
+        if out.exists() and not out.is_dir():
+            raise InputError.single("output-is-file", "--out must name a directory",
+                                    file=args.out, column="--out")
+        if out.is_dir():
+            for name in DEMO_FILES:
+                plan.add("--out", out / name)
+        plan.check()
     print("civicsortition demo -- the whole two-stage selection on SYNTHETIC Rustavi-like data "
           "(not official statistics, no real people or addresses)\n")
     run = rustavi_demo(panel_size=args.panel_size, draw_seed=args.seed)
@@ -346,15 +374,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print("10. The assembly votes (SIMULATED ballots):\n")
     sys.stdout.write(run.vote.to_markdown())
     if args.out:
-        out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         write_invitations(out / "invitations.csv", inv)
-        (out / "lottery.json").write_bytes(lot.canonical())
+        atomic_write(out / "lottery.json", lot.canonical())
         _write_json(str(out / "draw.json"), rec.as_dict())
         _write_json(str(out / "result.json"), dist.as_dict())
         _write_json(str(out / "replacement.json"), rep.as_dict())
-        (out / "report.md").write_text(run.report.to_markdown(), encoding="utf-8")
-        (out / "report.json").write_text(run.report.to_json() + "\n", encoding="utf-8")
+        atomic_write(out / "report.md", run.report.to_markdown())
+        atomic_write(out / "report.json", run.report.to_json() + "\n")
         print(f"\nwritten to {out}: invitations.csv, lottery.json, draw.json, result.json, "
               "replacement.json, report.md, report.json")
     return EXIT_OK if run.verdict.ok else EXIT_VERIFICATION_FAILED
@@ -407,7 +434,8 @@ def _cmd_registrations(args: argparse.Namespace) -> int:
     for code, count in summary["reasons"].items():
         if count:
             print(f"  {code}: {count}")
-    write_registrations(args.out, regs, rejections=args.rejections)
+    _warn_formulas(write_registrations(args.out, regs, rejections=args.rejections,
+                                       escape_formulas=not args.no_escape_formulas))
     print(f"written: {args.out}" + (f", {args.rejections} (organisers only: contains the "
                                     "rejected values)" if args.rejections else ""))
     return EXIT_OK
@@ -421,10 +449,28 @@ def _date(text: str) -> dt.date:
                                 value=text) from None
 
 
+def _force(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true", help="replace output files that already "
+                   "exist (an input file is never overwritten)")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, outputs that are inputs, exist, or cannot be written."""
+    plan = OutputPlan([getattr(args, a, None) for a in args.inputs],
+                      force=getattr(args, "force", False))
+    for name in args.outputs:
+        plan.add("--" + name.replace("_", "-"), getattr(args, name, None))
+    plan.check()
+
+
 def _selection_outputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--record", help="write the draw record (JSON) here")
     p.add_argument("--selected", help="write the selected people's rows here (CSV)")
     p.add_argument("--remaining", help="write everybody else's rows here (CSV)")
+    p.add_argument("--no-escape-formulas", action="store_true",
+                   help="keep formula-like cells (=, +, -, @ ...) of the columns the library "
+                   "does not read unchanged in --selected/--remaining (default: neutralised "
+                   "with a leading apostrophe for spreadsheet programs)")
 
 
 def _input_options(p: argparse.ArgumentParser, *, required: bool) -> None:
@@ -462,7 +508,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", help="write the targets CSV here (default: stdout)")
     q.add_argument("--provenance", action="store_true", help="add share/exact quota columns")
     q.add_argument("--markdown", action="store_true", help="print a Markdown table instead")
-    q.set_defaults(func=_cmd_quotas)
+    _force(q)
+    q.set_defaults(func=_cmd_quotas, inputs=('census',), outputs=('out',))
 
     i = sub.add_parser("invite", help="stage 1: draw the addresses that get a letter")
     i.add_argument("--frame", required=True, help="address frame CSV (address + strata columns)")
@@ -487,7 +534,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--out", required=True, help="invitations CSV (status and probability of "
                    "every address)")
     i.add_argument("--record", help="JSON record of the draw")
-    i.set_defaults(func=_cmd_invite)
+    _force(i)
+    i.set_defaults(func=_cmd_invite, inputs=('frame', 'census'), outputs=('out', 'record'))
 
     rg = sub.add_parser("registrations", help="validate registrations into a people file")
     rg.add_argument("--registrations", required=True, help="registrations CSV")
@@ -505,12 +553,18 @@ def build_parser() -> argparse.ArgumentParser:
     rg.add_argument("--out", required=True, help="people CSV for select (id, categories, "
                     "address)")
     rg.add_argument("--rejections", help="rejections CSV (organisers only)")
-    rg.set_defaults(func=_cmd_registrations)
+    rg.add_argument("--no-escape-formulas", action="store_true",
+                    help="keep formula-like values in --rejections unchanged (default: "
+                    "neutralised with a leading apostrophe)")
+    _force(rg)
+    rg.set_defaults(func=_cmd_registrations,
+                    inputs=("registrations", "targets", "invitations"),
+                    outputs=("out", "rejections"))
 
     c = sub.add_parser("check", help="read targets and people; check necessary conditions")
     _input_options(c, required=True)
     c.add_argument("--allow-new-values", action="store_true")
-    c.set_defaults(func=_cmd_check)
+    c.set_defaults(func=_cmd_check, inputs=('targets', 'people'), outputs=())
 
     s = sub.add_parser("select", help="targets + people -> fair lottery over panels (JSON)")
     _input_options(s, required=True)
@@ -526,7 +580,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "lottery (default 1000)")
     s.add_argument("--draw-seed", help="public seed: draw the panel from the lottery now")
     _selection_outputs(s)
-    s.set_defaults(func=_cmd_select)
+    _force(s)
+    s.set_defaults(func=_cmd_select,
+                   inputs=("targets", "people"),
+                   outputs=("json", "lottery", "record", "selected", "remaining"))
 
     dr = sub.add_parser("draw", help="draw a panel from a published lottery with a public seed")
     dr.add_argument("--lottery", required=True, help="the lottery file (canonical JSON)")
@@ -534,14 +591,17 @@ def build_parser() -> argparse.ArgumentParser:
     dr.add_argument("--people", help="people CSV (to write selected/remaining)")
     dr.add_argument("--id-column", help="id column of the people CSV")
     _selection_outputs(dr)
-    dr.set_defaults(func=_cmd_draw)
+    _force(dr)
+    dr.set_defaults(func=_cmd_draw,
+                    inputs=('lottery', 'people'), outputs=('record', 'selected', 'remaining'))
 
     v = sub.add_parser("verify", help="re-check a draw, a lottery and a result independently")
     _input_options(v, required=False)
     v.add_argument("--result", help="select's JSON result (with panels)")
     v.add_argument("--lottery", help="the lottery file (canonical JSON)")
     v.add_argument("--record", help="the draw record (JSON)")
-    v.set_defaults(func=_cmd_verify)
+    v.set_defaults(func=_cmd_verify,
+                   inputs=('targets', 'people', 'result', 'lottery', 'record'), outputs=())
 
     r = sub.add_parser("report", help="audit report (Markdown/JSON, no personal data)")
     _input_options(r, required=True)
@@ -551,7 +611,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--census", help="census CSV (adds census seats to the group view)")
     r.add_argument("--out", help="write the Markdown report here (default: stdout)")
     r.add_argument("--json", help="write the JSON report here")
-    r.set_defaults(func=_cmd_report)
+    _force(r)
+    r.set_defaults(func=_cmd_report,
+                   inputs=("targets", "people", "result", "lottery", "record", "census"),
+                   outputs=("out", "json"))
 
     t = sub.add_parser("tally", help="tally the assembly's votes (supermajority, answer date)")
     t.add_argument("--votes", required=True, help="CSV: member,recommendation,vote")
@@ -563,13 +626,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--denominator", choices=list(DENOMINATORS), default="members")
     t.add_argument("--handover", help="handover date YYYY-MM-DD (prints the answer deadline)")
     t.add_argument("--response-days", type=int, default=30)
-    t.set_defaults(func=_cmd_tally)
+    t.set_defaults(func=_cmd_tally, inputs=('votes', 'members_record'), outputs=())
 
     d = sub.add_parser("demo", help="run the whole pipeline on the embedded synthetic example")
     d.add_argument("--panel-size", type=int, default=36)
     d.add_argument("--seed", default=DEMO_DRAW_SEED, help="public seed of the panel draw")
     d.add_argument("--out", help="directory to write the artefacts to")
-    d.set_defaults(func=_cmd_demo)
+    _force(d)
+    d.set_defaults(func=_cmd_demo, inputs=(), outputs=())
     return parser
 
 
@@ -578,6 +642,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_outputs(args)
         code: int = args.func(args)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -68,6 +68,11 @@ class RunDetails:
     extra : dict
         Algorithm-specific records (for example the LEXIMIN stages or LEGACY's confidence
         intervals).
+    certificate_prices : ndarray of float, optional
+        Non-negative prices per type whose exact pricing solve gives ``bound`` (maximin and
+        leximin): ``bound = max_S Σ_t y_t c_{S,t} / n_t / Σ_t y_t`` over every feasible panel
+        profile ``c_S``. Published per person (see :meth:`Distribution.as_dict`) so that
+        anyone can re-check the bound with one integer program.
     """
 
     algorithm: str
@@ -84,6 +89,7 @@ class RunDetails:
     options: dict[str, Any] = attrs.field(factory=dict)
     message: str = ""
     extra: dict[str, Any] = attrs.field(factory=dict)
+    certificate_prices: FloatArray | None = None
 
 
 @attrs.frozen(eq=False)
@@ -198,10 +204,32 @@ class Distribution:
             "people": [{"id": pid, "probability": float(p)} for pid, p in zip(self.ids, pi,
                                                                                strict=True)],
         }
+        weights = self.certificate_weights()
+        if weights is not None:  # by id, positive weights only
+            out["certificate"]["weights"] = {self.ids[i]: float(weights[i])
+                                             for i in np.flatnonzero(weights > 0)}
         if panels:
             out["panels"] = [{"members": [self.ids[i] for i in members], "probability": p}
                              for members, p in self.panels()]
         return out
+
+    def certificate_weights(self) -> FloatArray | None:
+        """Per-person weights behind the certified bound, or ``None`` (nash, legacy).
+
+        ``w_i = y_t / (n_t Σ_u y_u)`` for person ``i`` of type ``t``, from
+        :attr:`RunDetails.certificate_prices`: non-negative, summing to one, and such that
+        no feasible panel has total weight above ``details.bound`` (weak LP duality: every
+        lottery gives some covered person at most that probability). Aligned with the pool.
+        """
+        y = self.details.certificate_prices
+        if y is None:
+            return None
+        y = np.maximum(np.asarray(y, dtype=float), 0.0)
+        total = float(y.sum())
+        if total <= 0:
+            return None
+        w: FloatArray = (y / self.program.sizes / total)[self.program.type_of]
+        return w
 
     def sample(self, rng: np.random.Generator | int | None = None) -> IntArray:
         """Draw one panel (person indices) from the exact distribution with numpy randomness.

@@ -30,14 +30,15 @@ import csv
 import io as _stdio
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import IO, Any, Union
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ._files import atomic_write
 from .census import DEFAULT_SHARE_TOLERANCE, Census
 from .distribution import Distribution, RunDetails
 from .errors import InputError, Problem
@@ -50,6 +51,7 @@ from .strata import Category, Strata
 
 __all__ = [
     "PeopleTable",
+    "formula_like",
     "read_address_frame",
     "read_census",
     "read_invited",
@@ -100,10 +102,25 @@ def _read_text(source: Source) -> str:
             raise InputError.single("file-not-found", "no such file",
                                     file=os.fspath(source)) from None
         except UnicodeDecodeError as e:
-            raise InputError.single("not-utf8", f"the file is not valid UTF-8 (byte {e.start}); "
-                                    "save it as UTF-8", file=os.fspath(source)) from None
+            line, column = _byte_position(source, e.start)
+            raise InputError([Problem(
+                "not-utf8", f"the file is not valid UTF-8 (line {line}, character {column}, "
+                f"byte {e.start}); save it as UTF-8", file=os.fspath(source), row=line)]
+            ) from None
+        except OSError as e:
+            raise InputError.single("unreadable-file", str(e.strerror or e),
+                                    file=os.fspath(source)) from None
     text = source.read()
     return text[1:] if text.startswith("\ufeff") else text
+
+
+def _byte_position(path: str | os.PathLike[str], offset: int) -> tuple[int, int]:
+    """Line (from 1) and character (from 1) of a byte offset, counting the decodable prefix."""
+    with open(path, "rb") as f:
+        head = f.read(offset)
+    line = head.count(b"\n") + 1
+    last = head[head.rfind(b"\n") + 1:]
+    return line, len(last.decode("utf-8", errors="replace")) + 1
 
 
 def _sniff_delimiter(header_line: str) -> str:
@@ -124,7 +141,18 @@ def _read_table(source: Source, *, delimiter: str | None = None) -> _Table:
     header: tuple[str, ...] | None = None
     rows: list[tuple[int, tuple[str, ...]]] = []
     problems: list[Problem] = []
-    for cells in reader:
+    cells_iter = iter(reader)
+    while True:
+        try:
+            cells = next(cells_iter)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            # Oversized cells (over csv.field_size_limit()), NUL bytes, an unclosed quote at
+            # the end of the file: located, never a traceback.
+            raise InputError([Problem("bad-csv", f"unreadable CSV ({e}); check the quoting "
+                                      "from this line on", file=name, row=reader.line_num)]
+                             ) from None
         if not any(c.strip() for c in cells):
             continue
         if header is None:
@@ -275,7 +303,8 @@ def read_targets(source: Source, panel_size: int, *, delimiter: str | None = Non
     return Quotas(panel_size, entries)
 
 
-def write_targets(dest: Source, quotas: Quotas, *, provenance: bool = False) -> None:
+def write_targets(dest: Source, quotas: Quotas, *, provenance: bool = False
+                  ) -> tuple[Problem, ...]:
     """Write ``quotas`` as ``feature,value,min,max[,min_flex,max_flex]``.
 
     Flex columns are written when any entry has them. With ``provenance=True`` the columns
@@ -299,7 +328,7 @@ def write_targets(dest: Source, quotas: Quotas, *, provenance: bool = False) -> 
             row += ["", "", "", "", ""] if p is None else [
                 str(p.share), str(p.exact_quota), str(p.seats), p.method, p.band]
         rows.append(row)
-    _write_rows(dest, header, rows, ",")
+    return _write_rows(dest, header, rows, ",")
 
 
 # -------------------------------------------------------------------------------------- census
@@ -371,6 +400,9 @@ class PeopleTable:
         File name.
     delimiter : str
         Delimiter the file used (writers reuse it).
+    key_columns : tuple of int
+        Positions of the columns the library reads (id, categories, household); writers never
+        alter them (formula escaping applies to the other columns only).
     """
 
     pool: Pool
@@ -378,6 +410,7 @@ class PeopleTable:
     rows: tuple[tuple[str, ...], ...]
     source: str
     delimiter: str
+    key_columns: tuple[int, ...] = ()
 
 
 def read_people(
@@ -467,7 +500,7 @@ def read_people(
                             table.name, row_offset=0, row_numbers=lines,
                             id_column=id_column or "row")
     return PeopleTable(pool, table.header, tuple(c for _, c in table.rows), table.name,
-                       table.delimiter)
+                       table.delimiter, tuple(sorted(set(cols.values()))))
 
 
 def _extend(strata: Strata, categories: Sequence[str], texts: list[list[str]]) -> Strata:
@@ -484,8 +517,32 @@ def _extend(strata: Strata, categories: Sequence[str], texts: list[list[str]]) -
     return Strata(cats)
 
 
-def write_people(dest: Source, table: PeopleTable, ids: Iterable[str]) -> None:
+def _free_columns(table: PeopleTable, escape_formulas: bool) -> list[int]:
+    if not escape_formulas:
+        return []
+    return [j for j in range(len(table.header)) if j not in table.key_columns]
+
+
+def write_people(dest: Source, table: PeopleTable, ids: Iterable[str], *,
+                 escape_formulas: bool = True) -> tuple[Problem, ...]:
     """Write the rows of ``table`` whose ids are in ``ids`` (file order, all columns kept).
+
+    Parameters
+    ----------
+    dest : path or text stream
+        Written atomically when a path.
+    table : PeopleTable
+    ids : iterable of str
+    escape_formulas : bool
+        Neutralise formula-like cells (see :func:`formula_like`) in the columns the library
+        does not read (names, contact details) with a leading apostrophe, so that a
+        spreadsheet program shows them as text. Id, category and household cells are never
+        changed.
+
+    Returns
+    -------
+    tuple of Problem
+        ``formula-cell`` records (file, line, column; no value) for every formula-like cell.
 
     Raises
     ------
@@ -493,19 +550,30 @@ def write_people(dest: Source, table: PeopleTable, ids: Iterable[str]) -> None:
         ``unknown-id`` naming every id that is not in the table.
     """
     wanted = _resolve_ids(table, ids)
-    _write_rows(dest, list(table.header), [list(r) for i, r in enumerate(table.rows)
-                                           if i in wanted], table.delimiter)
+    return _write_rows(dest, list(table.header), [list(r) for i, r in enumerate(table.rows)
+                                                  if i in wanted], table.delimiter,
+                       escape=_free_columns(table, escape_formulas))
 
 
-def write_selected_and_remaining(selected: Source, remaining: Source, table: PeopleTable,
-                                 selected_ids: Iterable[str]) -> None:
-    """Split ``table`` into the selected people and everybody else; two files, all columns."""
+def write_selected_and_remaining(selected: Source | None, remaining: Source | None,
+                                 table: PeopleTable,
+                                 selected_ids: Iterable[str], *,
+                                 escape_formulas: bool = True) -> tuple[Problem, ...]:
+    """Split ``table`` into the selected people and everybody else; two files, all columns.
+
+    ``escape_formulas`` and the returned ``formula-cell`` records are as in
+    :func:`write_people`; both files are written atomically; ``None`` skips one of them.
+    """
     chosen = _resolve_ids(table, selected_ids)
     rows = [list(r) for r in table.rows]
-    _write_rows(selected, list(table.header), [r for i, r in enumerate(rows) if i in chosen],
-                table.delimiter)
-    _write_rows(remaining, list(table.header), [r for i, r in enumerate(rows) if i not in chosen],
-                table.delimiter)
+    esc = _free_columns(table, escape_formulas)
+    out: tuple[Problem, ...] = ()
+    for dest, keep in ((selected, True), (remaining, False)):
+        if dest is not None:
+            out += _write_rows(dest, list(table.header),
+                               [r for i, r in enumerate(rows) if (i in chosen) == keep],
+                               table.delimiter, escape=esc)
+    return out
 
 
 def _resolve_ids(table: PeopleTable, ids: Iterable[str]) -> set[int]:
@@ -518,17 +586,64 @@ def _resolve_ids(table: PeopleTable, ids: Iterable[str]) -> set[int]:
     return {index[pid] for pid in wanted}
 
 
-def _write_rows(dest: Source, header: list[str], rows: list[list[str]], delimiter: str) -> None:
-    def emit(f: IO[str]) -> None:
-        w = csv.writer(f, delimiter=delimiter, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
+#: First characters that make a spreadsheet program evaluate a cell (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?")
 
+
+def formula_like(cell: str) -> bool:
+    """True if a spreadsheet program could evaluate ``cell`` as a formula.
+
+    A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is formula-like
+    unless it is a plain number (``-3``, ``+1.5e3``).
+
+    Examples
+    --------
+    >>> formula_like("=cmd|' /C calc'!A0"), formula_like("-3"), formula_like("Anna")
+    (True, False, False)
+    """
+    return cell.startswith(FORMULA_START) and _NUMBER.fullmatch(cell) is None
+
+
+def _csv_cell(cell: str, delimiter: str) -> str:
+    # Quote whenever a reader could split or strip the cell: the delimiter, quotes, CR or LF
+    # anywhere (csv.writer leaves a lone CR unquoted), and a byte-order mark.
+    if any(ch in cell for ch in (delimiter, '"', "\r", "\n", "\ufeff")):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+def _write_rows(dest: Source, header: list[str], rows: list[list[str]], delimiter: str, *,
+                escape: Iterable[int] = (), line_offset: int = 2) -> tuple[Problem, ...]:
+    """Write a CSV; returns the formula-like cells (escaped ones in the ``escape`` columns).
+
+    Cells in the ``escape`` columns that look like formulas get a leading apostrophe (the
+    convention spreadsheet programs display as text); every formula-like cell, escaped or
+    not, is reported (file, line, column; never the value). Paths are written atomically.
+    """
+    name = _source_name(dest)
+    escape_cols = set(escape)
+    flagged: list[Problem] = []
+    lines = [delimiter.join(_csv_cell(h, delimiter) for h in header)]
+    for r, row in enumerate(rows):
+        out = []
+        for j, cell in enumerate(row):
+            if formula_like(cell):
+                escaped = j in escape_cols
+                flagged.append(Problem(
+                    "formula-cell", "neutralised with a leading apostrophe" if escaped else
+                    "looks like a spreadsheet formula (left unchanged)", file=name,
+                    row=r + line_offset, column=header[j] if j < len(header) else str(j)))
+                if escaped:
+                    cell = "'" + cell
+            out.append(_csv_cell(cell, delimiter))
+        lines.append(delimiter.join(out))
+    text = "\n".join(lines) + "\n"
     if isinstance(dest, (str, os.PathLike)):
-        with open(Path(dest), "w", encoding="utf-8", newline="") as f:
-            emit(f)
+        atomic_write(dest, text)
     else:
-        emit(dest)
+        dest.write(text)
+    return tuple(flagged)
 
 
 # ------------------------------------------------------------------------------ address frame
@@ -567,7 +682,7 @@ def read_address_frame(source: Source, *, id_column: str = "address",
                         source=table.name, lines=tuple(line for line, _ in table.rows))
 
 
-def write_invitations(dest: Source, invitations: Invitations) -> None:
+def write_invitations(dest: Source, invitations: Invitations) -> tuple[Problem, ...]:
     """Write ``address,status,order,inclusion_probability,inclusion_with_reserves``.
 
     One row per frame address: ``invited`` (with its letter number), ``reserve`` (with its
@@ -585,8 +700,8 @@ def write_invitations(dest: Source, invitations: Invitations) -> None:
             status, order = "not-invited", ""
         rows.append([a, status, order, f"{invitations.inclusion[i]:.12g}",
                      f"{invitations.inclusion_with_reserves[i]:.12g}"])
-    _write_rows(dest, ["address", "status", "order", "inclusion_probability",
-                       "inclusion_with_reserves"], rows, ",")
+    return _write_rows(dest, ["address", "status", "order", "inclusion_probability",
+                              "inclusion_with_reserves"], rows, ",")
 
 
 def read_registrations(source: Source, strata: Strata | Quotas, *, delimiter: str | None = None,
@@ -659,9 +774,9 @@ def result_distribution(doc: Any, pool: Pool, quotas: Quotas, *, households: boo
     except (ValueError, KeyError, TypeError):
         raise InputError.single("bad-result", "not a select result with panels (run select "
                                 "without --no-panels)", file=name) from None
-    if tuple(people) != pool.ids:
+    if len(set(people)) != len(people) or set(people) != set(pool.ids):
         raise InputError.single("pool-mismatch", "the result's people are not the pool's ids "
-                                "in the same order", file=name)
+                                "(matched by id, in any order)", file=name)
     program = PanelProgram.build(pool, quotas, households=households)
     index = {pid: i for i, pid in enumerate(pool.ids)}
     profiles: dict[bytes, tuple[npt.NDArray[np.int64], float]] = {}
@@ -689,10 +804,23 @@ def result_distribution(doc: Any, pool: Pool, quotas: Quotas, *, households: boo
         gap=_json_float(cert.get("gap")), converged=bool(cert.get("converged")),
         iterations=int(run.get("iterations", 0)), stages=int(run.get("stages", 0)),
         seconds=float(run.get("seconds", 0.0)), n_types=program.n_types,
-        options=dict(run.get("options") or {}), message=str(cert.get("message", "")))
+        options=dict(run.get("options") or {}), message=str(cert.get("message", "")),
+        certificate_prices=_prices(cert.get("weights"), program, index))
     uncovered = tuple(index[u] for u in doc.get("uncovered", []) if u in index)
     return Distribution(program, np.array([p for p, _ in profiles.values()]),
                         np.array([x for _, x in profiles.values()]), details, uncovered)
+
+
+def _prices(weights: Any, program: PanelProgram, index: dict[str, int]
+            ) -> npt.NDArray[np.float64] | None:
+    """Type prices from a result's per-person certificate weights (``None`` if absent)."""
+    if not isinstance(weights, dict):
+        return None
+    prices = np.zeros(program.n_types)
+    for pid, w in weights.items():
+        if pid in index:
+            prices[program.type_of[index[pid]]] += float(w)
+    return prices
 
 
 def read_votes(source: Source, *, delimiter: str | None = None) -> list[tuple[str, str, str]]:
@@ -742,19 +870,30 @@ def read_invited(source: Source, *, delimiter: str | None = None) -> frozenset[s
 
 
 def write_registrations(dest: Source, registrations: Registrations, *,
-                        rejections: Source | None = None) -> None:
+                        rejections: Source | None = None,
+                        escape_formulas: bool = True) -> tuple[Problem, ...]:
     """Write the accepted pool as a people file (``id``, categories, ``address``).
 
     Only what selection needs is written (the derived age band, not the birth date; no names).
     With ``rejections``, also write ``row,code,field,value,message`` for the organisers (it
-    contains the offending values: do not publish it).
+    contains the offending values: do not publish it); with ``escape_formulas`` its
+    formula-like ``value`` cells get a leading apostrophe. The people file is never altered
+    (every column is read by ``select``); its formula-like cells are reported. Both files are
+    written atomically.
+
+    Returns
+    -------
+    tuple of Problem
+        ``formula-cell`` records (file, line, column; no value).
     """
     pool = registrations.pool
     header = ["id", *pool.strata.names, "address"]
     rows = [[rec["id"], *(rec[c] for c in pool.strata.names), rec.get("household", "")]
             for rec in pool.records()]
-    _write_rows(dest, header, rows, ",")
+    flagged = _write_rows(dest, header, rows, ",")
     if rejections is not None:
-        _write_rows(rejections, ["row", "code", "field", "value", "message"],
-                    [[str(r.row), r.code, r.field or "", r.value or "", r.message]
-                     for r in registrations.rejections], ",")
+        flagged += _write_rows(rejections, ["row", "code", "field", "value", "message"],
+                               [[str(r.row), r.code, r.field or "", r.value or "", r.message]
+                                for r in registrations.rejections], ",",
+                               escape=[3] if escape_formulas else [])
+    return flagged

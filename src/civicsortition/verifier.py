@@ -10,7 +10,8 @@ minimum falls short of what the quotas allow is caught.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -26,14 +27,23 @@ from .quotas import Quotas
 
 __all__ = ["Check", "Verdict", "verify_selection"]
 
+#: At most this many claims "person i is on no feasible panel" are re-checked (one integer
+#: program each); any beyond are reported as unverified.
+MAX_UNCOVERED_CHECKS = 50
+
 
 @attrs.frozen
 class Check:
-    """One verification step: its name, whether it passed, and what was found."""
+    """One verification step: its name, whether it passed, and what was found.
+
+    ``verified`` is False for a claim the verifier could not re-derive (for example a run's
+    wall time): such a check does not fail, but it is listed as unverified.
+    """
 
     name: str
     ok: bool
     detail: str
+    verified: bool = True
 
 
 @attrs.frozen
@@ -51,6 +61,11 @@ class Verdict:
     def failures(self) -> tuple[Check, ...]:
         """The checks that failed."""
         return tuple(c for c in self.checks if not c.ok)
+
+    @property
+    def unverified(self) -> tuple[Check, ...]:
+        """Claims reported but not re-derived (they neither pass nor fail)."""
+        return tuple(c for c in self.checks if not c.verified)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -110,6 +125,41 @@ class _Rules:
         return out
 
 
+    def _panel_milp(self, c: np.ndarray, lower: np.ndarray | None = None
+                    ) -> tuple[int, float]:
+        """Maximise c·x over feasible panels x ∈ {0,1}^n (person level, scipy's HiGHS MIP).
+
+        Returns scipy's status (0 optimal, 2 infeasible, others: not solved) and the value.
+        """
+        n = self.pool.n
+        rows = [optimize.LinearConstraint(np.ones((1, n)), self.quotas.panel_size,
+                                          self.quotas.panel_size)]
+        if len(self.masks):
+            rows.append(optimize.LinearConstraint(self.masks.astype(float),
+                                                  [q.min for q in self.quotas],
+                                                  [q.max for q in self.quotas]))
+        if self.groups:
+            house = np.zeros((len(self.groups), n))
+            for r, ms in enumerate(self.groups):
+                house[r, ms] = 1.0
+            rows.append(optimize.LinearConstraint(house, 0, 1))
+        lo = np.zeros(n) if lower is None else lower
+        res = optimize.milp(-np.asarray(c, dtype=float), constraints=rows,
+                            integrality=np.ones(n), bounds=optimize.Bounds(lo, np.ones(n)),
+                            options={"mip_rel_gap": 0.0})
+        return int(res.status), (float(-res.fun) if res.status == 0 else float("nan"))
+
+    def heaviest_panel(self, weights: np.ndarray) -> float:
+        """The largest total weight of a feasible panel (``nan`` if the MIP failed)."""
+        return self._panel_milp(weights)[1]
+
+    def coverable(self, person: int) -> bool | None:
+        """Whether some feasible panel includes ``person`` (None if the MIP was not solved)."""
+        lower = np.zeros(self.pool.n)
+        lower[person] = 1.0
+        status, _ = self._panel_milp(np.zeros(self.pool.n), lower)
+        return True if status == 0 else False if status == 2 else None
+
     def maximin_relaxation_bound(self, covered: np.ndarray) -> float:
         """Upper bound: max z s.t. π_i ≥ z (covered people), π in the relaxed polytope."""
         n = self.pool.n
@@ -136,8 +186,17 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
                      lottery: TransparentLottery | None = None,
                      record: DrawRecord | None = None,
                      claimed_marginals: Sequence[float] | None = None,
-                     households: bool = True, tol: float = CHECK_TOL) -> Verdict:
+                     households: bool = True, tol: float = CHECK_TOL,
+                     result: Mapping[str, Any] | None = None) -> Verdict:
     """Check a distribution, a transparent lottery and/or a draw record from scratch.
+
+    Given ``result`` (``select``'s JSON as published), every figure it states is re-derived
+    by id from its panels and the inputs -- the people and their probabilities, pool and
+    panel size, every panel, the uncovered people, ``minimum_probability``, the certificate's
+    objective, bound (re-proved from its weights by one integer program, or implied by an
+    independent LP relaxation) and gap -- and each failure names the field; what cannot be
+    re-derived (wall time, iterations) is listed as unverified. A call that checks nothing
+    fails (``nothing-to-verify``).
 
     Parameters
     ----------
@@ -158,6 +217,10 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
         Whether the one-per-household rule applies.
     tol : float
         Numerical tolerance on probabilities.
+    result : mapping, optional
+        A ``select`` result document (see :meth:`Distribution.as_dict`), matched to the pool
+        by id (row order does not matter). When given, ``distribution`` (if any) is used only
+        to re-derive an exact draw.
 
     Returns
     -------
@@ -165,12 +228,18 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
     """
     checks: list[Check] = []
     rules = _Rules.read(pool, quotas, households)
+    if distribution is None and lottery is None and record is None and result is None:
+        return Verdict((Check("nothing-to-verify", False, "no result, lottery or draw record "
+                              "was given: nothing was checked"),))
+    result_marginals = None
+    if result is not None:
+        result_marginals = _result_checks(rules, result, tol, checks)
 
     def add(name: str, problems: list[str], ok_text: str) -> None:
         checks.append(Check(name, not problems, "; ".join(problems[:5]) if problems
                             else ok_text))
 
-    if distribution is not None:
+    if distribution is not None and result is None:
         x = distribution.probabilities
         probs = []
         if not np.all(np.isfinite(x)) or x.min(initial=0) < -tol:
@@ -224,9 +293,10 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
             if found:
                 bad.append(f"ticket {j}: {found[0]}")
         add("lottery.tickets", bad, f"{lottery.m} tickets, all satisfy the quotas")
-        if distribution is not None and not bad:
-            dev = float(np.abs(lottery.ticket_shares(pool.ids)
-                               - distribution.marginals).max(initial=0.0))
+        exact = (result_marginals if result is not None
+                 else None if distribution is None else distribution.marginals)
+        if exact is not None and not bad:
+            dev = float(np.abs(lottery.ticket_shares(pool.ids) - exact).max(initial=0.0))
             limit = (None if lottery.rounding is None
                      else lottery.rounding.bound + 1 / lottery.m)
             probs = ([f"ticket shares deviate by {dev:.4f}, above the promised {limit:.4f}"]
@@ -247,3 +317,217 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
             add("draw", list(verify(record, lottery).problems),
                 f"ticket {record.index} re-derived from the seed and the digest")
     return Verdict(tuple(checks))
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _parse_result(doc: Any) -> tuple[dict[str, Any], list[str]]:
+    """The claims of a ``select`` result, or the JSON paths of its malformed fields."""
+    bad: list[str] = []
+    if not isinstance(doc, Mapping):
+        return {}, ["$: expected a JSON object"]
+    people = doc.get("people")
+    if not isinstance(people, list):
+        bad.append("people: expected a list")
+        people = []
+    for j, p in enumerate(people):
+        if not (isinstance(p, Mapping) and isinstance(p.get("id"), str)
+                and _number(p.get("probability"))):
+            bad.append(f"people[{j}]: expected {{\"id\": string, \"probability\": number}}")
+    panels = doc.get("panels")
+    if panels is None:
+        bad.append("panels: missing (run select without --no-panels)")
+        panels = []
+    elif not isinstance(panels, list):
+        bad.append("panels: expected a list")
+        panels = []
+    for j, p in enumerate(panels):
+        if not (isinstance(p, Mapping) and isinstance(p.get("members"), list)
+                and all(isinstance(m, str) for m in p["members"])
+                and _number(p.get("probability"))):
+            bad.append(f"panels[{j}]: expected {{\"members\": [string], \"probability\": "
+                       "number}")
+    cert = doc.get("certificate")
+    if not isinstance(cert, Mapping):
+        bad.append("certificate: expected an object")
+        cert = {}
+    for key in ("objective", "bound", "gap"):
+        if cert.get(key) is not None and not _number(cert.get(key)):
+            bad.append(f"certificate.{key}: expected a number or null")
+    if not isinstance(cert.get("converged", False), bool):
+        bad.append("certificate.converged: expected true or false")
+    weights = cert.get("weights")
+    if weights is not None and not (isinstance(weights, Mapping)
+                                    and all(_number(w) for w in weights.values())):
+        bad.append("certificate.weights: expected an object {id: number}")
+    for key in ("minimum_probability",):
+        if doc.get(key) is not None and not _number(doc.get(key)):
+            bad.append(f"{key}: expected a number or null")
+    for key in ("panel_size", "pool_size"):
+        if key in doc and not (isinstance(doc[key], int) and not isinstance(doc[key], bool)):
+            bad.append(f"{key}: expected an integer")
+    uncovered = doc.get("uncovered", [])
+    if not (isinstance(uncovered, list) and all(isinstance(u, str) for u in uncovered)):
+        bad.append("uncovered: expected a list of ids")
+        uncovered = []
+    run = doc.get("run", {})
+    if not isinstance(run, Mapping):
+        bad.append("run: expected an object")
+        run = {}
+    return {"people": people, "panels": panels, "cert": cert, "uncovered": uncovered,
+            "run": run, "algorithm": str(doc.get("algorithm", ""))}, bad
+
+
+def _f(x: Any) -> float:
+    return float("nan") if x is None else float(x)
+
+
+def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
+                   ) -> np.ndarray | None:
+    """Every figure a ``select`` result states, re-derived; returns the marginals (by index)."""
+    def add(name: str, problems: list[str], ok_text: str, verified: bool = True) -> None:
+        checks.append(Check(name, not problems, "; ".join(problems[:5]) if problems
+                            else ok_text, verified))
+
+    claims, bad = _parse_result(doc)
+    add("result.format", bad, "a select result with panels")
+    if bad:
+        return None
+    pool, quotas = rules.pool, rules.quotas
+    n, k = pool.n, quotas.panel_size
+    ids = [p["id"] for p in claims["people"]]
+    unknown = sorted({i for i in ids if i not in rules.index})
+    missing = sorted(set(rules.index) - set(ids))
+    twice = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) != len(ids) else []
+    add("result.people", ([f"{len(unknown)} id(s) not in the pool, e.g. {unknown[:3]}"]
+                          if unknown else [])
+        + ([f"{len(missing)} pool member(s) missing, e.g. {missing[:3]}"] if missing else [])
+        + ([f"listed twice: {twice[:3]}"] if twice else []),
+        f"the {n} pool members, matched by id")
+    sizes = []
+    if doc.get("pool_size", n) != n:
+        sizes.append(f"pool_size {doc['pool_size']} but the pool has {n} people")
+    if doc.get("panel_size", k) != k:
+        sizes.append(f"panel_size {doc['panel_size']} but the quotas are for {k} seats")
+    add("result.sizes", sizes, f"pool {n}, panel {k}")
+    probs = np.array([float(p["probability"]) for p in claims["panels"]], dtype=float)
+    problems = []
+    if len(probs) == 0:
+        problems.append("no panels")
+    elif not np.all(np.isfinite(probs)) or probs.min() < -tol:
+        problems.append("a panel probability is negative or not finite")
+    elif abs(float(probs.sum()) - 1.0) > tol:
+        problems.append(f"panel probabilities sum to {probs.sum():.9f}, not 1")
+    freq = np.zeros(n)
+    for j, p in enumerate(claims["panels"]):
+        found = rules.panel_problems(list(p["members"]))
+        if found:
+            problems.append(f"panels[{j}]: {found[0]}")
+            continue
+        freq[[rules.index[m] for m in p["members"]]] += float(p["probability"])
+    add("result.panels", problems, f"{len(probs)} panels, every one meets the quotas"
+        + (" and the household rule" if rules.groups else "") + ", probabilities sum to 1")
+    if problems or unknown or missing or twice:
+        return None
+    claimed = np.zeros(n)
+    for p in claims["people"]:
+        claimed[rules.index[p["id"]]] = float(p["probability"])
+    off = float(np.abs(claimed - freq).max(initial=0.0))
+    add("result.marginals", [f"people[].probability off by up to {off:.3g} from the panels"]
+        if off > tol else [], f"recomputed from the panels (max difference {off:.1e})")
+    # Uncovered people: claimed ones must have probability 0 and be on no feasible panel.
+    unc = [rules.index[u] for u in claims["uncovered"] if u in rules.index]
+    problems = [f"uncovered: {len(set(claims['uncovered']) - set(rules.index))} unknown id(s)"
+                ] if len(unc) != len(claims["uncovered"]) else []
+    problems += [f"uncovered: {pool.ids[i]} has probability {freq[i]:.6f}"
+                 for i in unc if freq[i] > tol][:3]
+    unchecked = 0
+    for i in unc[:MAX_UNCOVERED_CHECKS]:
+        if not problems:
+            can = rules.coverable(i)
+            if can:
+                problems.append(f"uncovered: {pool.ids[i]} is on a feasible panel")
+            unchecked += can is None
+    unchecked += max(len(unc) - MAX_UNCOVERED_CHECKS, 0)
+    add("result.uncovered", problems, f"{len(unc)} people on no feasible panel"
+        + (f" ({unchecked} not re-checked)" if unchecked else " (each re-checked)"),
+        verified=not unchecked)
+    covered = np.ones(n, dtype=bool)
+    covered[unc] = False
+    minimum = float(freq[covered].min()) if covered.any() else 0.0
+    stated = doc.get("minimum_probability")
+    add("result.minimum_probability",
+        [f"minimum_probability {stated} but the panels give {minimum:.9f}"]
+        if stated is None or abs(_f(stated) - minimum) > tol else [],
+        f"{minimum:.6f}, recomputed from the panels")
+    cert, algorithm = claims["cert"], claims["algorithm"]
+    nash = algorithm == "nash"
+    objective = (float(np.log(np.maximum(freq[covered], 1e-300)).sum()) if nash else minimum)
+    obj, bnd, gap = _f(cert.get("objective")), _f(cert.get("bound")), _f(cert.get("gap"))
+    # Σ log π moves by about Σ δ/π_i when every π_i moves by δ.
+    otol = tol * float((1 / np.maximum(freq[covered], tol)).sum()) if nash else tol
+    add("certificate.objective", [f"objective {obj} but the panels give {objective:.9g}"]
+        if not abs(obj - objective) <= otol else [],
+        f"{objective:.6g}, recomputed" + (" (Nash welfare Σ log π)" if nash else ""))
+    bound_ok, bound_verified = [], True
+    if math.isnan(bnd):
+        if algorithm != "legacy":
+            bound_ok.append("no bound stated")
+        text = "none stated (legacy)"
+    elif bnd < objective - otol:
+        bound_ok.append(f"bound {bnd:.9g} is below the achieved {objective:.9g}: impossible")
+        text = ""
+    elif nash:
+        text, bound_verified = f"{bnd:.6g} (a Nash welfare bound; not re-derived)", False
+    else:
+        relax = rules.maximin_relaxation_bound(covered)
+        weights = cert.get("weights")
+        if weights is not None:
+            w = np.zeros(n)
+            strangers = [pid for pid in weights if pid not in rules.index]
+            if strangers:
+                bound_ok.append(f"certificate.weights names {len(strangers)} id(s) not in "
+                                f"the pool, e.g. {strangers[:3]}")
+            else:
+                for pid, wt in weights.items():
+                    w[rules.index[pid]] = float(wt)
+                if w.min() < 0 or abs(w.sum() - 1.0) > 1e-6 or w[~covered].any():
+                    bound_ok.append("certificate.weights must be non-negative, sum to 1 and "
+                                    "be 0 for uncovered people")
+            if not bound_ok:
+                best = rules.heaviest_panel(w)
+                if math.isnan(best):
+                    text, bound_verified = f"{bnd:.6f} (the check's integer program failed)", \
+                        False
+                elif best > bnd + tol:
+                    bound_ok.append(f"bound {bnd:.9f} but the stated weights only prove "
+                                    f"{best:.9f} (a panel of that total weight exists)")
+                else:
+                    text = (f"{bnd:.6f}: no feasible panel has total weight above it "
+                            f"({best:.6f}, one integer program)")
+        elif bnd >= relax - tol:
+            text = f"{bnd:.6f}, implied by the LP relaxation bound {relax:.6f}"
+        else:
+            text, bound_verified = (f"{bnd:.6f}, below the LP relaxation bound {relax:.6f} "
+                                    "and no weights to re-check it"), False
+        if minimum > relax + tol:
+            bound_ok.append(f"minimum {minimum:.6f} exceeds what any lottery can give "
+                            f"({relax:.6f}, LP relaxation): inconsistent")
+    add("certificate.bound", bound_ok, text if not bound_ok else "", bound_verified)
+    problems = []
+    if not math.isnan(bnd) and not abs(gap - (bnd - objective)) <= otol:
+        problems.append(f"gap {gap} but bound − objective = {bnd - objective:.3g}")
+    options = claims["run"].get("options")
+    run_tol: Any = options.get("tol") if isinstance(options, Mapping) else None
+    limit = (float(run_tol) if _number(run_tol) else 1e-6) + tol
+    if cert.get("converged") and not math.isnan(bnd) and bnd - objective > limit + otol:
+        problems.append(f"claims converged but bound − objective = {bnd - objective:.3g}")
+    add("certificate.gap", problems, "consistent with the bound and the objective")
+    kept = [key for key in ("seconds", "iterations", "stages", "types")
+            if key in claims["run"]]
+    checks.append(Check("result.run", True, "the run's own account, not re-derivable: "
+                        + (", ".join(f"run.{key}" for key in kept) or "nothing stated")
+                        + "; backend and version as stated", verified=False))
+    return freq

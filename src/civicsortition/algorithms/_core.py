@@ -268,6 +268,7 @@ class StageResult:
     bound: float
     y: FloatArray
     converged: bool
+    bound_prices: FloatArray | None = None  # the prices whose pricing solve gave ``bound``
 
 
 def solve_master(run: Run) -> tuple[FloatArray, float, FloatArray, float]:
@@ -319,36 +320,37 @@ def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
         unfixed = np.zeros(run.program.n_types, dtype=bool)
         unfixed[run.master.types] = True
     bound = np.inf
+    best: FloatArray | None = None
     since_exact = 0
     exact = 0
     while True:
         x, z, y, yhat = solve_master(run)
         run.rounds += 1
         if stop_at is not None and z >= stop_at:
-            return StageResult(x, z, bound, y, True)
+            return StageResult(x, z, bound, y, True, best)
         out_of_rounds = run.rounds >= run.max_iterations
         fixed_term = float(rhs @ y)
         w = y / sizes
         if heuristic and since_exact < HEURISTIC_ROUNDS and run.heuristic(w, yhat + run.tol) > 0:
             since_exact += 1
             if out_of_rounds:
-                return StageResult(x, z, bound, y, False)
+                return StageResult(x, z, bound, y, False, best)
             continue
         since_exact = 0
         if max_exact is not None and exact >= max_exact:
-            return StageResult(x, z, bound, y, False)
+            return StageResult(x, z, bound, y, False, best)
         exact += 1
         profile, v = run.price(w)
         scale = float(y[unfixed].sum())
-        if scale > 0:
-            bound = min(bound, (v - fixed_term) / scale)
+        if scale > 0 and (v - fixed_term) / scale < bound:
+            bound, best = (v - fixed_term) / scale, y.copy()
         run.report(stage, z, bound)
         if v <= yhat + run.tol:
-            return StageResult(x, z, bound, y, True)
+            return StageResult(x, z, bound, y, True, best)
         if not run.add(profile) or out_of_rounds:
             # A repeated column means the LP and pricing disagree beyond tolerance
             # (numerical trouble); stop honestly rather than loop.
-            return StageResult(x, z, bound, y, False)
+            return StageResult(x, z, bound, y, False, best)
 
 
 def types_to_fix(y: FloatArray, unfixed: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:

@@ -135,6 +135,7 @@ def fast_or_staged(pool: Pool, quotas: Quotas, *, households: bool, backend: str
                     and decomposition.value >= -tol):
                 x, deficit = decomposition.x, -decomposition.value
     stages: list[dict[str, float]] = []
+    first_stage_prices: FloatArray | None = None
     if relaxed is not None and x is not None:
         method = "lp-relaxation"
         converged = True
@@ -148,20 +149,23 @@ def fast_or_staged(pool: Pool, quotas: Quotas, *, households: bool, backend: str
         for t in np.flatnonzero(active):
             master.set_target(int(t), 0.0)
         with run.phase("staged"):
-            x, stages, converged = _staged(run, master, active, recoveries)
+            x, stages, converged, first_stage_prices = _staged(run, master, active,
+                                                               recoveries)
     profiles, weights = final_lottery(run, x, f"leximin ({method})")
     pi = weights @ profiles / prog.sizes
     dist_min = float(pi[active].min()) if active.any() else 0.0
     # Certificate, re-derived from duals by an exact pricing solve (valid for any prices):
     # the first relaxed stage's prices and, when staged, the first stage's certified bound.
     bound = float("inf")
+    prices: FloatArray | None = None
     if relaxed is not None:
         with run.phase("certificate"):
             bound = certified_maximin_bound(run, relaxed.first_prices)
-    if method == "staged" and stages:
-        bound = min(bound, float(stages[0]["bound"]))
+        prices = relaxed.first_prices
+    if method == "staged" and stages and float(stages[0]["bound"]) < bound:
+        bound, prices = float(stages[0]["bound"]), first_stage_prices
     if not np.isfinite(bound):
-        bound = dist_min
+        bound, prices = dist_min, None
     details = RunDetails(
         algorithm="leximin", backend=run.backend.name, backend_version=run.backend.version(),
         objective=dist_min, bound=bound, gap=bound - dist_min, converged=converged,
@@ -178,7 +182,8 @@ def fast_or_staged(pool: Pool, quotas: Quotas, *, households: bool, backend: str
                             "stop": peeled.stop, "found_by": peeled.found_by}),
                "explanation": [] if relaxed is None else relaxed.explanation,
                "recoveries": recoveries,
-               "phases": {k: round(v, 4) for k, v in run.phases.items()}})
+               "phases": {k: round(v, 4) for k, v in run.phases.items()}},
+        certificate_prices=prices)
     uncovered = run.uncovered_people()
     return Distribution(prog, profiles, weights, details, uncovered)
 
@@ -237,8 +242,12 @@ def _relax_and_peel(run: Run, fast: bool, recoveries: list[str]
 
 
 def _staged(run: Run, master: HighsMaster | StatelessMaster, active: npt.NDArray[np.bool_],
-            recoveries: list[str]) -> tuple[FloatArray, list[dict[str, float]], bool]:
+            recoveries: list[str]
+            ) -> tuple[FloatArray, list[dict[str, float]], bool, FloatArray | None]:
     """Progressive filling by column generation (when the relaxation is not exact).
+
+    Returns the lottery weights, the stage records, whether every stage converged, and the
+    prices behind the first stage's certified bound.
 
     A stage fixes its newly pinned types at the value the master *returned* for them (less
     the fixing slack; see :mod:`civicsortition.numerics`). If a later stage's master still
@@ -252,6 +261,7 @@ def _staged(run: Run, master: HighsMaster | StatelessMaster, active: npt.NDArray
     stages: list[dict[str, float]] = []
     x = np.zeros(len(run.columns))
     slack_step = 0
+    first: FloatArray | None = None
     while (active & ~fixed).any():
         unfixed = active & ~fixed
         name = f"leximin stage {len(stages) + 1}"
@@ -268,6 +278,8 @@ def _staged(run: Run, master: HighsMaster | StatelessMaster, active: npt.NDArray
                 rhs[t] = floor[t] - slack
             continue
         x = stage.x
+        if not stages:
+            first = stage.bound_prices
         pi = pad(x, len(run.columns)) @ run.coverage()
         newly = types_to_fix(stage.y, unfixed)
         slack = FIX_SLACK_LADDER[slack_step]
@@ -280,5 +292,5 @@ def _staged(run: Run, master: HighsMaster | StatelessMaster, active: npt.NDArray
                        "people_fixed": int(prog.sizes[newly].sum()),
                        "converged": stage.converged})
         if not stage.converged:
-            return x, stages, False
-    return x, stages, True
+            return x, stages, False, first
+    return x, stages, True, first

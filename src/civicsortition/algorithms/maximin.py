@@ -107,6 +107,6 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
                                method=method),
         message=(f"maximin {minimum:.6f}, certified upper bound {stage.bound:.6f}"
                  if stage.converged else "stopped at max_iterations before proving optimality"),
-        extra={"method": "column-generation"})
+        extra={"method": "column-generation"}, certificate_prices=stage.bound_prices)
     uncovered = run.uncovered_people()
     return Distribution(prog, profiles, x, details, uncovered)

@@ -1,0 +1,161 @@
+"""Writing files without losing any: never over an input, never by surprise, never half a file.
+
+Two pieces, used by every writer of the package and by the command line:
+
+* :class:`OutputPlan` checks every output location *before* any work is done: an output may not
+  be one of the run's inputs (compared by resolved path and, when both exist, by file identity,
+  so hard links and ``./x.csv`` vs ``x.csv`` are caught), may not be named twice, must be in an
+  existing, writable directory, and may not already exist unless overwriting was asked for
+  (``force``).
+* :func:`atomic_write` writes through a temporary file in the target's directory, flushes and
+  fsyncs it, then renames it over the target (:func:`os.replace`, atomic on POSIX and Windows):
+  an interrupted run leaves the old file or the new one, never a mixture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import InputError, Problem
+
+__all__ = ["OutputPlan", "atomic_open", "atomic_write"]
+
+PathLike = str | os.PathLike[str]
+
+
+def _same(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        try:
+            return os.path.samefile(a, b)
+        except OSError:
+            pass
+    return a.resolve() == b.resolve()
+
+
+class OutputPlan:
+    """The outputs of one run, checked against its inputs and the file system up front.
+
+    Parameters
+    ----------
+    inputs : iterable of path or None
+        Files the run reads (``None`` entries, for options not given, are skipped).
+    force : bool
+        Allow replacing existing output files (never inputs).
+
+    Examples
+    --------
+    >>> plan = OutputPlan(["people.csv"])
+    >>> plan.add("--selected", "./people.csv")
+    >>> [p.code for p in plan.problems]
+    ['output-is-input']
+    """
+
+    def __init__(self, inputs: Iterable[PathLike | None] = (), *, force: bool = False) -> None:
+        self.inputs = [Path(p) for p in inputs if p is not None and os.fspath(p) != "-"]
+        self.force = force
+        self.outputs: list[tuple[str, Path]] = []
+        self.problems: list[Problem] = []
+
+    def add(self, option: str, path: PathLike | None) -> None:
+        """Register one output (``None`` and ``"-"``, standard output, are ignored)."""
+        if path is None or os.fspath(path) in ("-", os.devnull):
+            return
+        p = Path(path)
+        where: dict[str, Any] = {"file": os.fspath(p), "column": option}
+        for src in self.inputs:
+            if _same(p, src):
+                self.problems.append(Problem(
+                    "output-is-input", f"{option} would overwrite the input file {src}; "
+                    "write the output elsewhere", **where))
+                return
+        for other, q in self.outputs:
+            if _same(p, q):
+                self.problems.append(Problem(
+                    "output-twice", f"{option} and {other} name the same file", **where))
+                return
+        parent = p.parent if str(p.parent) else Path(".")
+        if not parent.is_dir():
+            self.problems.append(Problem("no-such-directory", f"the directory {parent} of "
+                                         f"{option} does not exist", **where))
+        elif p.is_dir():
+            self.problems.append(Problem("output-is-directory", f"{option} names a directory",
+                                         **where))
+        elif not os.access(parent, os.W_OK):
+            self.problems.append(Problem("not-writable", f"the directory {parent} of {option} "
+                                         "is not writable", **where))
+        elif p.exists() and not self.force:
+            self.problems.append(Problem("output-exists", f"{option}: {p} exists; pass --force "
+                                         "to replace it", **where))
+        self.outputs.append((option, p))
+
+    def check(self) -> None:
+        """Raise one :class:`~civicsortition.errors.InputError` listing every problem found.
+
+        Raises
+        ------
+        InputError
+            Codes ``output-is-input``, ``output-twice``, ``no-such-directory``,
+            ``output-is-directory``, ``not-writable``, ``output-exists``.
+        """
+        if self.problems:
+            raise InputError(self.problems)
+
+
+@contextlib.contextmanager
+def atomic_open(path: PathLike, mode: str = "w", *, encoding: str | None = "utf-8",
+                newline: str | None = "") -> Iterator[IO[str]]:
+    """Open ``path`` for writing through a temporary file renamed into place on success.
+
+    On any exception the temporary file is removed and the target is left untouched.
+
+    Parameters
+    ----------
+    path : path
+    mode : {"w", "wb"}
+    encoding, newline : str or None
+        As for :func:`open` (ignored in binary mode).
+
+    Yields
+    ------
+    file object
+    """
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".",
+                               prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        if "b" in mode:
+            f = os.fdopen(fd, mode)
+        else:
+            f = os.fdopen(fd, mode, encoding=encoding, newline=newline)
+        with f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(OSError):  # keep the target's permissions if it exists
+            os.chmod(tmp, os.stat(target).st_mode & 0o777 if target.exists() else 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
+        dfd = os.open(target.parent if str(target.parent) else ".", os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+def atomic_write(path: PathLike, data: str | bytes) -> None:
+    """Write ``data`` (text as UTF-8, or bytes) to ``path`` atomically (see :func:`atomic_open`)."""
+    if isinstance(data, bytes):
+        with atomic_open(path, "wb", encoding=None, newline=None) as f:
+            f.write(data)  # type: ignore[arg-type]
+    else:
+        with atomic_open(path) as f:
+            f.write(data)
