@@ -102,11 +102,58 @@ def _write_json(path: str, doc: Any) -> None:
     atomic_write(path, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
 
 
-def _inputs(args: argparse.Namespace) -> tuple[PeopleTable, Quotas]:
-    quotas = read_targets(args.targets, args.panel_size)
+#: Header names that look like a person id (``--id-column`` was probably forgotten).
+ID_LIKE = ("id", "person_id", "personid", "participant_id", "registration_id", "respondent_id",
+           "uid", "uuid", "code", "nr", "no")
+#: Header names of personal data that must not be published as ids.
+PERSONAL = ("name", "full_name", "fullname", "first_name", "firstname", "last_name", "lastname",
+            "surname", "given_name", "family_name", "email", "e-mail", "mail", "phone",
+            "telephone", "mobile", "birth_date", "date_of_birth", "dob", "address", "street",
+            "personal_number", "national_id", "passport")
+
+
+def _people(args: argparse.Namespace, quotas: Quotas | None, *, publishes: bool = False,
+            **options: Any) -> PeopleTable:
+    """Read ``--people`` with the id-column safeguards of every command.
+
+    Without ``--id-column`` (and without ``--row-ids``) a file with an id-like column is an
+    error with a hint; with ``publishes`` (the ids go into published files), an id column
+    that holds personal data (a name-like header, e-mail addresses, several words) is refused
+    unless ``--allow-personal-ids`` is given.
+    """
     people = read_people(args.people, strata=quotas, id_column=args.id_column,
-                         household_column=args.household_column)
-    return people, quotas
+                         household_column=getattr(args, "household_column", None),
+                         categories=[] if quotas is None else None, **options)
+    folded = [h.strip().casefold() for h in people.header]
+    if args.id_column is None and not getattr(args, "row_ids", False):
+        likely = [h for h, f in zip(people.header, folded, strict=True)
+                  if f in ID_LIKE or f.endswith("_id")]
+        if likely:
+            raise InputError.single(
+                "id-column-not-given", f"the file has a column {likely[0]!r} that looks like "
+                f"a person id, but --id-column was not given, so people would be keyed by row "
+                f"numbers; pass --id-column {likely[0]} (or --row-ids to key by row numbers)",
+                file=people.source, column=likely[0])
+    if publishes and args.id_column is not None and not getattr(args, "allow_personal_ids",
+                                                                   False):
+        col = args.id_column.strip().casefold()
+        ids = people.pool.ids
+        wordy = sum(1 for pid in ids if "@" in pid or len(pid.split()) > 1)
+        if col in PERSONAL or wordy > len(ids) // 2:
+            why = ("its name" if col in PERSONAL else
+                   f"{wordy} of its {len(ids)} values contain spaces or '@'")
+            raise InputError.single(
+                "personal-id", f"the id column {args.id_column!r} looks like personal data "
+                f"({why}); ids are published in the lottery and results -- use a "
+                "pseudonymous id column, or pass --allow-personal-ids if this is intended",
+                file=people.source, column=args.id_column)
+    return people
+
+
+def _inputs(args: argparse.Namespace, *, publishes: bool = False
+            ) -> tuple[PeopleTable, Quotas]:
+    quotas = read_targets(args.targets, args.panel_size)
+    return _people(args, quotas, publishes=publishes), quotas
 
 
 def _write_selection(args: argparse.Namespace, people: PeopleTable | None,
@@ -162,9 +209,7 @@ def _cmd_quotas(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     quotas = read_targets(args.targets, args.panel_size)
-    people = read_people(args.people, strata=quotas, id_column=args.id_column,
-                         household_column=args.household_column,
-                         allow_new_values=args.allow_new_values)
+    people = _people(args, quotas, allow_new_values=args.allow_new_values)
     diagnosis = diagnose(people.pool, quotas)
     print(f"pool: {people.pool.n} people; panel: {quotas.panel_size} seats; "
           f"{len(quotas)} quota rows in {len(quotas.strata)} categories")
@@ -179,9 +224,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_select(args: argparse.Namespace) -> int:
-    quotas = read_targets(args.targets, args.panel_size)
-    people = read_people(args.people, strata=quotas, id_column=args.id_column,
-                         household_column=args.household_column)
+    people, quotas = _inputs(args, publishes=bool(args.json or args.lottery or args.record))
     options: dict[str, object] = {"backend": args.backend,
                                   "households": args.household_column is not None}
     if args.algorithm == "legacy":
@@ -232,8 +275,7 @@ def _cmd_draw(args: argparse.Namespace) -> int:
     print(" ".join(record.panel))
     people = None
     if args.people:
-        people = read_people(args.people, categories=[],
-                             id_column=args.id_column)
+        people = _people(args, None)
     _write_selection(args, people, record)
     return EXIT_OK
 
@@ -478,7 +520,12 @@ def _input_options(p: argparse.ArgumentParser, *, required: bool) -> None:
                    "(feature,value,min,max...)")
     p.add_argument("--people", required=required, help="people CSV, one column per category")
     p.add_argument("--panel-size", type=int, required=required)
-    p.add_argument("--id-column", help="id column (default: row numbers from 0)")
+    p.add_argument("--id-column", help="id column (required when the file has an id-like "
+                   "column; ids are published, so use a pseudonymous one)")
+    p.add_argument("--row-ids", action="store_true", help="key people by row numbers from 0 "
+                   "(when the file has no id column)")
+    p.add_argument("--allow-personal-ids", action="store_true", help="allow an id column "
+                   "that looks like names or e-mail addresses to be published")
     p.add_argument("--household-column", help="household key column (enables the "
                    "one-per-household rule)")
 
@@ -589,7 +636,8 @@ def build_parser() -> argparse.ArgumentParser:
     dr.add_argument("--lottery", required=True, help="the lottery file (canonical JSON)")
     dr.add_argument("--seed", required=True, help="the public seed text")
     dr.add_argument("--people", help="people CSV (to write selected/remaining)")
-    dr.add_argument("--id-column", help="id column of the people CSV")
+    dr.add_argument("--id-column", help="id column of the people CSV (the lottery's ids)")
+    dr.add_argument("--row-ids", action="store_true", help="the lottery's ids are row numbers")
     _selection_outputs(dr)
     _force(dr)
     dr.set_defaults(func=_cmd_draw,
