@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from . import __version__
 from ._files import OutputPlan, atomic_write
 from .algorithms import ALGORITHMS, DEFAULT_ALGORITHM, find_distribution
@@ -65,12 +67,19 @@ EXIT_SOLVER = 5
 EXIT_INTERNAL = 1
 
 
+def _named(path: str, error: InputError) -> InputError:
+    """The same problems, each naming ``path`` when it named no file."""
+    return InputError([p if p.file else attrs.evolve(p, file=path) for p in error.problems])
+
+
 def _read_lottery(path: str) -> TransparentLottery:
     try:
         with open(path, "rb") as f:
             return TransparentLottery.from_canonical(f.read())
     except OSError as e:
         raise InputError.single("unreadable-file", str(e.strerror), file=path) from None
+    except InputError as e:
+        raise _named(path, e) from None
 
 
 def _write_lottery(path: str, lottery: TransparentLottery) -> None:
@@ -81,7 +90,12 @@ def _lottery_and_record(args: argparse.Namespace
                         ) -> tuple[TransparentLottery | None, DrawRecord | None]:
     """The optional ``--lottery`` and ``--record`` files."""
     lottery = _read_lottery(args.lottery) if args.lottery else None
-    record = DrawRecord.from_dict(_read_json(args.record)) if args.record else None
+    record = None
+    if args.record:
+        try:
+            record = DrawRecord.from_dict(_read_json(args.record))
+        except InputError as e:
+            raise _named(args.record, e) from None
     return lottery, record
 
 
@@ -91,6 +105,9 @@ def _read_json(path: str) -> dict[str, Any]:
             doc = json.load(f)
     except OSError as e:
         raise InputError.single("unreadable-file", str(e.strerror), file=path) from None
+    except UnicodeDecodeError as e:
+        raise InputError.single("not-utf8", f"the file is not valid UTF-8 (byte {e.start})",
+                                file=path) from None
     except ValueError as e:
         raise InputError.single("bad-json", f"not JSON ({e})", file=path) from None
     if not isinstance(doc, dict):
@@ -346,7 +363,10 @@ def _cmd_tally(args: argparse.Namespace) -> int:
     for row in read_votes(args.votes):
         votes.setdefault(row[1], {})[row[0]] = row[2]
     if args.members_record:
-        members = list(DrawRecord.from_dict(_read_json(args.members_record)).panel)
+        try:
+            members = list(DrawRecord.from_dict(_read_json(args.members_record)).panel)
+        except InputError as e:
+            raise _named(args.members_record, e) from None
     else:
         members = [m.strip() for m in args.members.split(",") if m.strip()]
     handover = _date(args.handover) if args.handover else None

@@ -48,6 +48,7 @@ from .program import PanelProgram
 from .quotas import Quotas, ValueQuota
 from .registrations import Registrations, validate_registrations
 from .strata import Category, Strata
+from .vote import _VOTES as VOTE_WORDS
 
 __all__ = [
     "PeopleTable",
@@ -833,8 +834,9 @@ def read_votes(source: Source, *, delimiter: str | None = None) -> list[tuple[st
     Raises
     ------
     InputError
-        ``missing-column``, ``missing-value`` and ``duplicate-ballot`` (a member voting twice on
-        one recommendation), with file lines.
+        ``missing-column``, ``missing-value``, ``bad-vote`` (not yes/no/abstain or an alias)
+        and ``duplicate-ballot`` (a member voting twice on one recommendation), with file
+        lines.
     """
     table = _read_table(source, delimiter=delimiter)
     cols = _require(table, [("member", ["member", "member_id", "id"]),
@@ -850,6 +852,11 @@ def read_votes(source: Source, *, delimiter: str | None = None) -> list[tuple[st
             if not val:
                 problems.append(Problem("missing-value", f"no {name}", file=table.name,
                                         row=line, column=table.header[cols[name]]))
+        if vote and vote.casefold() not in VOTE_WORDS:
+            problems.append(Problem("bad-vote", f"member {member} on {rec}: expected yes, no "
+                                    "or abstain (or y, n, for, against, abstention)",
+                                    file=table.name, row=line,
+                                    column=table.header[cols["vote"]], value=vote))
         if (member, rec) in seen:
             problems.append(Problem("duplicate-ballot", f"second ballot of this member on this "
                                     f"recommendation (first on line {seen[(member, rec)]})",
