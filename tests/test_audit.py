@@ -131,7 +131,13 @@ def test_small_cells_are_flagged_and_suppressed() -> None:
     report = audit_report(pool, quotas, leximin(pool, quotas), small_cell=5)
     groups = report.to_dict()["groups"]
     assert all(g["small_cell"] and g["pool_count"] is None for g in groups)
-    assert "<5" in report.to_markdown()
+    markdown = report.to_markdown()
+    assert "| suppressed | suppressed | suppressed |" in markdown
+    # Exact quotas (2 of 4 women, 2 of 4 men) and a uniform lottery pin the expected seats and
+    # every probability: count = seats / probability, so no hiding can protect sex here; and two
+    # small age groups in a pool of 8 can only be 4 and 4.
+    assert report.to_dict()["suppression"]["unprotected"] == ["sex", "age"]
+    assert "Do not publish this report" in markdown
     big = audit_report(pool, quotas, leximin(pool, quotas), small_cell=1).to_dict()["groups"]
     assert not any(g["small_cell"] for g in big)
 

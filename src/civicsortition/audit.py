@@ -5,8 +5,39 @@ to the run without publishing it), the quotas with their provenance, the algorit
 versions and optimality certificate, fairness metrics, the per-value group view, the lottery
 digest and rounding deviation, the draw record (digest, seed, ticket number; the panel only as
 counts per value) and the independent verifier's verdict. It never contains a name, an id or a
-household key: only aggregates. Values held by fewer than ``small_cell`` pool members are
-flagged and their counts suppressed, as a published count of 1 or 2 could identify someone.
+household key: only aggregates.
+
+Small-cell suppression
+----------------------
+A published count of 1 or 2 could identify someone, so the group view hides some cells:
+
+* a value held by fewer than ``small_cell`` (default :data:`SMALL_CELL` = 5) pool members is a
+  *small cell* (a count of 0 included);
+* for every hidden cell, the count and every figure computed from it are withheld: the pool
+  count, the pool seats (k · count / n) and the expected seats (the sum of the members'
+  probabilities: with the published minimum and maximum probability it bounds the count, and
+  with equal probabilities it is count × probability). In the Markdown these and the note read
+  ``suppressed``; in the JSON they are ``null`` and the row has ``"suppressed": true``
+  (``"small_cell"`` is the same flag, kept for compatibility);
+* the pool size is published and the counts of a category add up to it, so a single hidden
+  value could be recovered by subtraction. Further values of the *same category* are therefore
+  hidden too (*complementary suppression*), smallest count first (ties in table order), until
+  no hidden count is determined by what the report publishes: the pool size, the other counts
+  and expected seats of the category (which add up to n and k), the quotas, the panel
+  composition, the minimum and maximum selection probability and the number of people on no
+  feasible panel. The check grants the reader even which hidden values are the small ones.
+  A lone hidden value never passes it, so at least two values of a category are hidden;
+* small cells and the cells hidden to protect them are marked alike (the report does not say
+  which is which); "not determined" means at least two counts remain possible for each hidden
+  value, not that nothing about it can be bounded;
+* quota minimum and maximum and census seats are public inputs and stay; figures of cells that
+  are not hidden are unchanged, and so is the panel composition (the panel is public);
+* ``suppression`` in the JSON gives the number of hidden cells and the ``unprotected``
+  categories: those where even hiding every value leaves a count determined (a pool of a
+  handful of people; exact quotas with equal probabilities for everyone; a value with quota
+  maximum 0 whose members are the only people on no feasible panel; a panel holding all 4
+  members of a small group). The Markdown then carries a warning: such a report must not be
+  published as it is.
 """
 
 from __future__ import annotations
@@ -36,10 +67,138 @@ __all__ = ["AuditReport", "audit_report", "pool_digest", "quotas_digest"]
 
 SMALL_CELL = 5
 
+#: Marker of a withheld figure in the Markdown report (count, pool seats, expected seats, note).
+SUPPRESSED = "suppressed"
+
+# Relative slack when checking whether candidate counts fit the published expected seats
+# (on top of whatever the true counts need): a reader can rely on no less.
+_SEATS_TOL = 1e-9
+# Search steps allowed per hidden cell when looking for another count that fits.
+_SEARCH_LIMIT = 100_000
+
 
 def _sha(doc: Any) -> str:
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@attrs.frozen
+class _Cell:
+    """One value of a category as the suppression rule sees it."""
+
+    count: int                 # pool members holding the value (the secret)
+    seats: float               # expected seats: the sum of their probabilities (also secret)
+    floor: int                 # public lower bound on the count: quota minimum, panel members
+    seats_min: float           # public bounds on the expected seats: the quota
+    seats_max: float
+
+
+@attrs.frozen
+class _Evidence:
+    """Pool-wide published figures that constrain the hidden counts."""
+
+    small_cell: int
+    p_min: float               # minimum and maximum selection probability of covered people
+    p_max: float
+    uncovered: int             # people on no feasible panel (probability 0)
+
+
+def _recoverable(cells: list[_Cell], hidden: frozenset[int], ev: _Evidence) -> bool:
+    """Whether the published figures pin down some hidden count of one category.
+
+    The reader is granted more than the report says: which hidden cells are small (below
+    ``small_cell``) and which hide one, as context such as census shares may tell. Besides
+    that the reader knows: the hidden counts add up to the pool size minus the published
+    counts; each is at least its public floor (and at least 1 if the value occurs) and at most
+    every published count of the category (hidden cells are the smallest, ties broken by table
+    order); and the hidden expected seats add up to the panel size minus the published ones,
+    each within its quota and between ``max(0, count - uncovered) * p_min`` and
+    ``count * p_max``. A count is pinned down when no other value of it fits all of that
+    together with some counts of the other hidden cells (the true counts always fit). A search
+    that grows too large counts as "does not fit", which errs towards hiding more.
+    """
+    if not hidden:
+        return False
+    if len(hidden) == 1:
+        return True                                  # pool size minus the other counts
+    hid = sorted(hidden)
+    shown = [j for j in range(len(cells)) if j not in hidden]
+    h = len(hid)
+    total = sum(cells[i].count for i in hid)
+    seats = sum(cells[i].seats for i in hid)
+    true = [cells[i].count for i in hid]
+    t = ev.small_cell
+    lo = [min(c, max(cells[i].floor, 1 if c else 0, t if c >= t else 0))
+          for i, c in zip(hid, true, strict=True)]
+    hi = [min([cells[j].count - (j < i) for j in shown] + [total] + ([t - 1] if c < t else []))
+          for i, c in zip(hid, true, strict=True)]
+
+    def low(r: int, x: int) -> float:
+        return max(cells[hid[r]].seats_min, max(0, x - ev.uncovered) * ev.p_min)
+
+    def high(r: int, x: int) -> float:
+        return min(cells[hid[r]].seats_max, x * ev.p_max)
+
+    # The true counts must fit: allow the solver's own error on them, and no more.
+    slack = max([0.0, sum(low(r, x) for r, x in enumerate(true)) - seats,
+                 seats - sum(high(r, x) for r, x in enumerate(true)),
+                 *(low(r, x) - high(r, x) for r, x in enumerate(true))])
+    tol = _SEATS_TOL * max(1.0, abs(seats)) + slack
+    for r in range(h):            # each cell's own seats: quota against count x probability
+        while lo[r] < true[r] and low(r, lo[r]) > high(r, lo[r]) + tol:
+            lo[r] += 1
+        while hi[r] > true[r] and low(r, hi[r]) > high(r, hi[r]) + tol:
+            hi[r] -= 1
+
+    def completes(order: list[int], left: int, s_low: float, s_high: float,
+                  budget: list[int]) -> bool:
+        """Whether the cells in ``order`` can take counts that make everything fit."""
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        if not order:
+            return left == 0 and s_low <= seats + tol and s_high >= seats - tol
+        if (left < sum(lo[q] for q in order) or left > sum(hi[q] for q in order)
+                or s_low + sum(low(q, lo[q]) for q in order) > seats + tol
+                or s_high + sum(high(q, hi[q]) for q in order) < seats - tol):
+            return False
+        r, rest = order[0], order[1:]
+        start = max(lo[r], left - sum(hi[q] for q in rest))
+        stop = min(hi[r], left - sum(lo[q] for q in rest))
+        return any(low(r, x) <= high(r, x) + tol
+                   and completes(rest, left - x, s_low + low(r, x), s_high + high(r, x), budget)
+                   for x in range(start, stop + 1))
+
+    for r in range(h):
+        others = [q for q in range(h) if q != r]
+        budget = [_SEARCH_LIMIT]
+        # Another value for this count, nearest to the true one first.
+        alternatives = sorted((x for x in range(lo[r], hi[r] + 1) if x != true[r]),
+                              key=lambda x: abs(x - true[r]))
+        if not any(low(r, x) <= high(r, x) + tol
+                   and completes(others, total - x, low(r, x), high(r, x), budget)
+                   for x in alternatives):
+            return True
+    return False
+
+
+def _suppressed_cells(cells: list[_Cell], ev: _Evidence) -> tuple[frozenset[int], bool]:
+    """The cells of one category to hide, and whether that protects every hidden count.
+
+    Small cells first; then the smallest remaining cells (ties in table order) one by one
+    while a hidden count can still be worked out from the published figures.
+    """
+    order = sorted(range(len(cells)), key=lambda i: (cells[i].count, i))
+    hidden = frozenset(i for i in order if cells[i].count < ev.small_cell)
+    if not hidden:
+        return hidden, True
+    for i in order:
+        if i in hidden:
+            continue
+        if not _recoverable(cells, hidden, ev):
+            break
+        hidden |= {i}
+    return hidden, not _recoverable(cells, hidden, ev)
 
 
 def pool_digest(pool: Pool) -> str:
@@ -135,10 +294,25 @@ class AuditReport:
                   "| note |", "|---|---|---:|---:|---:|---|---:|---|"]
         for g in d["groups"]:
             census = "" if g.get("census_seats") is None else f"{g['census_seats']:.2f}"
-            pool = f"<{d['small_cell']}" if g["small_cell"] else str(g["pool_count"])
-            lines.append(f"| {g['category']} | {g['value']} | {pool} | {g['pool_seats']:.2f} | "
-                         f"{g['expected_seats']:.2f} | {g['quota_min']}–{g['quota_max']} | "
-                         f"{census} | {'small cell' if g['small_cell'] else ''} |")
+            if g.get("suppressed", g["small_cell"]):
+                pool = seats = expected = note = SUPPRESSED
+            else:
+                pool, note = str(g["pool_count"]), ""
+                seats, expected = f"{g['pool_seats']:.2f}", f"{g['expected_seats']:.2f}"
+            lines.append(f"| {g['category']} | {g['value']} | {pool} | {seats} | "
+                         f"{expected} | {g['quota_min']}–{g['quota_max']} | "
+                         f"{census} | {note} |")
+        sup = d.get("suppression") or {}
+        if sup.get("cells"):
+            lines += ["", f"Cells marked *{SUPPRESSED}* hide a value held by fewer than "
+                      f"{d['small_cell']} pool members, or another value of the same category "
+                      "hidden as well so that the first cannot be worked out from the pool "
+                      "size and the other figures; the report does not say which."]
+        if sup.get("unprotected"):
+            lines += ["", "**Warning:** the counts of " + ", ".join(sup["unprotected"])
+                      + " can be worked out from the published figures even with every value "
+                      "hidden (a very small pool, or quotas and probabilities that pin a "
+                      "value's size down). Do not publish this report as it is."]
         if d.get("lottery"):
             lot = d["lottery"]
             lines += ["", "## Transparent lottery", "",
@@ -191,7 +365,17 @@ def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,
     households : HouseholdEffect, optional
         How the one-per-household rule changed chances.
     small_cell : int
-        Values with fewer pool members than this are flagged and their counts suppressed.
+        Values with fewer pool members than this are *small cells*. Their pool count, pool
+        seats and expected seats are withheld, and so are those of further values of the same
+        category (smallest count first, never a lone hidden value) until no withheld count is
+        determined by the published figures (pool size, other counts and expected seats,
+        quotas, panel composition, minimum and maximum probability, people on no feasible
+        panel). Withheld figures are ``null`` in the JSON (the row has ``"suppressed": true``;
+        ``"small_cell"`` is the same flag) and ``suppressed`` in the Markdown; small cells and
+        the cells hiding them are marked alike. Quotas and census seats (public inputs) stay,
+        as do all figures of other cells. Categories that even hiding every value cannot
+        protect are listed in ``suppression["unprotected"]`` and flagged in the Markdown. See
+        the module docstring for the full rule.
 
     Returns
     -------
@@ -206,11 +390,43 @@ def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,
     if pool.households is not None:
         sizes = Counter(h for h in pool.households if h is not None)
         multi_households = sum(1 for c in sizes.values() if c > 1)
+    composition: dict[str, dict[str, int]] | None = None
+    if record is not None:
+        index = {pid: i for i, pid in enumerate(pool.ids)}
+        rows = [index[p] for p in record.panel if p in index]
+        composition = {cat.name: {v: int(np.sum(pool.codes[rows, c] == j))
+                                  for j, v in enumerate(cat.values)}
+                       for c, cat in enumerate(pool.strata)}
+    evidence = _Evidence(small_cell=small_cell, p_min=metrics.minimum, p_max=metrics.maximum,
+                         uncovered=len(dist.uncovered))
+    view = group_view(dist, census)
+    by_category: dict[str, list[int]] = {}
+    for r, g in enumerate(view):
+        by_category.setdefault(g["category"], []).append(r)
+    hidden_rows: set[int] = set()
+    unprotected = []
+    for cat_name, members in by_category.items():
+        cells = []
+        for r in members:
+            g = view[r]
+            drawn = 0 if composition is None else composition.get(cat_name, {}).get(
+                g["value"], 0)
+            q_min = 0 if g["quota_min"] is None else g["quota_min"]
+            q_max = quotas.panel_size if g["quota_max"] is None else g["quota_max"]
+            cells.append(_Cell(count=g["pool_count"], seats=g["expected_seats"],
+                               floor=max(q_min, drawn), seats_min=float(q_min),
+                               seats_max=float(q_max)))
+        hidden, protected = _suppressed_cells(cells, evidence)
+        hidden_rows.update(members[i] for i in hidden)
+        if not protected:
+            unprotected.append(cat_name)
     groups = []
-    for g in group_view(dist, census):
-        small = g["pool_count"] < small_cell
-        groups.append({**g, "pool_count": None if small else g["pool_count"],
-                       "small_cell": small})
+    for r, g in enumerate(view):
+        hide = r in hidden_rows
+        group = {**g, "small_cell": hide, "suppressed": hide}
+        if hide:
+            group.update(pool_count=None, pool_seats=None, expected_seats=None)
+        groups.append(group)
     quota_rows = []
     for q in quotas:
         row: dict[str, Any] = {"category": q.category, "value": q.value, "min": q.min,
@@ -239,15 +455,11 @@ def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,
                      "uncovered": len(dist.uncovered)},
         "groups": groups,
         "small_cell": small_cell,
+        "suppression": {"cells": len(hidden_rows), "unprotected": unprotected},
     }
     if lottery is not None:
         data["lottery"] = dict(lottery.summary().items())
     if record is not None:
-        index = {pid: i for i, pid in enumerate(pool.ids)}
-        rows = [index[p] for p in record.panel if p in index]
-        composition = {cat.name: {v: int(np.sum(pool.codes[rows, c] == j))
-                                  for j, v in enumerate(cat.values)}
-                       for c, cat in enumerate(pool.strata)}
         data["draw"] = {"procedure": record.procedure, "digest": record.digest,
                         "seed": record.seed, "index": record.index, "m": record.m,
                         "attempts": record.attempts, "composition": composition}
