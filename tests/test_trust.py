@@ -489,3 +489,22 @@ def test_tamper_sweep_every_field() -> None:
     print(f"tamper sweep: {tried} forged results, {len(passed)} accepted, "
           f"{time.perf_counter() - started:.0f} s")
     assert passed == []
+
+
+def test_verify_regenerates_a_report_and_catches_an_edited_one(
+        files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "report.json"
+    artefacts = ["--result", str(files["result"]), "--lottery", str(files["lottery"]),
+                 "--record", str(files["record"])]
+    assert main(["report", *_inputs(files), *artefacts, "--json", str(report)]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["verify", *_inputs(files), *artefacts, "--report", str(report)]) == EXIT_OK
+    assert "ok     report: regenerated from the inputs and artefacts: identical" in \
+        capsys.readouterr().out
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    doc["fairness"] = {k: (v + 0.01 if isinstance(v, float) else v)
+                       for k, v in doc["fairness"].items()}
+    report.write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["verify", *_inputs(files), *artefacts, "--report", str(report)]) == \
+        EXIT_VERIFICATION_FAILED
+    assert "FAILED report: $.fairness." in capsys.readouterr().out

@@ -27,7 +27,7 @@ from . import __version__
 from ._files import OutputPlan, atomic_write
 from .algorithms import ALGORITHMS, DEFAULT_ALGORITHM, find_distribution
 from .apportionment import METHODS, resolve_method
-from .audit import audit_report
+from .audit import AuditReport, audit_report
 from .backends import SolverError
 from .census import rustavi_synthetic_census
 from .diagnostics import diagnose
@@ -53,7 +53,7 @@ from .lottery import TransparentLottery, transparent_lottery
 from .pipeline import DEMO_DRAW_SEED, rustavi_demo
 from .program import InfeasibleQuotasError
 from .quotas import Band, Quotas, build_quotas
-from .verifier import verify_selection
+from .verifier import Check, Verdict, verify_selection
 from .vote import DENOMINATORS, tally
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INFEASIBLE", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SOLVER",
@@ -316,6 +316,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                     dist = None  # the result checks below say what is wrong with it
         verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
                                    record=record, households=hh, result=doc)
+        if args.report:
+            verdict = Verdict((*verdict.checks, _report_check(args, people, quotas, doc,
+                                                              lottery, record)))
         for c in verdict.checks:
             status = "FAILED" if not c.ok else "ok    " if c.verified else "unverified"
             print(f"{status} {c.name}: {c.detail}")
@@ -335,18 +338,64 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_VERIFICATION_FAILED
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
-    people, quotas = _inputs(args)
+def _report_of(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
+               doc: dict[str, Any], lottery: TransparentLottery | None,
+               record: DrawRecord | None) -> tuple[AuditReport, Verdict]:
+    """The audit report of a result, with the verdict that re-derives every figure in it."""
     hh = args.household_column is not None
-    doc = _read_json(args.result)
     dist = result_distribution(doc, people.pool, quotas, households=hh, name=args.result)
-    lottery, record = _lottery_and_record(args)
     census = read_census(args.census) if args.census else None
     # The verdict re-derives every figure the result states (a forged bound fails it).
     verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
                                record=record, households=hh, result=doc)
-    report = audit_report(people.pool, quotas, dist, lottery=lottery, record=record,
-                          census=census, verdict=verdict)
+    return audit_report(people.pool, quotas, dist, lottery=lottery, record=record,
+                        census=census, verdict=verdict), verdict
+
+
+def _json_differences(stated: Any, again: Any, path: str = "$") -> list[str]:
+    """JSON paths at which two documents differ (numbers compared exactly)."""
+    if isinstance(stated, dict) and isinstance(again, dict):
+        out = [f"{path}.{k}: {'missing' if k not in stated else 'not expected'}"
+               for k in sorted(set(stated) ^ set(again), key=str)]
+        for k in stated.keys() & again.keys():
+            out += _json_differences(stated[k], again[k], f"{path}.{k}")
+        return out
+    if isinstance(stated, list) and isinstance(again, list):
+        if len(stated) != len(again):
+            return [f"{path}: {len(stated)} entries, expected {len(again)}"]
+        return [d for j, (a, b) in enumerate(zip(stated, again, strict=True))
+                for d in _json_differences(a, b, f"{path}[{j}]")]
+    return [] if stated == again and type(stated) is type(again) else [
+        f"{path}: {json.dumps(stated)[:40]}, expected {json.dumps(again)[:40]}"]
+
+
+def _report_check(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
+                  doc: dict[str, Any] | None, lottery: TransparentLottery | None,
+                  record: DrawRecord | None) -> Check:
+    """Regenerate the report from the inputs and artefacts; compare it with the one stated."""
+    stated = _read_json(args.report)
+    if doc is None:
+        raise InputError.single("missing-option", "--report needs --result (the result it "
+                                "reports on)", column="--result")
+    try:
+        report, _ = _report_of(args, people, quotas, doc, lottery, record)
+    except InputError as e:
+        return Check("report", False, f"the result it reports on is invalid: {e}")
+    again = json.loads(report.to_json())
+    for key in ("library_version",):  # may differ between the writer's and the checker's
+        stated.pop(key, None)
+        again.pop(key, None)
+    diffs = _json_differences(stated, again)
+    return Check("report", not diffs, "; ".join(diffs[:5]) + (f" (and {len(diffs) - 5} more)"
+                                                              if len(diffs) > 5 else "")
+                 if diffs else "regenerated from the inputs and artefacts: identical")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    people, quotas = _inputs(args)
+    doc = _read_json(args.result)
+    lottery, record = _lottery_and_record(args)
+    report, verdict = _report_of(args, people, quotas, doc, lottery, record)
     if args.json:
         atomic_write(args.json, report.to_json() + "\n")
         print(f"written: {args.json}")
@@ -576,7 +625,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--provenance", action="store_true", help="add share/exact quota columns")
     q.add_argument("--markdown", action="store_true", help="print a Markdown table instead")
     _force(q)
-    q.set_defaults(func=_cmd_quotas, inputs=('census',), outputs=('out',))
+    q.set_defaults(func=_cmd_quotas, inputs=("census",), outputs=("out",))
 
     i = sub.add_parser("invite", help="stage 1: draw the addresses that get a letter")
     i.add_argument("--frame", required=True, help="address frame CSV (address + strata columns)")
@@ -602,7 +651,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "every address)")
     i.add_argument("--record", help="JSON record of the draw")
     _force(i)
-    i.set_defaults(func=_cmd_invite, inputs=('frame', 'census'), outputs=('out', 'record'))
+    i.set_defaults(func=_cmd_invite, inputs=("frame", "census"), outputs=("out", "record"))
 
     rg = sub.add_parser("registrations", help="validate registrations into a people file")
     rg.add_argument("--registrations", required=True, help="registrations CSV")
@@ -631,7 +680,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="read targets and people; check necessary conditions")
     _input_options(c, required=True)
     c.add_argument("--allow-new-values", action="store_true")
-    c.set_defaults(func=_cmd_check, inputs=('targets', 'people'), outputs=())
+    c.set_defaults(func=_cmd_check, inputs=("targets", "people"), outputs=())
 
     s = sub.add_parser("select", help="targets + people -> fair lottery over panels (JSON)")
     _input_options(s, required=True)
@@ -661,15 +710,19 @@ def build_parser() -> argparse.ArgumentParser:
     _selection_outputs(dr)
     _force(dr)
     dr.set_defaults(func=_cmd_draw,
-                    inputs=('lottery', 'people'), outputs=('record', 'selected', 'remaining'))
+                    inputs=("lottery", "people"), outputs=("record", "selected", "remaining"))
 
     v = sub.add_parser("verify", help="re-check a draw, a lottery and a result independently")
     _input_options(v, required=False)
     v.add_argument("--result", help="select's JSON result (with panels)")
     v.add_argument("--lottery", help="the lottery file (canonical JSON)")
     v.add_argument("--record", help="the draw record (JSON)")
+    v.add_argument("--report", help="a JSON audit report (report --json) to regenerate from "
+                   "the inputs and artefacts and compare, field by field")
+    v.add_argument("--census", help="the census CSV the report was made with, if any")
     v.set_defaults(func=_cmd_verify,
-                   inputs=('targets', 'people', 'result', 'lottery', 'record'), outputs=())
+                   inputs=("targets", "people", "result", "lottery", "record", "report",
+                           "census"), outputs=())
 
     r = sub.add_parser("report", help="audit report (Markdown/JSON, no personal data)")
     _input_options(r, required=True)
@@ -694,7 +747,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--denominator", choices=list(DENOMINATORS), default="members")
     t.add_argument("--handover", help="handover date YYYY-MM-DD (prints the answer deadline)")
     t.add_argument("--response-days", type=int, default=30)
-    t.set_defaults(func=_cmd_tally, inputs=('votes', 'members_record'), outputs=())
+    t.set_defaults(func=_cmd_tally, inputs=("votes", "members_record"), outputs=())
 
     d = sub.add_parser("demo", help="run the whole pipeline on the embedded synthetic example")
     d.add_argument("--panel-size", type=int, default=36)
