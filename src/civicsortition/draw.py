@@ -24,13 +24,15 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 import numpy as np
 
+from ._checks import as_int, describe, id_tuple, require, require_str
 from .distribution import Distribution
-from .errors import InputError
+from .errors import InputError, Problem
 from .lottery import TransparentLottery
 
 __all__ = ["DRAW_PROCEDURE", "DrawRecord", "DrawVerdict", "distribution_digest", "draw",
@@ -70,10 +72,20 @@ def _uniform(label: str, key: str, seed: str, m: int) -> tuple[int, int]:
 
 
 def seed_to_index(digest: str, seed: str, m: int) -> tuple[int, int]:
-    """Ticket index in ``[0, m)`` for a lottery digest and a seed; returns (index, attempts)."""
-    if not isinstance(m, int) or m < 1:
-        raise InputError.single("bad-ticket-count", "m must be a positive integer",
-                                value=repr(m))
+    """Ticket index in ``[0, m)`` for a lottery digest and a seed; returns (index, attempts).
+
+    Raises
+    ------
+    TypeError
+        If ``digest`` is not a string.
+    InputError
+        ``bad-ticket-count`` if ``m`` is not a positive integer; ``bad-seed``.
+    """
+    require_str(digest, "seed_to_index(digest=...)", "a lottery digest (str)")
+    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
+        raise InputError.single("bad-ticket-count", "seed_to_index(m=...): m must be a positive "
+                                "integer", column="m", value=repr(m))
+    m = int(m)
     return _uniform(DRAW_PROCEDURE, digest, normalise_seed(seed), m)
 
 
@@ -107,6 +119,15 @@ class DrawRecord:
     panel: tuple[str, ...]
     m: int
 
+    def __attrs_post_init__(self) -> None:
+        for name in ("procedure", "digest", "seed"):
+            require_str(getattr(self, name), f"DrawRecord({name}=...)")
+        for name in ("index", "attempts", "m"):
+            object.__setattr__(self, name, as_int(getattr(self, name), f"DrawRecord({name}=...)",
+                                                  column=name))
+        object.__setattr__(self, "panel", id_tuple(self.panel, "DrawRecord(panel=...)",
+                                                   "person ids"))
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"procedure": self.procedure, "digest": self.digest, "seed": self.seed,
@@ -115,16 +136,68 @@ class DrawRecord:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DrawRecord:
-        """Inverse of :meth:`as_dict` (raises InputError on a malformed record)."""
-        try:
-            return cls(str(d["procedure"]), str(d["digest"]), str(d["seed"]), int(d["index"]),
-                       int(d["attempts"]), tuple(str(i) for i in d["panel"]), int(d["m"]))
-        except (KeyError, TypeError, ValueError) as e:
-            raise InputError.single("bad-draw-record", f"malformed draw record ({e})") from None
+        """Inverse of :meth:`as_dict`.
+
+        Raises
+        ------
+        InputError
+            ``bad-draw-record``, one problem per missing or ill-typed field, located by its
+            key (``column``, e.g. ``"index"`` or ``"panel[2]"``); numbers are never truncated
+            and ids never converted.
+        """
+        if not isinstance(d, Mapping):
+            raise InputError.single("bad-draw-record", "malformed draw record: expected a JSON "
+                                    f"object, got {describe(d)}", column="$")
+        problems: list[Problem] = []
+        for key, kind in _RECORD_FIELDS:
+            if key not in d:
+                problems.append(Problem("bad-draw-record", f"malformed draw record: no {key!r}",
+                                        column=key))
+                continue
+            x = d[key]
+            if kind == "str" and not isinstance(x, str):
+                problems.append(Problem("bad-draw-record", "malformed draw record: expected "
+                                        f"text, got {describe(x)}", column=key))
+            elif kind == "int" and (isinstance(x, bool) or not isinstance(x, int)):
+                problems.append(Problem("bad-draw-record", "malformed draw record: expected an "
+                                        f"integer, got {describe(x)}", column=key))
+            elif kind == "ids":
+                if not isinstance(x, list | tuple):
+                    problems.append(Problem("bad-draw-record", "malformed draw record: expected "
+                                            f"a list of ids, got {describe(x)}", column=key))
+                else:
+                    problems += [Problem("bad-draw-record", "malformed draw record: expected a "
+                                         f"string id, got {describe(i)}", column=f"{key}[{j}]")
+                                 for j, i in enumerate(x) if not isinstance(i, str)][:20]
+        if problems:
+            raise InputError(problems)
+        return cls(d["procedure"], d["digest"], d["seed"], d["index"], d["attempts"],
+                   tuple(d["panel"]), d["m"])
+
+
+_RECORD_FIELDS = (("procedure", "str"), ("digest", "str"), ("seed", "str"), ("index", "int"),
+                  ("attempts", "int"), ("panel", "ids"), ("m", "int"))
+
+
+def _check_lottery(lottery: object, where: str) -> TransparentLottery:
+    require(lottery, TransparentLottery, where, "a TransparentLottery")
+    assert isinstance(lottery, TransparentLottery)
+    if lottery.m < 1:  # the constructor refuses this; kept for objects built around it
+        raise InputError.single("empty-lottery", f"{where}: the lottery has no tickets",
+                                column="tickets")
+    return lottery
 
 
 def draw(lottery: TransparentLottery, seed: str) -> DrawRecord:
     """Draw the ticket the seed designates (procedure ``civicsortition-draw/1``).
+
+    Raises
+    ------
+    TypeError
+        If ``lottery`` is not a :class:`~civicsortition.lottery.TransparentLottery` (for
+        example a distribution passed by mistake).
+    InputError
+        ``bad-seed``; ``empty-lottery``.
 
     Examples
     --------
@@ -133,6 +206,7 @@ def draw(lottery: TransparentLottery, seed: str) -> DrawRecord:
     >>> verify(rec, lot).ok
     True
     """
+    lottery = _check_lottery(lottery, "draw(lottery=...)")
     digest = lottery.digest()
     s = normalise_seed(seed)
     index, attempts = _uniform(DRAW_PROCEDURE, digest, s, lottery.m)
@@ -153,7 +227,18 @@ class DrawVerdict:
 
 
 def verify(record: DrawRecord, lottery: TransparentLottery) -> DrawVerdict:
-    """Re-derive a ticket draw from the lottery and the seed; report every mismatch."""
+    """Re-derive a ticket draw from the lottery and the seed; report every mismatch.
+
+    Raises
+    ------
+    TypeError
+        If ``record`` is not a :class:`DrawRecord` or ``lottery`` not a
+        :class:`~civicsortition.lottery.TransparentLottery` (for example the two swapped).
+    InputError
+        ``empty-lottery``.
+    """
+    require(record, DrawRecord, "verify(record=...)", "a DrawRecord")
+    lottery = _check_lottery(lottery, "verify(lottery=...)")
     problems: list[str] = []
     if record.procedure != DRAW_PROCEDURE:
         problems.append(f"unknown procedure {record.procedure!r}")
@@ -183,7 +268,13 @@ def distribution_digest(dist: Distribution) -> str:
     """SHA-256 of a canonical form of the exact distribution (ids, types, profiles, weights).
 
     Probabilities are written as ``float.hex`` strings, exact and platform-independent.
+
+    Raises
+    ------
+    TypeError
+        If ``dist`` is not a :class:`~civicsortition.distribution.Distribution`.
     """
+    require(dist, Distribution, "distribution_digest(dist=...)", "a Distribution")
     prog = dist.program
     ids = prog.pool.ids
     doc = {"format": "civicsortition-distribution/1",
@@ -203,7 +294,21 @@ def draw_exact(dist: Distribution, seed: str) -> DrawRecord:
     taken by a partial Fisher–Yates shuffle driven by further uniform integers (key =
     digest + ``"/t/i"``). Reproducible by anyone holding the distribution; ``index`` is the
     profile number.
+
+    Raises
+    ------
+    TypeError
+        If ``dist`` is not a :class:`~civicsortition.distribution.Distribution` (for example
+        a lottery passed by mistake).
+    InputError
+        ``bad-seed``; ``empty-distribution`` if ``dist`` has no profile of positive
+        probability.
     """
+    require(dist, Distribution, "draw_exact(dist=...)",
+            "a Distribution (draw a TransparentLottery with draw())")
+    if len(dist.profiles) == 0 or not np.clip(dist.probabilities, 0, None).sum() > 0:
+        raise InputError.single("empty-distribution", "draw_exact(dist=...): the distribution "
+                                "has no panel of positive probability", column="dist")
     digest = distribution_digest(dist)
     s = normalise_seed(seed)
     u, attempts = _uniform(EXACT_PROCEDURE, digest, s, 2**53)

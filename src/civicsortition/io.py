@@ -48,7 +48,7 @@ from .program import PanelProgram
 from .quotas import Quotas, ValueQuota
 from .registrations import Registrations, validate_registrations
 from .strata import Category, Strata
-from .vote import _VOTES as VOTE_WORDS
+from .vote import VOTE_WORDS
 
 __all__ = [
     "PeopleTable",

@@ -30,8 +30,9 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ._checks import as_int, id_tuple, require, require_str, sequence, type_error
 from .distribution import Distribution
-from .errors import InputError
+from .errors import InputError, Problem
 from .rounding import Rounding, round_lottery
 
 __all__ = ["LOTTERY_FORMAT", "TransparentLottery", "transparent_lottery"]
@@ -56,12 +57,38 @@ class TransparentLottery:
         The exact per-person probabilities the tickets approximate, aligned with ``ids``.
     ids : tuple of str
         The pool's ids (for aligning ``target`` and :meth:`ticket_shares`).
+
+    Raises
+    ------
+    TypeError
+        If ``tickets`` is not a sequence of tickets, a ticket is a single string or holds a
+        non-string id, ``ids`` is not a sequence of string ids, ``rounding`` is not a
+        :class:`~civicsortition.rounding.Rounding` or ``target`` not an array.
+    InputError
+        ``empty-lottery`` if there are no tickets (no draw could pick one).
     """
 
     tickets: tuple[tuple[str, ...], ...]
     rounding: Rounding | None = None
     target: FloatArray | None = None
     ids: tuple[str, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        where = "TransparentLottery(tickets=...)"
+        raw = sequence(self.tickets, where, "a sequence of tickets (each a sequence of ids)")
+        tickets = tuple(id_tuple(t, f"{where}[{j}]", "person ids") for j, t in enumerate(raw))
+        if not tickets:
+            raise InputError.single("empty-lottery", f"{where}: a lottery needs at least one "
+                                    "ticket", column="tickets")
+        object.__setattr__(self, "tickets", tickets)
+        object.__setattr__(self, "ids", id_tuple(self.ids, "TransparentLottery(ids=...)",
+                                                 "person ids"))
+        if self.rounding is not None:
+            require(self.rounding, Rounding, "TransparentLottery(rounding=...)",
+                    "a Rounding or None")
+        if self.target is not None:
+            require(self.target, np.ndarray, "TransparentLottery(target=...)",
+                    "a numpy array of probabilities or None")
 
     @property
     def m(self) -> int:
@@ -85,29 +112,49 @@ class TransparentLottery:
 
         Raises
         ------
+        TypeError
+            If ``data`` is neither bytes nor text.
         InputError
-            If the text is not a lottery in the canonical format.
+            If the text is not a lottery in the canonical format; every fault is a problem
+            whose ``column`` is its JSON path (``"format"``, ``"m"``, ``"tickets[3][1]"``):
+            ``bad-lottery`` (not JSON, not an object, a ticket or id of the wrong type),
+            ``bad-lottery-format``, ``bad-ticket-count`` (``m`` disagrees with the tickets),
+            ``empty-lottery`` (no tickets).
         """
+        require(data, (bytes, bytearray, str), "TransparentLottery.from_canonical(data=...)",
+                "the document as bytes or str")
         try:
             doc = json.loads(data)
-            ok = (isinstance(doc, dict) and doc.get("format") == LOTTERY_FORMAT
-                  and isinstance(doc.get("tickets"), list) and doc.get("m") == len(doc["tickets"])
-                  and all(isinstance(t, list) and all(isinstance(i, str) for i in t)
-                          for t in doc["tickets"]))
-        except (ValueError, TypeError):
-            ok = False
-        if not ok:
-            raise InputError.single("bad-lottery", f"not a {LOTTERY_FORMAT} document")
+        except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
+            raise InputError.single("bad-lottery", f"not a {LOTTERY_FORMAT} document: not "
+                                    f"valid UTF-8 JSON ({e})", column="$") from None
+        problems = _document_problems(doc)
+        if problems:
+            raise InputError(problems)
         return cls(tuple(tuple(sorted(t)) for t in doc["tickets"]))
 
     def ticket_shares(self, ids: Sequence[str] | None = None) -> FloatArray:
-        """Share of tickets holding each person (aligned with ``ids``, default :attr:`ids`)."""
-        order = list(self.ids if ids is None else ids)
+        """Share of tickets holding each person (aligned with ``ids``, default :attr:`ids`).
+
+        Raises
+        ------
+        TypeError
+            If ``ids`` is a single string or not a sequence of string ids.
+        InputError
+            ``unknown-id`` if a ticket holds someone not in ``ids``.
+        """
+        order = self.ids if ids is None else id_tuple(
+            ids, "TransparentLottery.ticket_shares(ids=...)", "person ids")
         pos = {pid: j for j, pid in enumerate(order)}
         counts = np.zeros(len(order))
         for ticket in self.tickets:
             for pid in ticket:
-                counts[pos[pid]] += 1
+                j = pos.get(pid)
+                if j is None:
+                    raise InputError.single("unknown-id", "a ticket holds a person missing from "
+                                            "the ids the shares are aligned with", column="ids",
+                                            value=pid)
+                counts[j] += 1
         out: FloatArray = counts / max(self.m, 1)
         return out
 
@@ -127,6 +174,74 @@ class TransparentLottery:
         if self.target is not None:
             out["max_abs_deviation"] = self.deviation()
         return out
+
+
+_MAX_PROBLEMS = 20
+
+
+def _document_problems(doc: Any) -> list[Problem]:
+    """Every fault of a parsed lottery document, each located by its JSON path (``column``)."""
+    head = f"not a {LOTTERY_FORMAT} document"
+    if not isinstance(doc, dict):
+        return [Problem("bad-lottery", f"{head}: expected a JSON object, got "
+                        f"{_json_type(doc)}", column="$")]
+    out: list[Problem] = []
+    fmt = doc.get("format")
+    if fmt != LOTTERY_FORMAT:
+        out.append(Problem("bad-lottery-format", f"{head}: expected format {LOTTERY_FORMAT!r}",
+                           column="format", value=None if fmt is None else repr(fmt)))
+    tickets = doc.get("tickets")
+    if not isinstance(tickets, list):
+        out.append(Problem("bad-lottery", f"{head}: expected a list of tickets, got "
+                           f"{_json_type(tickets)}", column="tickets"))
+        tickets = None
+    elif not tickets:
+        out.append(Problem("empty-lottery", f"{head}: a lottery needs at least one ticket",
+                           column="tickets"))
+    m = doc.get("m")
+    if isinstance(m, bool) or not isinstance(m, int):
+        out.append(Problem("bad-lottery", f"{head}: expected the number of tickets as an "
+                           f"integer, got {_json_type(m)}", column="m",
+                           value=None if m is None else repr(m)))
+    elif tickets is not None and m != len(tickets):
+        out.append(Problem("bad-ticket-count", f"{head}: m is {m} but {len(tickets)} tickets "
+                           "are listed", column="m", value=repr(m)))
+    found = 0
+    for j, ticket in enumerate(tickets or ()):
+        if found >= _MAX_PROBLEMS:
+            break
+        if not isinstance(ticket, list):
+            out.append(Problem("bad-lottery", f"{head}: expected a ticket (a list of ids), got "
+                               f"{_json_type(ticket)}", column=f"tickets[{j}]"))
+            found += 1
+            continue
+        for i, pid in enumerate(ticket):
+            if not isinstance(pid, str):
+                out.append(Problem("bad-lottery", f"{head}: expected a string id, got "
+                                   f"{_json_type(pid)}", column=f"tickets[{j}][{i}]",
+                                   value=json.dumps(pid)))
+                found += 1
+                if found >= _MAX_PROBLEMS:
+                    break
+    if found >= _MAX_PROBLEMS:
+        out.append(Problem("bad-lottery", f"{head}: stopped after {_MAX_PROBLEMS} faulty "
+                           "tickets or ids", column="tickets"))
+    return out
+
+
+def _json_type(x: object) -> str:
+    """The JSON name of a parsed value's type (``"null"``, ``"number"``, ...)."""
+    if x is None:
+        return "null"
+    if isinstance(x, bool):
+        return "a boolean"
+    if isinstance(x, int | float):
+        return f"the number {x!r}"
+    if isinstance(x, str):
+        return "a string"
+    if isinstance(x, list):
+        return "a list"
+    return "an object"
 
 
 def transparent_lottery(dist: Distribution, m: int = 1000, *, method: str = "ilp",
@@ -155,6 +270,16 @@ def transparent_lottery(dist: Distribution, m: int = 1000, *, method: str = "ilp
         :meth:`TransparentLottery.deviation` is the largest per-person change of probability,
         at most ``rounding.deviation + 1/m``.
 
+    Raises
+    ------
+    TypeError
+        If ``dist`` is not a :class:`~civicsortition.distribution.Distribution` (for example
+        a pool or quotas passed by mistake), or ``m``, ``method``, ``seed``, ``node_limit`` or
+        ``time_limit`` has the wrong type.
+    InputError
+        ``bad-ticket-count`` (``m < 1``), ``not-an-integer`` (a fractional ``m``),
+        ``bad-rounding-method``.
+
     Examples
     --------
     >>> from civicsortition import Pool, Quotas, ValueQuota, leximin
@@ -164,6 +289,19 @@ def transparent_lottery(dist: Distribution, m: int = 1000, *, method: str = "ilp
     >>> lot.m, round(lot.deviation(), 6)
     (8, 0.0)
     """
+    fn = "transparent_lottery"
+    require(dist, Distribution, f"{fn}(dist=...)", "a Distribution (from find_distribution)")
+    m = as_int(m, f"{fn}(m=...)", expected="a number of tickets (int)", column="m")
+    if m < 1:
+        raise InputError.single("bad-ticket-count", f"{fn}(m=...): expected a positive number "
+                                "of tickets", column="m", value=repr(m))
+    require_str(method, f"{fn}(method=...)", "a rounding method name (str)")
+    seed = as_int(seed, f"{fn}(seed=...)", expected="an integer seed", column="seed")
+    node_limit = as_int(node_limit, f"{fn}(node_limit=...)", expected="an integer",
+                        column="node_limit")
+    if time_limit is not None and (isinstance(time_limit, bool)
+                                   or not isinstance(time_limit, int | float)):
+        raise type_error(f"{fn}(time_limit=...)", "a number of seconds or None", time_limit)
     prog = dist.program
     keep = dist.probabilities > 0
     profiles, x = dist.profiles[keep], dist.probabilities[keep]

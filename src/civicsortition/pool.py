@@ -8,6 +8,7 @@ household keys. It holds no other personal data.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -15,6 +16,15 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ._checks import (
+    as_int,
+    describe,
+    id_tuple,
+    require,
+    require_str,
+    sequence,
+    type_error,
+)
 from .errors import InputError, Problem
 from .strata import Category, Strata, _did_you_mean
 
@@ -23,24 +33,81 @@ __all__ = ["Pool"]
 IntArray = npt.NDArray[np.int64]
 
 
+_CODES = "Pool(codes=...)"
+_CODES_EXPECTED = "a 2-D array of integer codes (people × categories)"
+
+
 def _readonly_codes(a: Any) -> IntArray:
-    arr = np.array(a, dtype=np.int64, copy=True)
+    """A read-only int64 copy of ``a``; never truncates a fractional code."""
+    if a is None or isinstance(a, str | bytes | bytearray | Mapping):
+        raise type_error(_CODES, _CODES_EXPECTED, a)
+    try:
+        arr = np.array(a, copy=True)
+    except (ValueError, TypeError) as e:  # ragged nested lists, unconvertible objects
+        raise InputError.single("bad-codes", f"{_CODES}: expected {_CODES_EXPECTED} with rows "
+                                f"of equal length ({e})", column="codes") from None
+    if arr.dtype == object:
+        bad = next((x for x in arr.flat
+                    if isinstance(x, bool) or not isinstance(x, numbers.Real)), _NOTHING)
+        if bad is not _NOTHING:
+            raise type_error(_CODES, "integer codes (positions in each category's values)",
+                             bad)
+        try:
+            arr = arr.astype(np.float64)
+        except OverflowError:
+            raise InputError.single("code-out-of-range", f"{_CODES}: a code is far outside "
+                                    "every category's codes", column="codes") from None
+    kind = arr.dtype.kind
+    if kind not in "iuf":
+        sample = arr.flat[0].item() if arr.size else arr
+        raise type_error(_CODES, "integer codes (positions in each category's values; use "
+                         "Pool.from_records for value names)", sample)
     if arr.ndim == 1 and arr.size == 0:
         arr = arr.reshape(0, 0)
     if arr.ndim != 2:
-        raise ValueError(f"codes must be a 2-D array (people × categories), got {arr.ndim}-D")
-    arr.setflags(write=False)
-    return arr
+        raise InputError.single("bad-codes", f"{_CODES}: codes must be a 2-D array (people × "
+                                f"categories), got {arr.ndim}-D", column="codes")
+    if kind == "f":
+        bad_at = np.argwhere(~np.isfinite(arr) | (arr != np.floor(arr)))
+        if bad_at.size:
+            shown = ", ".join(f"codes[{', '.join(str(int(i)) for i in pos)}] = "
+                              f"{float(arr[tuple(pos)])!r}" for pos in bad_at[:5])
+            more = f" and {len(bad_at) - 5} more" if len(bad_at) > 5 else ""
+            raise InputError.single(
+                "not-an-integer", f"{_CODES}: codes must be whole numbers (a fractional code "
+                f"is never truncated); {shown}{more}", column="codes",
+                value=repr(float(arr[tuple(bad_at[0])])))
+        huge = np.argwhere(np.abs(arr) >= 2.0**62)  # would overflow int64; no category is so big
+        if huge.size:
+            pos = tuple(int(i) for i in huge[0])
+            raise InputError.single("code-out-of-range", f"{_CODES}: codes{list(pos)} = "
+                                    f"{float(arr[pos])!r} is far outside every category's codes",
+                                    column="codes", value=repr(float(arr[pos])))
+    if kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
+        raise InputError.single("code-out-of-range", f"{_CODES}: a code is far outside every "
+                                "category's codes", column="codes", value=str(arr.max()))
+    out = arr.astype(np.int64, copy=False)
+    out.setflags(write=False)
+    return out
+
+
+_NOTHING = object()
 
 
 def _str_tuple(a: Iterable[Any]) -> tuple[str, ...]:
-    return tuple(str(x) for x in a)
+    return id_tuple(a, "Pool(ids=...)", "person ids")
 
 
 def _opt_str_tuple(a: Iterable[Any] | None) -> tuple[str | None, ...] | None:
     if a is None:
         return None
-    return tuple(None if x is None else str(x) for x in a)
+    items = sequence(a, "Pool(households=...)", "a sequence of household keys (str or None)")
+    if not all(x is None or isinstance(x, str) for x in items):
+        pos, bad = next((j, x) for j, x in enumerate(items)
+                        if not (x is None or isinstance(x, str)))
+        raise TypeError(f"Pool(households=...): expected household keys as strings or None, "
+                        f"item {pos} is {describe(bad)}")
+    return items
 
 
 def _is_missing(x: object) -> bool:
@@ -79,6 +146,18 @@ class Pool:
         Household key per person; people sharing a key live together (at most one of them may
         sit on a panel when the household rule is on). ``None`` means no household link.
 
+    Raises
+    ------
+    TypeError
+        If ``strata`` is not a :class:`~civicsortition.strata.Strata`, ``ids`` or
+        ``households`` is a single string or holds non-strings, or ``codes`` is not numeric
+        (text, booleans, ``None``).
+    InputError
+        ``not-an-integer`` (a fractional code is never truncated), ``bad-codes`` (ragged or
+        not 2-D), ``bad-shape`` (``ids``, ``codes`` and ``households`` disagree on the number
+        of people, or ``codes`` on the number of categories), ``code-out-of-range``,
+        ``duplicate-id``, ``missing-id`` (an empty id).
+
     Examples
     --------
     >>> pool = Pool.from_records(
@@ -95,15 +174,23 @@ class Pool:
                                                             converter=_opt_str_tuple)
 
     def __attrs_post_init__(self) -> None:
+        require(self.strata, Strata, "Pool(strata=...)", "a Strata")
+        if self.codes.size == 0 and (not self.ids or not len(self.strata)):
+            # No people or no categories: any empty array stands for the (n, m) empty matrix.
+            object.__setattr__(self, "codes", _readonly_codes(
+                np.zeros((len(self.ids), len(self.strata)), dtype=np.int64)))
         n, m = self.codes.shape
-        if self.codes.size == 0:
-            object.__setattr__(self, "codes", _readonly_codes(np.zeros((len(self.ids),
-                                                                        len(self.strata)))))
-            n, m = self.codes.shape
         if len(self.ids) != n:
-            raise ValueError(f"ids has {len(self.ids)} entries but codes has {n} rows")
+            raise InputError.single("bad-shape", f"Pool(ids=...): ids has {len(self.ids)} "
+                                    f"entries but codes has {n} rows", column="ids")
         if m != len(self.strata):
-            raise ValueError(f"codes has {m} columns but strata has {len(self.strata)} categories")
+            raise InputError.single("bad-shape", f"Pool(codes=...): codes has {m} columns but "
+                                    f"strata has {len(self.strata)} categories",
+                                    column="codes")
+        if self.households is not None and len(self.households) != n:
+            raise InputError.single("bad-shape", f"Pool(households=...): households has "
+                                    f"{len(self.households)} entries, expected {n} (one per "
+                                    "person, None for no household)", column="households")
         problems: list[Problem] = []
         for c, cat in enumerate(self.strata):
             col = self.codes[:, c]
@@ -118,8 +205,9 @@ class Pool:
                                         row=i, column="id", value=pid))
             else:
                 seen[pid] = i
-        if self.households is not None and len(self.households) != n:
-            raise ValueError(f"households has {len(self.households)} entries, expected {n}")
+        if "" in seen:
+            problems.append(Problem("missing-id", "Pool(ids=...): every person needs a "
+                                    "non-empty id", row=seen[""], column="id", value=""))
         if problems:
             raise InputError(problems)
 
@@ -156,15 +244,37 @@ class Pool:
 
         Raises
         ------
+        TypeError
+            If an argument has the wrong type: ``records`` not an iterable of mappings (a single
+            mapping or string is refused), ``categories`` a single string, ``strata`` not a
+            :class:`~civicsortition.strata.Strata`, field names not strings; or neither
+            ``categories`` nor ``strata`` is given.
         InputError
             Listing every missing value, unknown value and duplicate id found.
         """
-        rows = list(records)
+        where = "Pool.from_records"
+        rows = sequence(records, f"{where}(records=...)",
+                        "an iterable of mappings (one per person)")
+        for j, rec in enumerate(rows):
+            require(rec, Mapping, f"{where}(records=...)[{j}]", "a mapping (one person)")
+        if strata is not None:
+            require(strata, Strata, f"{where}(strata=...)", "a Strata or None")
+        for name, field in (("id_field", id_field), ("household_field", household_field),
+                            ("source", source)):
+            if field is not None:
+                require_str(field, f"{where}({name}=...)", "a string or None")
         if categories is None:
             if strata is None:
-                raise TypeError("give categories or strata")
+                raise TypeError(f"{where}: give categories=... or strata=...")
             categories = strata.names
-        categories = list(categories)
+        categories = list(id_tuple(categories, f"{where}(categories=...)", "category names"))
+        if not all(c.strip() for c in categories):
+            raise InputError.single("empty-name", f"{where}(categories=...): a category name "
+                                    "is empty", column="categories")
+        if len({c.casefold() for c in categories}) != len(categories):
+            raise InputError.single("duplicate-category", f"{where}(categories=...): a category "
+                                    "is named twice (case-insensitively)", column="categories",
+                                    value=", ".join(categories))
         problems: list[Problem] = []
         ids: list[str] = []
         texts: list[list[str]] = []
@@ -292,7 +402,15 @@ class Pool:
         return hash((self.strata, self.ids, self.households, self.codes.tobytes()))
 
     def column(self, category: str) -> IntArray:
-        """Read-only code column of ``category``."""
+        """Read-only code column of ``category``.
+
+        Raises
+        ------
+        TypeError
+            If ``category`` is not a string.
+        InputError
+            ``unknown-category``.
+        """
         return self.codes[:, self.strata.index(category)]
 
     def mask(self, category: str, value: str) -> npt.NDArray[np.bool_]:
@@ -314,10 +432,26 @@ class Pool:
                 out[(cat.name, v)] = int(counts[j])
         return out
 
+    def _position(self, person: object, where: str) -> int:
+        i = as_int(person, where, expected="a position (int)", column="person")
+        if not 0 <= i < self.n:
+            raise InputError.single("bad-position", f"{where}: expected a position in "
+                                    f"0..{self.n - 1}, got {i}", column="person", value=str(i))
+        return i
+
     def value_of(self, person: int, category: str) -> str:
-        """Value of ``category`` for the person at position ``person``."""
+        """Value of ``category`` for the person at position ``person``.
+
+        Raises
+        ------
+        TypeError
+            If ``person`` is not an integer or ``category`` not a string.
+        InputError
+            ``bad-position`` (not in ``0..n-1``), ``unknown-category``.
+        """
+        i = self._position(person, "Pool.value_of(person=...)")
         c = self.strata.index(category)
-        return self.strata.categories[c].values[int(self.codes[person, c])]
+        return self.strata.categories[c].values[int(self.codes[i, c])]
 
     def index_of(self, person_id: Hashable) -> int:
         """Position of the person with id ``person_id``."""
@@ -328,8 +462,32 @@ class Pool:
                                     value=str(person_id)) from None
 
     def subset(self, indices: Iterable[int]) -> Pool:
-        """A new pool with the people at ``indices`` (in that order), same strata."""
-        idx = np.asarray(list(indices), dtype=np.int64)
+        """A new pool with the people at ``indices`` (in that order), same strata.
+
+        Raises
+        ------
+        TypeError
+            If ``indices`` is not an iterable of integer positions (a string is refused).
+        InputError
+            ``not-an-integer`` for a fractional position, ``bad-position`` for one outside
+            ``0..n-1`` (negative positions do not count from the end), ``duplicate-id`` for a
+            position given twice.
+        """
+        where = "Pool.subset(indices=...)"
+        if isinstance(indices, np.ndarray) and indices.ndim == 1 and indices.dtype.kind in "iu":
+            idx = indices.astype(np.int64, copy=False)
+        else:
+            items = sequence(indices, where, "an iterable of positions (int)")
+            idx = np.fromiter((as_int(x, where, expected="positions (int)", column="indices")
+                               for x in items), dtype=np.int64, count=len(items))
+        if idx.size and (idx.min() < 0 or idx.max() >= self.n):
+            bad = int(idx[(idx < 0) | (idx >= self.n)][0])
+            raise InputError.single("bad-position", f"{where}: expected positions in "
+                                    f"0..{self.n - 1}, got {bad}", column="indices",
+                                    value=str(bad))
+        if len(np.unique(idx)) != idx.size:
+            raise InputError.single("duplicate-id", f"{where}: a position is given twice",
+                                    column="indices")
         hh = None if self.households is None else [self.households[i] for i in idx]
         return Pool(self.strata, [self.ids[i] for i in idx], self.codes[idx], hh)
 

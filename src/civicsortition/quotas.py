@@ -18,6 +18,7 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
+from ._checks import as_int, describe, require, require_bool, require_str, sequence
 from .apportionment import TieBreak, apportion, resolve_method
 from .census import Census
 from .errors import InputError, Problem
@@ -47,20 +48,22 @@ class Band:
     def seats(cls, d: int) -> Band:
         """Plus or minus ``d`` seats around the apportioned value."""
         if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0:
-            raise InputError.single("bad-band", "a seat band must be a non-negative integer",
-                                    value=repr(d))
+            raise InputError.single("bad-band", "Band.seats(d=...): a seat band must be a "
+                                    "non-negative integer", value=repr(d))
         return cls("seats", Fraction(int(d)))
 
     @classmethod
     def percent(cls, x: float | int | str | Fraction) -> Band:
         """Plus or minus ``x`` percentage points of the population share."""
         try:
+            if isinstance(x, bool):
+                raise TypeError("a boolean is not a percentage")
             amount = Fraction(str(x)) if isinstance(x, float) else Fraction(x)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, ArithmeticError):
             amount = Fraction(-1)
         if amount < 0 or amount > 100:
-            raise InputError.single("bad-band", "a percent band must be between 0 and 100",
-                                    value=repr(x))
+            raise InputError.single("bad-band", "Band.percent(x=...): a percent band must be "
+                                    "a number between 0 and 100", value=repr(x))
         return cls("percent", amount)
 
     @classmethod
@@ -118,10 +121,6 @@ class QuotaProvenance:
     tie: bool = False
 
 
-def _opt_int(x: int | None) -> int | None:
-    return None if x is None else int(x)
-
-
 @attrs.frozen
 class ValueQuota:
     """Bounds on the number of panel members with one value.
@@ -136,15 +135,46 @@ class ValueQuota:
         ``max_flex >= max`` (the practitioners' targets format). ``None`` means unrestricted.
     provenance : QuotaProvenance or None
         Set when the quota was derived from a census.
+
+    Raises
+    ------
+    TypeError
+        If ``category`` or ``value`` is not a string, a bound is not a number (booleans and
+        text are refused), or ``provenance`` is not a :class:`QuotaProvenance`.
+    InputError
+        ``not-an-integer`` for a fractional, infinite or NaN bound (``2.5`` is never
+        truncated; a whole-valued ``2.0`` is accepted as ``2``).
+
+    Notes
+    -----
+    The *values* of the bounds (negative, ``min > max``, flex on the wrong side) are checked
+    by :meth:`problems`, which :class:`Quotas` calls, so a reader can report every bad row of
+    a file at once.
     """
 
     category: str
     value: str
-    min: int = attrs.field(converter=int)
-    max: int = attrs.field(converter=int)
-    min_flex: int | None = attrs.field(default=None, converter=_opt_int)
-    max_flex: int | None = attrs.field(default=None, converter=_opt_int)
+    min: int
+    max: int
+    min_flex: int | None = None
+    max_flex: int | None = None
     provenance: QuotaProvenance | None = None
+
+    def __attrs_post_init__(self) -> None:
+        require_str(self.category, "ValueQuota(category=...)", "a category name (str)")
+        require_str(self.value, "ValueQuota(value=...)", "a value name (str)")
+        where = {"column": self.category}
+        for name in ("min", "max", "min_flex", "max_flex"):
+            x = getattr(self, name)
+            if x is None and name.endswith("_flex"):
+                continue
+            expected = "an integer" + (" or None" if name.endswith("_flex") else "")
+            n = as_int(x, f"ValueQuota({name}=...) for {self.category}={self.value}",
+                       expected=expected, **where)
+            object.__setattr__(self, name, n)
+        if self.provenance is not None:
+            require(self.provenance, QuotaProvenance, "ValueQuota(provenance=...)",
+                    "a QuotaProvenance or None")
 
     def problems(self) -> list[Problem]:
         """Everything wrong with these bounds (empty if they are well-formed)."""
@@ -172,7 +202,10 @@ class ValueQuota:
 
 
 def _entries(x: Iterable[ValueQuota]) -> tuple[ValueQuota, ...]:
-    return tuple(x)
+    items = sequence(x, "Quotas(entries=...)", "a sequence of ValueQuota")
+    for j, q in enumerate(items):
+        require(q, ValueQuota, f"Quotas(entries=...)[{j}]", "a ValueQuota")
+    return items
 
 
 @attrs.frozen
@@ -188,8 +221,12 @@ class Quotas:
 
     Raises
     ------
+    TypeError
+        If ``entries`` is not a sequence of :class:`ValueQuota` (a single string or mapping
+        is refused).
     InputError
-        Listing every malformed bound and duplicate entry.
+        Listing every malformed bound and duplicate entry, and a ``panel_size`` that is not a
+        positive integer (``bad-panel-size``).
     """
 
     panel_size: int
@@ -199,8 +236,8 @@ class Quotas:
         problems: list[Problem] = []
         k = self.panel_size
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            problems.append(Problem("bad-panel-size", "panel_size must be a positive integer",
-                                    value=repr(k)))
+            problems.append(Problem("bad-panel-size", "Quotas(panel_size=...): panel_size must "
+                                    "be a positive integer", value=repr(k)))
         seen: set[tuple[str, str]] = set()
         for q in self.entries:
             problems.extend(q.problems())
@@ -210,7 +247,8 @@ class Quotas:
                                         column=q.category, value=q.value))
             seen.add(key)
         if not self.entries:
-            problems.append(Problem("no-values", "the quota table is empty"))
+            problems.append(Problem("no-values", "Quotas(entries=...): the quota table is "
+                                    "empty"))
         if problems:
             raise InputError(problems)
 
@@ -235,9 +273,13 @@ class Quotas:
 
         Raises
         ------
+        TypeError
+            If ``category`` or ``value`` is not a string.
         InputError
             ``"unknown-value"`` if there is no such entry.
         """
+        require_str(category, "Quotas.get(category=...)", "a category name (str)")
+        require_str(value, "Quotas.get(value=...)", "a value name (str)")
         folded = category.casefold()
         for q in self.entries:
             if q.category.casefold() == folded and q.value == value:
@@ -246,7 +288,14 @@ class Quotas:
                                 column=category, value=value)
 
     def category(self, category: str) -> tuple[ValueQuota, ...]:
-        """All entries of one category, in order."""
+        """All entries of one category, in order.
+
+        Raises
+        ------
+        TypeError
+            If ``category`` is not a string.
+        """
+        require_str(category, "Quotas.category(category=...)", "a category name (str)")
         folded = category.casefold()
         return tuple(q for q in self.entries if q.category.casefold() == folded)
 
@@ -258,7 +307,13 @@ class Quotas:
         """Lower and upper bounds aligned with ``strata.pairs()``.
 
         Values of ``strata`` without a quota row get ``[0, panel_size]`` (unconstrained).
+
+        Raises
+        ------
+        TypeError
+            If ``strata`` is not a :class:`~civicsortition.strata.Strata`.
         """
+        require(strata, Strata, "Quotas.bound_arrays(strata=...)", "a Strata")
         lo = np.zeros(strata.n_values, dtype=np.int64)
         hi = np.full(strata.n_values, self.panel_size, dtype=np.int64)
         index = {(q.category.casefold(), q.value): q for q in self.entries}
@@ -332,14 +387,37 @@ def build_quotas(
     Quotas
         With :class:`QuotaProvenance` on every entry.
 
+    Raises
+    ------
+    TypeError
+        If an argument has the wrong type (``census`` not a :class:`Census`, ``band`` not a
+        :class:`Band`, ``categories`` a single string, ...).
+    InputError
+        ``bad-panel-size``, ``unknown-method``, ``unknown-category``, ``floors-exceed-seats``,
+        or a tie with ``tie_break="raise"`` (:class:`~civicsortition.errors.TieError`).
+
     Examples
     --------
     >>> census = Census.from_shares({"sex": {"female": "0.53", "male": "0.47"}})
     >>> [(q.value, q.min, q.max) for q in build_quotas(census, 36)]
     [('female', 18, 20), ('male', 16, 18)]
     """
-    method = resolve_method(method)
+    require(census, Census, "build_quotas(census=...)", "a Census")
+    method = resolve_method(require_str(method, "build_quotas(method=...)",
+                                        "an apportionment method name (str)"))
+    if band is not None:
+        require(band, Band, "build_quotas(band=...)", "a Band or None")
     band = band if band is not None else Band.seats(1)
+    require_bool(floors, "build_quotas(floors=...)")
+    if rng is not None and not isinstance(rng, np.random.Generator) and (
+            isinstance(rng, bool) or not isinstance(rng, int | np.integer)):
+        raise TypeError("build_quotas(rng=...): expected a numpy Generator, an integer seed or "
+                        f"None, got {describe(rng)}")
+    if categories is not None:
+        categories = sequence(categories, "build_quotas(categories=...)",
+                              "a sequence of category names")
+        for j, c in enumerate(categories):
+            require_str(c, f"build_quotas(categories=...)[{j}]", "a category name (str)")
     if isinstance(panel_size, bool) or not isinstance(panel_size, (int, np.integer)) \
             or panel_size < 1:
         raise InputError.single("bad-panel-size", "panel_size must be a positive integer",

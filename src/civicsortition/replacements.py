@@ -33,6 +33,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ._checks import as_int, id_tuple, require, require_bool, require_str
 from .algorithms import find_distribution
 from .distribution import Distribution
 from .draw import DrawRecord, draw, normalise_seed
@@ -48,20 +49,42 @@ __all__ = ["ALTERNATES_PROCEDURE", "Alternates", "Replacement", "alternate_key",
 ALTERNATES_PROCEDURE = "civicsortition-alternates/1"
 
 
-def _ids(pool: Pool, ids: Iterable[Any], what: str) -> list[int]:
+def _check_common(fn: str, pool: object, quotas: object) -> None:
+    """The arguments every public function here shares: a Pool and a Quotas table."""
+    require(pool, Pool, f"{fn}(pool=...)", "a Pool")
+    require(quotas, Quotas, f"{fn}(quotas=...)", "a Quotas table")
+
+
+def _options(fn: str, *, households: object, tickets: object | None = None,
+             algorithm: object = "") -> None:
+    """Check the options shared by the functions here (``tickets=None``: not an argument)."""
+    require_bool(households, f"{fn}(households=...)")
+    require_str(algorithm, f"{fn}(algorithm=...)", "an algorithm name (str)")
+    if tickets is not None:
+        m = as_int(tickets, f"{fn}(tickets=...)", expected="a number of tickets (int)",
+                   column="tickets")
+        if m < 1:
+            raise InputError.single("bad-ticket-count", f"{fn}(tickets=...): expected a "
+                                    "positive number of tickets", column="tickets",
+                                    value=repr(tickets))
+
+
+def _ids(pool: Pool, ids: Iterable[Any], what: str, fn: str) -> list[int]:
     """Positions of ``ids`` in the pool; every unknown or repeated id is reported."""
     index = {pid: i for i, pid in enumerate(pool.ids)}
     out: list[int] = []
+    seen: set[int] = set()
     problems: list[Problem] = []
-    for pid in (str(x) for x in ids):
+    for pid in id_tuple(ids, f"{fn}({what}=...)", "person ids"):
         if pid not in index:
             problems.append(Problem("unknown-id", f"{what}: no person with this id in the pool",
                                     column=what, value=pid))
-        elif index[pid] in out:
+        elif index[pid] in seen:
             problems.append(Problem("duplicate-id", f"{what}: id listed twice", column=what,
                                     value=pid))
         else:
             out.append(index[pid])
+            seen.add(index[pid])
     if problems:
         raise InputError(problems)
     return out
@@ -82,11 +105,23 @@ def residual_quotas(pool: Pool, quotas: Quotas, kept: Iterable[str], seats: int)
 
     Raises
     ------
+    TypeError
+        If ``pool`` is not a :class:`~civicsortition.pool.Pool`, ``quotas`` not a
+        :class:`~civicsortition.quotas.Quotas`, ``kept`` a single string or not a sequence of
+        string ids, or ``seats`` not an integer.
     InputError
         ``quota-exceeded`` if the kept members alone already exceed a maximum (the quotas
-        changed since the draw), ``unknown-id`` for ids not in the pool.
+        changed since the draw), ``unknown-id`` for ids not in the pool, ``bad-seats`` if
+        ``seats`` is not positive.
     """
-    held = _held(pool, quotas, _ids(pool, kept, "kept"))
+    fn = "residual_quotas"
+    _check_common(fn, pool, quotas)
+    seats = as_int(seats, f"{fn}(seats=...)", expected="a number of seats (int)",
+                   column="seats")
+    if seats < 1:
+        raise InputError.single("bad-seats", f"{fn}(seats=...): expected a positive number of "
+                                "seats", column="seats", value=repr(seats))
+    held = _held(pool, quotas, _ids(pool, kept, "kept", fn))
     problems = [Problem("quota-exceeded", f"the kept members already hold {have} seats of "
                         f"{q.category}={q.value}, above its maximum {q.max}",
                         column=q.category, value=q.value)
@@ -211,17 +246,27 @@ def replace(pool: Pool, quotas: Quotas, panel: Sequence[str], dropouts: Sequence
 
     Raises
     ------
+    TypeError
+        If an argument has the wrong type: ``pool`` not a :class:`~civicsortition.pool.Pool`,
+        ``quotas`` not a :class:`~civicsortition.quotas.Quotas` (for example the two
+        swapped), ``panel``, ``dropouts`` or ``excluded`` a single string or not a sequence of
+        string ids, ``households`` not a bool, ``tickets`` not an integer.
     InputError
-        Unknown ids, dropouts not on the panel, a bad ``on_infeasible``.
+        Unknown ids, dropouts not on the panel, a bad ``on_infeasible`` or ``seed``, a
+        non-positive ``tickets``.
     civicsortition.program.InfeasibleQuotasError
         The remaining pool cannot fill the seats within the residual quotas (and
         ``on_infeasible="raise"``, or no relaxation exists).
     """
-    if on_infeasible not in ("raise", "relax"):
-        raise InputError.single("bad-option", "on_infeasible must be 'raise' or 'relax'",
-                                value=repr(on_infeasible))
-    panel_rows = _ids(pool, panel, "panel")
-    drop_rows = _ids(pool, dropouts, "dropouts")
+    fn = "replace"
+    _check_common(fn, pool, quotas)
+    _options(fn, households=households, tickets=tickets, algorithm=algorithm)
+    if not isinstance(on_infeasible, str) or on_infeasible not in ("raise", "relax"):
+        raise InputError.single("bad-option", "replace(on_infeasible=...): expected 'raise' or "
+                                "'relax'", column="on_infeasible", value=repr(on_infeasible))
+    seed = normalise_seed(seed)
+    panel_rows = _ids(pool, panel, "panel", fn)
+    drop_rows = _ids(pool, dropouts, "dropouts", fn)
     outside = [pool.ids[i] for i in drop_rows if i not in panel_rows]
     if outside:
         raise InputError([Problem("not-on-panel", "a dropout must be a panel member",
@@ -231,7 +276,7 @@ def replace(pool: Pool, quotas: Quotas, panel: Sequence[str], dropouts: Sequence
     kept_rows = [i for i in panel_rows if i not in drop_rows]
     kept = tuple(pool.ids[i] for i in kept_rows)
     residual = residual_quotas(pool, quotas, kept, len(drop_rows))
-    candidates = _eligible(pool, panel_rows, kept_rows, _ids(pool, excluded, "excluded"),
+    candidates = _eligible(pool, panel_rows, kept_rows, _ids(pool, excluded, "excluded", fn),
                            households)
     _enough(candidates, len(drop_rows), "seats to fill")
     remaining = pool.subset(candidates)
@@ -253,7 +298,16 @@ def replace(pool: Pool, quotas: Quotas, panel: Sequence[str], dropouts: Sequence
 
 # ------------------------------------------------------------------------------ alternates
 def alternate_key(seed: str, person: str) -> int:
-    """Public order key of an alternate: SHA-256 of procedure, normalised seed and id."""
+    """Public order key of an alternate: SHA-256 of procedure, normalised seed and id.
+
+    Raises
+    ------
+    TypeError
+        If ``person`` is not a string id.
+    InputError
+        ``bad-seed`` (see :func:`~civicsortition.draw.normalise_seed`).
+    """
+    require_str(person, "alternate_key(person=...)", "a person id (str)")
     text = f"{ALTERNATES_PROCEDURE}\n{normalise_seed(seed)}\n{person}".encode()
     return int.from_bytes(hashlib.sha256(text).digest(), "big")
 
@@ -291,21 +345,30 @@ def prepare_alternates(pool: Pool, quotas: Quotas, panel: Sequence[str], count: 
 
     Raises
     ------
+    TypeError
+        If ``pool`` is not a :class:`~civicsortition.pool.Pool`, ``quotas`` not a
+        :class:`~civicsortition.quotas.Quotas`, ``panel`` or ``excluded`` a single string or
+        not a sequence of string ids, ``households`` not a bool, ``tickets`` not an integer.
     InputError
-        ``bad-count`` or unknown ids.
+        ``bad-count``, a bad ``seed``, a non-positive ``tickets``, or unknown ids.
     civicsortition.program.InfeasibleQuotasError
         The remaining pool cannot supply a proportional set of that size.
     """
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise InputError.single("bad-count", "count must be a positive integer",
-                                value=repr(count))
-    panel_rows = _ids(pool, panel, "panel")
+    fn = "prepare_alternates"
+    _check_common(fn, pool, quotas)
+    if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 1:
+        raise InputError.single("bad-count", "prepare_alternates(count=...): expected a "
+                                "positive integer", column="count", value=repr(count))
+    count = int(count)
+    _options(fn, households=households, tickets=tickets, algorithm=algorithm)
+    seed = normalise_seed(seed)
+    panel_rows = _ids(pool, panel, "panel", fn)
     k = quotas.panel_size
     alt_quotas = Quotas(count, [ValueQuota(q.category, q.value, (q.min * count) // k,
                                            min(count, math.ceil(q.max * count / k)))
                                 for q in quotas])
-    candidates = _eligible(pool, panel_rows, panel_rows, _ids(pool, excluded, "excluded"),
-                           households)
+    candidates = _eligible(pool, panel_rows, panel_rows,
+                           _ids(pool, excluded, "excluded", fn), households)
     _enough(candidates, count, "alternates wanted")
     remaining = pool.subset(candidates)
     dist = find_distribution(remaining, alt_quotas, algorithm=algorithm, households=households,
@@ -327,16 +390,26 @@ def fill_from_alternates(pool: Pool, quotas: Quotas, panel: Sequence[str],
 
     Raises
     ------
+    TypeError
+        If ``pool`` is not a :class:`~civicsortition.pool.Pool`, ``quotas`` not a
+        :class:`~civicsortition.quotas.Quotas`, ``panel``, ``dropouts``, ``alternates`` or
+        ``unavailable`` a single string or not a sequence of string ids, ``households`` not a
+        bool.
+    InputError
+        Unknown or repeated ids.
     InfeasibleError
         No set of alternates completes the panel (draw replacements with :func:`replace`).
     """
-    order = alternates.order if isinstance(alternates, Alternates) else tuple(alternates)
-    panel_rows = _ids(pool, panel, "panel")
-    drop_rows = set(_ids(pool, dropouts, "dropouts"))
+    fn = "fill_from_alternates"
+    _check_common(fn, pool, quotas)
+    _options(fn, households=households)
+    order = alternates.order if isinstance(alternates, Alternates) else alternates
+    panel_rows = _ids(pool, panel, "panel", fn)
+    drop_rows = set(_ids(pool, dropouts, "dropouts", fn))
     kept_rows = [i for i in panel_rows if i not in drop_rows]
-    gone = set(_ids(pool, unavailable, "unavailable"))
+    gone = set(_ids(pool, unavailable, "unavailable", fn))
     skip = gone | set(panel_rows)   # unavailable people and panel members are never used
-    alt_rows = [i for i in _ids(pool, order, "alternates") if i not in skip]
+    alt_rows = [i for i in _ids(pool, order, "alternates", fn) if i not in skip]
     need = len(drop_rows)
     chosen: list[int] = []
 

@@ -13,15 +13,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
+from ._checks import require, require_str, sequence
 from .errors import InputError, Problem
 
 __all__ = ["Category", "Strata"]
 
 
 def _as_str_tuple(values: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(values, str):
-        raise TypeError("values must be an iterable of strings, not a single string")
-    return tuple(values)
+    items = sequence(values, "Category(values=...)",
+                     "a sequence of value names (not a single string)")
+    for j, v in enumerate(items):
+        require_str(v, f"Category(values=...)[{j}]", "a value name (str)")
+    return items
 
 
 @attrs.frozen
@@ -35,6 +38,14 @@ class Category:
     values : sequence of str
         Distinct, non-empty value names in a fixed order.
 
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string, or ``values`` is a single string, not iterable, or holds
+        something other than strings.
+    InputError
+        ``empty-name``, ``no-values``, ``empty-value``, ``duplicate-value``.
+
     Examples
     --------
     >>> Category("sex", ["female", "male"]).code("male")
@@ -46,7 +57,8 @@ class Category:
 
     def __attrs_post_init__(self) -> None:
         problems: list[Problem] = []
-        if not isinstance(self.name, str) or not self.name.strip():
+        require_str(self.name, "Category(name=...)", "a category name (str)")
+        if not self.name.strip():
             problems.append(Problem("empty-name", "a category needs a non-empty name",
                                     value=repr(self.name)))
         if not self.values:
@@ -54,7 +66,7 @@ class Category:
                                     column=self.name))
         seen: set[str] = set()
         for v in self.values:
-            if not isinstance(v, str) or not v.strip():
+            if not v.strip():
                 problems.append(Problem("empty-value", f"category {self.name!r} has an empty "
                                         "value name", column=self.name, value=repr(v)))
             elif v in seen:
@@ -72,9 +84,12 @@ class Category:
 
         Raises
         ------
+        TypeError
+            If ``value`` is not a string.
         InputError
             With code ``"unknown-value"`` if ``value`` is not a value of this category.
         """
+        require_str(value, f"Category({self.name!r}).code(value=...)", "a value name (str)")
         try:
             return self.values.index(value)
         except ValueError:
@@ -94,7 +109,10 @@ def _did_you_mean(value: str, options: Sequence[str]) -> str:
 
 
 def _as_category_tuple(cats: Iterable[Category]) -> tuple[Category, ...]:
-    return tuple(cats)
+    items = sequence(cats, "Strata(categories=...)", "a sequence of Category objects")
+    for j, c in enumerate(items):
+        require(c, Category, f"Strata(categories=...)[{j}]", "a Category")
+    return items
 
 
 @attrs.frozen
@@ -105,6 +123,13 @@ class Strata:
     ----------
     categories : sequence of Category
         Categories with distinct names (case-insensitively).
+
+    Raises
+    ------
+    TypeError
+        If ``categories`` is not a sequence of :class:`Category`.
+    InputError
+        ``duplicate-category``.
 
     Examples
     --------
@@ -121,8 +146,6 @@ class Strata:
         seen: dict[str, str] = {}
         problems: list[Problem] = []
         for c in self.categories:
-            if not isinstance(c, Category):
-                raise TypeError(f"expected Category objects, got {type(c).__name__}")
             key = c.name.casefold()
             if key in seen:
                 problems.append(Problem("duplicate-category", "category names must be unique "
@@ -134,7 +157,18 @@ class Strata:
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Iterable[str]]) -> Strata:
-        """Build from ``{category: [values...]}`` (insertion order is kept)."""
+        """Build from ``{category: [values...]}`` (insertion order is kept).
+
+        Raises
+        ------
+        TypeError
+            If ``mapping`` is not a mapping (or a category is malformed, see
+            :class:`Category`).
+        InputError
+            As :class:`Category` and :class:`Strata`.
+        """
+        require(mapping, Mapping, "Strata.from_mapping(mapping=...)",
+                "a mapping of category name to values")
         return cls(Category(name, values) for name, values in mapping.items())
 
     @property
@@ -153,9 +187,12 @@ class Strata:
 
         Raises
         ------
+        TypeError
+            If ``name`` is not a string.
         InputError
             With code ``"unknown-category"``.
         """
+        require_str(name, "Strata.index(name=...)", "a category name (str)")
         for i, c in enumerate(self.categories):
             if c.name == name:
                 return i

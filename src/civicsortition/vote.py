@@ -24,32 +24,43 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
 import attrs
+import numpy as np
 
+from ._checks import describe, id_tuple, optional_id_tuple, require, type_error
 from .errors import InputError, Problem
 
-__all__ = ["DENOMINATORS", "Outcome", "Tally", "answer_due", "required_votes", "tally"]
+__all__ = ["DENOMINATORS", "VOTE_WORDS", "Outcome", "Tally", "answer_due", "required_votes",
+           "tally"]
 
 Denominator = Literal["members", "present", "cast"]
 DENOMINATORS: tuple[str, ...] = ("members", "present", "cast")
-_VOTES = {"yes": "yes", "y": "yes", "for": "yes", "no": "no", "n": "no", "against": "no",
-          "abstain": "abstain", "abstention": "abstain"}
+#: Accepted ballot words (case-insensitive) and the vote each one means.
+VOTE_WORDS = {"yes": "yes", "y": "yes", "for": "yes", "no": "no", "n": "no", "against": "no",
+              "abstain": "abstain", "abstention": "abstain"}
 
 
-def _fraction(x: Fraction | float | int | str) -> Fraction:
-    """Exact threshold: floats and strings are read as decimals (0.8 -> 4/5)."""
+def _fraction(x: Fraction | float | int | str, where: str) -> Fraction:
+    """Exact threshold: floats and strings are read as decimals (0.8 -> 4/5).
+
+    ``where`` names the argument in messages, e.g. ``"tally(threshold=...)"``.
+    """
+    if isinstance(x, bool) or not isinstance(x, numbers.Rational | float | str | Decimal):
+        raise type_error(where, "a number in (0, 1] (Fraction, float, int or str)", x)
     try:
         out = Fraction(str(x)) if isinstance(x, float | str) else Fraction(x)
-    except (ValueError, ZeroDivisionError):
-        raise InputError.single("bad-threshold", "threshold must be a number in (0, 1]",
-                                value=repr(x)) from None
-    if not 0 < out <= 1:
-        raise InputError.single("bad-threshold", "threshold must be a number in (0, 1]",
-                                value=repr(x))
+    except (ValueError, ArithmeticError):
+        out = None
+    if out is None or not 0 < out <= 1:
+        raise InputError.single("bad-threshold", f"{where}: threshold must be a number in "
+                                "(0, 1]", column="threshold", value=repr(x))
     return out
 
 
@@ -60,12 +71,21 @@ def required_votes(threshold: Fraction | float | int | str, denominator: int) ->
     --------
     >>> required_votes(0.8, 36), required_votes(0.8, 35), required_votes("2/3", 30)
     (29, 28, 20)
+
+    Raises
+    ------
+    TypeError
+        If ``threshold`` is not a number (or numeric text).
+    InputError
+        ``bad-threshold`` (not in (0, 1]), ``bad-denominator`` (not a non-negative integer).
     """
-    t = _fraction(threshold)
-    if isinstance(denominator, bool) or not isinstance(denominator, int) or denominator < 0:
-        raise InputError.single("bad-denominator", "denominator must be a non-negative "
-                                "integer", value=repr(denominator))
-    return max(1, math.ceil(t * denominator))
+    t = _fraction(threshold, "required_votes(threshold=...)")
+    if isinstance(denominator, bool) or not isinstance(denominator, int | np.integer) \
+            or denominator < 0:
+        raise InputError.single("bad-denominator", "required_votes(denominator=...): expected a "
+                                "non-negative integer", column="denominator",
+                                value=repr(denominator))
+    return max(1, math.ceil(t * int(denominator)))
 
 
 def answer_due(handover: dt.date, days: int = 30) -> dt.date:
@@ -76,11 +96,19 @@ def answer_due(handover: dt.date, days: int = 30) -> dt.date:
     >>> import datetime as dt
     >>> answer_due(dt.date(2027, 2, 10))
     datetime.date(2027, 3, 12)
+
+    Raises
+    ------
+    TypeError
+        If ``handover`` is not a :class:`datetime.date`.
+    InputError
+        ``bad-days`` if ``days`` is not a non-negative integer.
     """
-    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-        raise InputError.single("bad-days", "days must be a non-negative integer",
-                                value=repr(days))
-    return handover + dt.timedelta(days=days)
+    require(handover, dt.date, "answer_due(handover=...)", "a datetime.date")
+    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 0:
+        raise InputError.single("bad-days", "answer_due(days=...): expected a non-negative "
+                                "integer", column="days", value=repr(days))
+    return handover + dt.timedelta(days=int(days))
 
 
 @attrs.frozen
@@ -169,7 +197,9 @@ class Tally:
 def tally(votes: Mapping[str, Mapping[str, str]], members: Sequence[str], *,
           threshold: Fraction | float | int | str = Fraction(4, 5),
           denominator: str = "members", present: Sequence[str] | None = None,
-          handover: dt.date | None = None, response_days: int = 30) -> Tally:
+          handover: dt.date | None = None, response_days: int = 30,
+          rows: Mapping[tuple[str, str], int] | None = None,
+          source: str | None = None) -> Tally:
     """Tally the members' votes on each recommendation.
 
     Parameters
@@ -189,6 +219,12 @@ def tally(votes: Mapping[str, Mapping[str, str]], members: Sequence[str], *,
     handover : datetime.date, optional
         When the recommendations go to the mayor; sets :attr:`Tally.answer_due`.
     response_days : int
+    rows : mapping of (str, str) to int, optional
+        Where each ballot came from, ``{(recommendation, member): line}`` (for example the
+        file lines of :func:`civicsortition.io.read_votes`); used as the ``row`` of the
+        problems reported about that ballot.
+    source : str, optional
+        Name of the ballots file, used as the ``file`` of those problems.
 
     Returns
     -------
@@ -196,9 +232,15 @@ def tally(votes: Mapping[str, Mapping[str, str]], members: Sequence[str], *,
 
     Raises
     ------
+    TypeError
+        If an argument has the wrong type: ``votes`` not a mapping of mappings,
+        ``members`` or ``present`` a single string or not a sequence of string ids, a
+        recommendation or member key that is not a string, ``threshold`` not a number,
+        ``handover`` not a date.
     InputError
-        ``not-a-member``, ``bad-vote``, ``absent-voter``, ``duplicate-member``,
-        ``bad-denominator``, ``bad-threshold`` -- every problem found.
+        ``not-a-member``, ``bad-vote`` (naming the member and the recommendation),
+        ``absent-voter``, ``duplicate-member``, ``bad-denominator``, ``bad-threshold``,
+        ``bad-days`` -- every problem found.
 
     Examples
     --------
@@ -208,37 +250,68 @@ def tally(votes: Mapping[str, Mapping[str, str]], members: Sequence[str], *,
     >>> tally(votes, members).adopted
     ('R1',)
     """
-    t = _fraction(threshold)
-    if denominator not in DENOMINATORS:
-        raise InputError.single("bad-denominator", f"denominator must be one of "
-                                f"{list(DENOMINATORS)}", value=repr(denominator))
-    member_list = [str(m) for m in members]
+    t = _fraction(threshold, "tally(threshold=...)")
+    if not isinstance(denominator, str) or denominator not in DENOMINATORS:
+        raise InputError.single("bad-denominator", f"tally(denominator=...): expected one of "
+                                f"{list(DENOMINATORS)}", column="denominator",
+                                value=repr(denominator))
+    require(votes, Mapping, "tally(votes=...)",
+            "a mapping {recommendation: {member id: vote}}")
+    member_list = id_tuple(members, "tally(members=...)", "member ids")
+    present_ids = optional_id_tuple(present, "tally(present=...)", "member ids")
+    if handover is not None:
+        require(handover, dt.date, "tally(handover=...)", "a datetime.date or None")
+    if isinstance(response_days, bool) or not isinstance(response_days, int | np.integer) \
+            or response_days < 0:
+        raise InputError.single("bad-days", "tally(response_days=...): expected a non-negative "
+                                "integer", column="response_days", value=repr(response_days))
+    if rows is not None:
+        require(rows, Mapping, "tally(rows=...)",
+                "a mapping {(recommendation, member): line} or None")
+    if source is not None:
+        require(source, str, "tally(source=...)", "a file name (str) or None")
+    where_of = rows if rows is not None else {}
+
+    def at(rec: str, member: str) -> dict[str, Any]:
+        return {"file": source, "row": where_of.get((rec, member)), "column": rec}
+
     problems: list[Problem] = []
-    if len(set(member_list)) != len(member_list):
-        dupes = sorted({m for m in member_list if member_list.count(m) > 1})
-        problems += [Problem("duplicate-member", "a member is listed twice", value=m)
-                     for m in dupes]
+    counts = Counter(member_list)
+    problems += [Problem("duplicate-member", "tally(members=...): a member is listed twice",
+                         column="members", value=m)
+                 for m in sorted(m for m, c in counts.items() if c > 1)]
     member_set = set(member_list)
-    present_set = None if present is None else {str(p) for p in present}
+    present_set = None if present_ids is None else set(present_ids)
     if present_set is not None:
-        problems += [Problem("not-a-member", "listed as present but not a member", value=p)
+        problems += [Problem("not-a-member", "tally(present=...): listed as present but not a "
+                             "member", column="present", value=p)
                      for p in sorted(present_set - member_set)]
     outcomes: list[Outcome] = []
     for rec, ballots in votes.items():
+        if not isinstance(rec, str):
+            raise TypeError("tally(votes=...): expected recommendations as strings, got key "
+                            f"{describe(rec)}")
+        require(ballots, Mapping, f"tally(votes=...)[{rec!r}]",
+                "a mapping {member id: vote}")
         count = {"yes": 0, "no": 0, "abstain": 0}
         voters: set[str] = set()
-        for member, raw in ballots.items():
-            m = str(member)
-            vote = _VOTES.get(str(raw).strip().casefold())
+        for m, raw in ballots.items():
+            if not isinstance(m, str):
+                raise TypeError(f"tally(votes=...)[{rec!r}]: expected member ids as strings, "
+                                f"got key {describe(m)}")
+            vote = VOTE_WORDS.get(raw.strip().casefold()) if isinstance(raw, str) else None
             if m not in member_set:
-                problems.append(Problem("not-a-member", f"a ballot on {rec!r} from someone who "
-                                        "is not a member", column=str(rec), value=m))
+                problems.append(Problem("not-a-member", f"a ballot on {rec!r} from {m!r}, who "
+                                        "is not a member", value=m, **at(rec, m)))
             elif vote is None:
-                problems.append(Problem("bad-vote", "expected yes, no or abstain",
-                                        column=str(rec), value=str(raw)))
+                problems.append(Problem("bad-vote", f"member {m!r} on recommendation {rec!r}: "
+                                        "expected yes, no or abstain",
+                                        value=raw if isinstance(raw, str) else repr(raw),
+                                        **at(rec, m)))
             elif present_set is not None and m not in present_set:
-                problems.append(Problem("absent-voter", f"a ballot on {rec!r} from a member "
-                                        "not listed as present", column=str(rec), value=m))
+                problems.append(Problem("absent-voter", f"a ballot on {rec!r} from member {m!r}"
+                                        ", who is not listed as present", value=m,
+                                        **at(rec, m)))
             else:
                 count[vote] += 1
                 voters.add(m)
@@ -246,10 +319,10 @@ def tally(votes: Mapping[str, Mapping[str, str]], members: Sequence[str], *,
                 "present": len(present_set) if present_set is not None else len(voters),
                 "cast": count["yes"] + count["no"]}[denominator]
         need = required_votes(t, base)
-        outcomes.append(Outcome(str(rec), count["yes"], count["no"], count["abstain"],
+        outcomes.append(Outcome(rec, count["yes"], count["no"], count["abstain"],
                                 len(member_set) - len(voters), base, need,
                                 count["yes"] >= need))
     if problems:
         raise InputError(problems)
-    due = None if handover is None else answer_due(handover, response_days)
+    due = None if handover is None else answer_due(handover, int(response_days))
     return Tally(tuple(outcomes), t, denominator, len(member_set), handover, due)
