@@ -664,8 +664,8 @@ json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats
 
 
 @JUNK_SETTINGS
-@given(tickets=st.lists(st.lists(st.text(max_size=3), min_size=1, max_size=3), min_size=1,
-                        max_size=5),
+@given(tickets=st.lists(st.lists(st.text(max_size=3), min_size=1, max_size=3, unique=True),
+                        min_size=1, max_size=5),
        data=st.data(), bad=json_values.filter(lambda v: not isinstance(v, str)))
 def test_from_canonical_locates_a_corrupted_id(tickets: list[list[str]], data: st.DataObject,
                                                bad: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from fractions import Fraction
 from importlib import resources
@@ -20,6 +21,12 @@ __all__ = ["DEFAULT_SHARE_TOLERANCE", "Census", "rustavi_synthetic_census"]
 DEFAULT_SHARE_TOLERANCE = Fraction(1, 200)
 
 
+#: Largest decimal exponent accepted in a number written as text: ``Fraction("1e999999999")``
+#: would compute ``10**999999999`` (minutes and gigabytes for a 12-character cell).
+_MAX_EXPONENT = 400
+_EXPONENT = re.compile(r"[eE]\s*([-+]?[0-9_]+)\s*$")
+
+
 def _exact(raw: Any, *, decimal_comma: bool) -> Fraction:
     """Exact value of a number given as Fraction, int, float or text.
 
@@ -34,7 +41,18 @@ def _exact(raw: Any, *, decimal_comma: bool) -> Fraction:
         raw = raw.strip()
         if decimal_comma and raw.count(",") == 1 and "." not in raw:
             raw = raw.replace(",", ".")
+        exponent = _EXPONENT.search(raw)
+        if exponent and abs(int(exponent.group(1).replace("_", "") or "0")) > _MAX_EXPONENT:
+            raise ValueError(f"the exponent is beyond ±{_MAX_EXPONENT}")
     return Fraction(raw)
+
+
+def _show(x: Fraction) -> str:
+    """``x`` to 6 significant digits, for messages (never an OverflowError)."""
+    try:
+        return f"{float(x):.6g}"
+    except OverflowError:
+        return "more than 1e308"
 
 
 def _freeze(shares: Mapping[str, Mapping[str, Fraction]]
@@ -128,9 +146,9 @@ class Census:
                 if kind != "count" and abs(total - scale) > tol * scale:
                     problems.append(Problem(
                         "shares-do-not-sum-to-one",
-                        f"the {kind}s of category {cat!r} sum to {float(total):.6g}, expected "
-                        f"{scale} within ±{float(tol * scale):.6g}; check for a missing or "
-                        "mistyped row", file=source, column=cat, value=f"{float(total):.6g}"))
+                        f"the {kind}s of category {cat!r} sum to {_show(total)}, expected "
+                        f"{scale} within ±{_show(tol * scale)}; check for a missing or "
+                        "mistyped row", file=source, column=cat, value=_show(total)))
                     continue
                 out[cat] = {v: x / total for v, x in exact.items()}
         if problems:

@@ -49,13 +49,19 @@ def normalise_seed(seed: str) -> str:
     Raises
     ------
     InputError
-        If the seed is not text or is empty after normalisation.
+        ``bad-seed`` if the seed is not text, is empty after normalisation, or is not valid
+        Unicode text (a lone surrogate).
     """
     if not isinstance(seed, str):
         raise InputError.single("bad-seed", "the seed must be text", value=repr(seed))
     out = _SPACE.sub(" ", unicodedata.normalize("NFC", seed)).strip()
     if not out:
         raise InputError.single("bad-seed", "the seed is empty", value=repr(seed))
+    try:  # it is hashed as UTF-8
+        out.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError.single("bad-seed", "the seed is not valid Unicode text (a lone "
+                                "surrogate)", value=repr(seed)) from None
     return out
 
 

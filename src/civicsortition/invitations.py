@@ -70,6 +70,14 @@ def _columns(c: Mapping[str, Iterable[Any]]) -> dict[str, tuple[str, ...]]:
     return {str(k): _str_tuple(v) for k, v in c.items()}
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @attrs.frozen(eq=False)
 class AddressFrame:
     """The addresses that may receive a letter.
@@ -89,7 +97,8 @@ class AddressFrame:
     Raises
     ------
     InputError
-        ``missing-address``, ``duplicate-address`` or ``ragged-column``, naming the row and value.
+        ``missing-address``, ``duplicate-address``, ``ragged-column`` or ``not-utf8`` (an id
+        holding a lone surrogate, which cannot be hashed), naming the row and value.
     """
 
     ids: tuple[str, ...] = attrs.field(converter=_str_tuple)
@@ -108,6 +117,11 @@ class AddressFrame:
             if not a:
                 problems.append(Problem("missing-address", "every address needs an id",
                                         file=self.source, row=self.row(i), column="address"))
+            elif not _encodable(a):
+                problems.append(Problem("not-utf8", "an address id must be text that UTF-8 can "
+                                        "encode (it is hashed for the invitation keys); it "
+                                        "holds a lone surrogate", file=self.source,
+                                        row=self.row(i), column="address", value=repr(a)))
             elif a in seen:
                 problems.append(Problem("duplicate-address",
                                         f"address already listed on row {self.row(seen[a])}",

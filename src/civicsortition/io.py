@@ -29,9 +29,10 @@ from __future__ import annotations
 import csv
 import io as _stdio
 import json
+import math
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any, Union
 
 import attrs
@@ -43,6 +44,7 @@ from .census import DEFAULT_SHARE_TOLERANCE, Census
 from .distribution import Distribution, RunDetails
 from .errors import InputError, Problem
 from .invitations import AddressFrame, Invitations
+from .numerics import CHECK_TOL
 from .pool import Pool
 from .program import PanelProgram
 from .quotas import Quotas, ValueQuota
@@ -112,6 +114,14 @@ def _read_text(source: Source) -> str:
             raise InputError.single("unreadable-file", str(e.strerror or e),
                                     file=os.fspath(source)) from None
     text = source.read()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:  # lone surrogates, e.g. bytes decoded with surrogateescape
+        line = text.count("\n", 0, e.start) + 1
+        raise InputError([Problem(
+            "not-utf8", f"the text holds a lone surrogate {text[e.start]!r} (line {line}), which "
+            "no UTF-8 file can contain; decode the file as UTF-8", file=_source_name(source),
+            row=line)]) from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -171,7 +181,9 @@ def _read_table(source: Source, *, delimiter: str | None = None) -> _Table:
                                     row=reader.line_num, value=delim.join(cells)))
             continue
         rows.append((reader.line_num, tuple(cells)))
-    assert header is not None
+    if header is None:  # only blank cells, e.g. a lone quote '"' or '""'
+        raise InputError.single("empty-file", "the file has no header row (every cell is "
+                                "blank)", file=name)
     if problems:
         raise InputError(problems)
     return _Table(name, header, tuple(rows), delim)
@@ -724,8 +736,25 @@ def read_registrations(source: Source, strata: Strata | Quotas, *, delimiter: st
 
 
 # ------------------------------------------------------------------------------ results
+_NOT_A_RESULT = "not a select result with panels (run select without --no-panels)"
+
+
 def _json_float(x: Any) -> float:
-    return float("nan") if x is None else float(x)
+    """A JSON number (``null`` is NaN) as a float; ValueError for anything else."""
+    if x is None:
+        return float("nan")
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise ValueError(f"expected a number, got {type(x).__name__}")
+    return float(x)  # OverflowError for an integer beyond the float range
+
+
+def _json_int(x: Any) -> int:
+    """A JSON whole number as an int; ValueError for anything else (never truncated)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise ValueError(f"expected a whole number, got {type(x).__name__}")
+    if isinstance(x, float) and not x.is_integer():  # also NaN and infinities
+        raise ValueError("expected a whole number")
+    return int(x)
 
 
 def read_result(source: Source, pool: Pool, quotas: Quotas, *,
@@ -754,13 +783,18 @@ def read_result(source: Source, pool: Pool, quotas: Quotas, *,
     ------
     InputError
         ``bad-result`` (not a result, or no panels), ``pool-mismatch`` (people differ from the
-        pool), ``invalid-panel`` naming every panel that breaks a rule.
+        pool), ``invalid-panel`` naming every panel that breaks a rule, ``bad-probability``
+        (a panel probability that is negative or not finite, or probabilities that do not
+        sum to 1).
     """
     name = _source_name(source)
     try:
         doc = json.loads(_read_text(source))
     except ValueError:
         raise InputError.single("bad-result", "not JSON", file=name) from None
+    except RecursionError:
+        raise InputError.single("bad-result", "not a select result: JSON nested too deeply",
+                                file=name) from None
     return result_distribution(doc, pool, quotas, households=households, name=name)
 
 
@@ -768,20 +802,33 @@ def result_distribution(doc: Any, pool: Pool, quotas: Quotas, *, households: boo
                         name: str = "result") -> Distribution:
     """:func:`read_result` for an already parsed document (``select``'s JSON as a dict)."""
     try:
+        if not isinstance(doc, Mapping):
+            raise TypeError("not an object")
         people = [str(p["id"]) for p in doc["people"]]
-        panels = [([str(m) for m in p["members"]], float(p["probability"]))
+        panels = [([str(m) for m in p["members"]], _json_float(p["probability"]))
                   for p in doc["panels"]]
         cert, run = doc["certificate"], doc["run"]
-    except (ValueError, KeyError, TypeError):
-        raise InputError.single("bad-result", "not a select result with panels (run select "
-                                "without --no-panels)", file=name) from None
+        if not isinstance(cert, Mapping) or not isinstance(run, Mapping):
+            raise TypeError("certificate and run must be objects")
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
+        raise InputError.single("bad-result", _NOT_A_RESULT, file=name) from None
     if len(set(people)) != len(people) or set(people) != set(pool.ids):
         raise InputError.single("pool-mismatch", "the result's people are not the pool's ids "
                                 "(matched by id, in any order)", file=name)
+    problems: list[Problem] = [
+        Problem("bad-probability", "a panel probability must be a finite number >= 0",
+                file=name, column=f"panels[{j}].probability", value=repr(prob))
+        for j, (_, prob) in enumerate(panels)
+        if not math.isfinite(prob) or prob < -CHECK_TOL][:20]
+    total = math.fsum(prob for _, prob in panels)
+    if not problems and panels and abs(total - 1.0) > CHECK_TOL:
+        problems.append(Problem("bad-probability", f"the panel probabilities sum to {total:.9g}"
+                                ", not 1", file=name, column="panels", value=f"{total:.9g}"))
+    if problems:
+        raise InputError(problems)
     program = PanelProgram.build(pool, quotas, households=households)
     index = {pid: i for i, pid in enumerate(pool.ids)}
     profiles: dict[bytes, tuple[npt.NDArray[np.int64], float]] = {}
-    problems: list[Problem] = []
     for j, (members, prob) in enumerate(panels):
         unknown = [m for m in members if m not in index]
         rows = [index[m] for m in members if m in index]
@@ -798,29 +845,44 @@ def result_distribution(doc: Any, pool: Pool, quotas: Quotas, *, households: boo
         raise InputError(problems)
     if not profiles:
         raise InputError.single("bad-result", "the result lists no panels", file=name)
-    details = RunDetails(
-        algorithm=str(doc.get("algorithm", "")), backend=str(doc.get("backend", "")),
-        backend_version=str(doc.get("backend_version", "")),
-        objective=_json_float(cert.get("objective")), bound=_json_float(cert.get("bound")),
-        gap=_json_float(cert.get("gap")), converged=bool(cert.get("converged")),
-        iterations=int(run.get("iterations", 0)), stages=int(run.get("stages", 0)),
-        seconds=float(run.get("seconds", 0.0)), n_types=program.n_types,
-        options=dict(run.get("options") or {}), message=str(cert.get("message", "")),
-        certificate_prices=_prices(cert.get("weights"), program, index))
-    uncovered = tuple(index[u] for u in doc.get("uncovered", []) if u in index)
+    try:
+        options = run.get("options") or {}
+        uncovered = doc.get("uncovered", [])
+        if not isinstance(options, Mapping) or not isinstance(uncovered, list):
+            raise TypeError("run.options must be an object and uncovered a list")
+        details = RunDetails(
+            algorithm=str(doc.get("algorithm", "")), backend=str(doc.get("backend", "")),
+            backend_version=str(doc.get("backend_version", "")),
+            objective=_json_float(cert.get("objective")), bound=_json_float(cert.get("bound")),
+            gap=_json_float(cert.get("gap")), converged=bool(cert.get("converged")),
+            iterations=_json_int(run.get("iterations", 0)),
+            stages=_json_int(run.get("stages", 0)),
+            seconds=_json_float(run.get("seconds", 0.0)), n_types=program.n_types,
+            options=dict(options), message=str(cert.get("message", "")),
+            certificate_prices=_prices(cert.get("weights"), program, index))
+    except (ValueError, TypeError, OverflowError, RecursionError) as e:
+        raise InputError.single("bad-result", f"{_NOT_A_RESULT}: malformed certificate or run "
+                                f"({e})", file=name) from None
+    unc = tuple(sorted({index[u] for u in uncovered if isinstance(u, str) and u in index}))
     return Distribution(program, np.array([p for p, _ in profiles.values()]),
-                        np.array([x for _, x in profiles.values()]), details, uncovered)
+                        np.array([x for _, x in profiles.values()]), details, unc)
 
 
 def _prices(weights: Any, program: PanelProgram, index: dict[str, int]
             ) -> npt.NDArray[np.float64] | None:
-    """Type prices from a result's per-person certificate weights (``None`` if absent)."""
-    if not isinstance(weights, dict):
+    """Type prices from a result's per-person certificate weights (``None`` if absent).
+
+    Raises ValueError for a weight that is not a finite number.
+    """
+    if not isinstance(weights, Mapping):
         return None
     prices = np.zeros(program.n_types)
     for pid, w in weights.items():
+        x = _json_float(w)
+        if not math.isfinite(x):
+            raise ValueError("certificate.weights must be finite numbers")
         if pid in index:
-            prices[program.type_of[index[pid]]] += float(w)
+            prices[program.type_of[index[pid]]] += x
     return prices
 
 

@@ -22,6 +22,7 @@ pool uses: publish a lottery only over pseudonymous registration numbers, never 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -65,7 +66,9 @@ class TransparentLottery:
         non-string id, ``ids`` is not a sequence of string ids, ``rounding`` is not a
         :class:`~civicsortition.rounding.Rounding` or ``target`` not an array.
     InputError
-        ``empty-lottery`` if there are no tickets (no draw could pick one).
+        ``empty-lottery`` if there are no tickets (no draw could pick one), ``bad-ticket`` for
+        an empty ticket or one naming a person twice, ``not-utf8`` for an id that is not valid
+        Unicode text (a lone surrogate: the digest could not be computed).
     """
 
     tickets: tuple[tuple[str, ...], ...]
@@ -80,6 +83,19 @@ class TransparentLottery:
         if not tickets:
             raise InputError.single("empty-lottery", f"{where}: a lottery needs at least one "
                                     "ticket", column="tickets")
+        try:  # the digest hashes UTF-8: a lone surrogate would fail only when drawing
+            "".join(itertools.chain.from_iterable(tickets)).encode("utf-8")
+        except UnicodeEncodeError:
+            j = next(j for j, t in enumerate(tickets) if not _encodable(t))
+            raise InputError.single("not-utf8", f"{where}: ticket {j} holds an id that is not "
+                                    "valid Unicode text (a lone surrogate)",
+                                    column=f"tickets[{j}]") from None
+        bad = [j for j, t in enumerate(tickets) if not t or len(set(t)) != len(t)]
+        if bad:
+            raise InputError.single("bad-ticket", f"{where}: ticket {bad[0]} is empty or names "
+                                    "a person twice" + (f" ({len(bad)} such tickets)"
+                                                        if len(bad) > 1 else ""),
+                                    column=f"tickets[{bad[0]}]")
         object.__setattr__(self, "tickets", tickets)
         object.__setattr__(self, "ids", id_tuple(self.ids, "TransparentLottery(ids=...)",
                                                  "person ids"))
@@ -119,12 +135,16 @@ class TransparentLottery:
             whose ``column`` is its JSON path (``"format"``, ``"m"``, ``"tickets[3][1]"``):
             ``bad-lottery`` (not JSON, not an object, a ticket or id of the wrong type),
             ``bad-lottery-format``, ``bad-ticket-count`` (``m`` disagrees with the tickets),
-            ``empty-lottery`` (no tickets).
+            ``empty-lottery`` (no tickets), ``bad-ticket`` (an empty ticket or a person twice
+            on one), ``not-utf8`` (an id with a lone surrogate).
         """
         require(data, (bytes, bytearray, str), "TransparentLottery.from_canonical(data=...)",
                 "the document as bytes or str")
         try:
             doc = json.loads(data)
+        except RecursionError:
+            raise InputError.single("bad-lottery", f"not a {LOTTERY_FORMAT} document: nested "
+                                    "too deeply", column="$") from None
         except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
             raise InputError.single("bad-lottery", f"not a {LOTTERY_FORMAT} document: not "
                                     f"valid UTF-8 JSON ({e})", column="$") from None
@@ -177,6 +197,14 @@ class TransparentLottery:
 
 
 _MAX_PROBLEMS = 20
+
+
+def _encodable(ticket: tuple[str, ...]) -> bool:
+    try:
+        "".join(ticket).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _document_problems(doc: Any) -> list[Problem]:

@@ -11,6 +11,7 @@ minimum falls short of what the quotas allow is caught.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -320,7 +321,14 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
 
 
 def _number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+    """A JSON number that converts to a float (an integer beyond 1e308 does not)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return False
+    try:
+        float(x)
+    except OverflowError:
+        return False
+    return True
 
 
 def _parse_result(doc: Any) -> tuple[dict[str, Any], list[str]]:
@@ -377,7 +385,8 @@ def _parse_result(doc: Any) -> tuple[dict[str, Any], list[str]]:
         bad.append("run: expected an object")
         run = {}
     return {"people": people, "panels": panels, "cert": cert, "uncovered": uncovered,
-            "run": run, "algorithm": str(doc.get("algorithm", ""))}, bad
+            "run": run, "algorithm": algorithm if isinstance(algorithm := doc.get("algorithm"),
+                                                             str) else ""}, bad
 
 
 def _f(x: Any) -> float:
@@ -400,7 +409,7 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
     ids = [p["id"] for p in claims["people"]]
     unknown = sorted({i for i in ids if i not in rules.index})
     missing = sorted(set(rules.index) - set(ids))
-    twice = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) != len(ids) else []
+    twice = sorted(i for i, c in Counter(ids).items() if c > 1)
     add("result.people", ([f"{len(unknown)} id(s) not in the pool, e.g. {unknown[:3]}"]
                           if unknown else [])
         + ([f"{len(missing)} pool member(s) missing, e.g. {missing[:3]}"] if missing else [])
@@ -436,7 +445,7 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
         claimed[rules.index[p["id"]]] = float(p["probability"])
     off = float(np.abs(claimed - freq).max(initial=0.0))
     add("result.marginals", [f"people[].probability off by up to {off:.3g} from the panels"]
-        if off > tol else [], f"recomputed from the panels (max difference {off:.1e})")
+        if not off <= tol else [], f"recomputed from the panels (max difference {off:.1e})")
     # Uncovered people: claimed ones must have probability 0 and be on no feasible panel.
     unc = [rules.index[u] for u in claims["uncovered"] if u in rules.index]
     problems = [f"uncovered: {len(set(claims['uncovered']) - set(rules.index))} unknown id(s)"
@@ -460,7 +469,7 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
     stated = doc.get("minimum_probability")
     add("result.minimum_probability",
         [f"minimum_probability {stated} but the panels give {minimum:.9f}"]
-        if stated is None or abs(_f(stated) - minimum) > tol else [],
+        if stated is None or not abs(_f(stated) - minimum) <= tol else [],
         f"{minimum:.6f}, recomputed from the panels")
     cert, algorithm = claims["cert"], claims["algorithm"]
     nash = algorithm == "nash"
@@ -493,9 +502,10 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
             else:
                 for pid, wt in weights.items():
                     w[rules.index[pid]] = float(wt)
-                if w.min() < 0 or abs(w.sum() - 1.0) > 1e-6 or w[~covered].any():
-                    bound_ok.append("certificate.weights must be non-negative, sum to 1 and "
-                                    "be 0 for uncovered people")
+                if (not np.all(np.isfinite(w)) or w.min() < 0 or abs(w.sum() - 1.0) > 1e-6
+                        or w[~covered].any()):
+                    bound_ok.append("certificate.weights must be finite, non-negative, sum "
+                                    "to 1 and be 0 for uncovered people")
             if not bound_ok:
                 best = rules.heaviest_panel(w)
                 if math.isnan(best):
@@ -521,7 +531,7 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
         problems.append(f"gap {gap} but bound − objective = {bnd - objective:.3g}")
     options = claims["run"].get("options")
     run_tol: Any = options.get("tol") if isinstance(options, Mapping) else None
-    limit = (float(run_tol) if _number(run_tol) else 1e-6) + tol
+    limit = (float(run_tol) if _number(run_tol) and math.isfinite(run_tol) else 1e-6) + tol
     if cert.get("converged") and not math.isnan(bnd) and bnd - objective > limit + otol:
         problems.append(f"claims converged but bound − objective = {bnd - objective:.3g}")
     add("certificate.gap", problems, "consistent with the bound and the objective")
