@@ -508,3 +508,25 @@ def test_verify_regenerates_a_report_and_catches_an_edited_one(
     assert main(["verify", *_inputs(files), *artefacts, "--report", str(report)]) == \
         EXIT_VERIFICATION_FAILED
     assert "FAILED report: $.fairness." in capsys.readouterr().out
+
+
+def test_tally_vote_maybe_names_file_line_and_member(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    votes = tmp_path / "votes.csv"
+    votes.write_text("member,recommendation,vote\nm1,R1,yes\nm2,R1,maybe\n", encoding="utf-8")
+    assert main(["tally", "--votes", str(votes), "--members", "m1,m2"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"{votes}:3" in err
+    assert "bad-vote" in err
+    assert "m2 on R1" in err
+
+
+def test_malformed_lottery_file_is_named(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    lottery = tmp_path / "lottery.json"
+    lottery.write_text('{"format": "civicsortition-lottery/1", "m": 2, "tickets": [["a"], [3]]}',
+                       encoding="utf-8")
+    assert main(["draw", "--lottery", str(lottery), "--seed", "s"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert str(lottery) in err
+    assert "tickets[1][0]" in err
