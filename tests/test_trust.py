@@ -530,3 +530,21 @@ def test_malformed_lottery_file_is_named(tmp_path: Path,
     err = capsys.readouterr().err
     assert str(lottery) in err
     assert "tickets[1][0]" in err
+
+
+def test_json_artefacts_are_canonical_and_reread_to_the_same_bytes(
+        files: dict[str, Path], tmp_path: Path) -> None:
+    from civicsortition.cli import _canonical_json
+
+    for name in ("result", "record"):
+        text = files[name].read_text(encoding="utf-8")
+        doc = json.loads(text)
+        assert text == _canonical_json(doc, indent=None if name == "result" else 1)
+        assert list(doc) == sorted(doc)
+    lottery = files["lottery"].read_bytes()
+    assert cs.TransparentLottery.from_canonical(lottery).canonical() == lottery
+    report = tmp_path / "report.json"
+    assert main(["report", *_inputs(files), "--result", str(files["result"]),
+                 "--json", str(report)]) == EXIT_OK
+    assert report.read_text(encoding="utf-8") == _canonical_json(
+        json.loads(report.read_text(encoding="utf-8")))

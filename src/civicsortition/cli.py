@@ -115,8 +115,17 @@ def _read_json(path: str) -> dict[str, Any]:
     return doc
 
 
+def _canonical_json(doc: Any, *, indent: int | None = 1) -> str:
+    """The one text form of a JSON artefact (UTF-8, sorted keys, no NaN).
+
+    Read back and written again, it gives the same bytes.
+    """
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=indent,
+                      allow_nan=False) + "\n"
+
+
 def _write_json(path: str, doc: Any) -> None:
-    atomic_write(path, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    atomic_write(path, _canonical_json(doc))
 
 
 #: Header names that look like a person id (``--id-column`` was probably forgotten).
@@ -264,8 +273,8 @@ def _cmd_select(args: argparse.Namespace) -> int:
     if dist.uncovered:
         print(f"{len(dist.uncovered)} people are on no feasible panel (probability 0)")
     if args.json:
-        atomic_write(args.json, json.dumps(dist.as_dict(panels=not args.no_panels),
-                                           ensure_ascii=False) + "\n")
+        atomic_write(args.json, _canonical_json(dist.as_dict(panels=not args.no_panels),
+                                                indent=None))
         print(f"written: {args.json}")
     if args.lottery or args.draw_seed:
         lottery = transparent_lottery(dist, args.tickets)
@@ -397,7 +406,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     lottery, record = _lottery_and_record(args)
     report, verdict = _report_of(args, people, quotas, doc, lottery, record)
     if args.json:
-        atomic_write(args.json, report.to_json() + "\n")
+        atomic_write(args.json, _canonical_json(report.data))
         print(f"written: {args.json}")
     if args.out:
         atomic_write(args.out, report.to_markdown())
@@ -492,7 +501,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         _write_json(str(out / "result.json"), dist.as_dict())
         _write_json(str(out / "replacement.json"), rep.as_dict())
         atomic_write(out / "report.md", run.report.to_markdown())
-        atomic_write(out / "report.json", run.report.to_json() + "\n")
+        atomic_write(out / "report.json", _canonical_json(run.report.data))
         print(f"\nwritten to {out}: invitations.csv, lottery.json, draw.json, result.json, "
               "replacement.json, report.md, report.json")
     return EXIT_OK if run.verdict.ok else EXIT_VERIFICATION_FAILED
