@@ -218,6 +218,22 @@ class RelaxedNash:
     violation: float
 
 
+def _household_rows(prog: PanelProgram, B: FloatArray) -> npt.NDArray[np.int64]:
+    """Household rows of ``B`` that :func:`relaxed_nash` eliminates in closed form.
+
+    Those of :meth:`PanelProgram.build`: ``0 ≤ Σ_{t ∈ h} n_t π_t ≤ 1`` over one-person types
+    (coefficients 0/1), pairwise disjoint. If any row broke that shape, none is eliminated.
+    """
+    rows = np.arange(1 + prog.n_quota_rows, len(B))
+    if len(rows) == 0:
+        return rows
+    H = B[rows]
+    if (np.any((H != 0) & (H != 1)) or np.any((H != 0).sum(axis=0) > 1)
+            or np.any(prog.row_hi[rows] != 1) or np.any(prog.row_lo[rows] > 0)):
+        return rows[:0]
+    return rows
+
+
 def relaxed_nash(prog: PanelProgram, active: npt.NDArray[np.bool_]) -> RelaxedNash:
     r"""Maximise :math:`\sum_t n_t \log \pi_t` over :math:`P_{rel}` through its dual.
 
@@ -232,54 +248,135 @@ def relaxed_nash(prog: PanelProgram, active: npt.NDArray[np.bool_]) -> RelaxedNa
         \end{cases}
 
     convex and continuously differentiable, with gradient the row slacks of
-    :math:`\pi(\nu)`; every :math:`\nu` gives an upper bound (weak duality). It has one
-    variable per row (tens), not per type: L-BFGS-B on :math:`(\nu^+, \nu^-) \ge 0`, then
-    Newton's method on the rows it found active makes :math:`\pi(\nu)` feasible to rounding
-    error and the gap to :math:`10^{-12}`.
+    :math:`\pi(\nu)`; every :math:`\nu` gives an upper bound (weak duality).
+
+    The household rows (one per household, disjoint, over one-person types) are minimised out
+    in closed form: given the quota rows' :math:`s_t`, household :math:`h`'s multiplier
+    :math:`\mu_h \ge 0` is 0 if :math:`\sum_{t \in h} \min(1, 1/s_t) \le 1` and otherwise the
+    root of :math:`\sum_{t \in h} 1/(s_t + \mu) = 1` (every term is then below 1), found by
+    Newton's method from the left (monotone: the sum is convex and decreasing). The
+    partial minimum is convex in the quota multipliers, with the quota rows' slacks as
+    gradient (envelope theorem), so L-BFGS-B runs on :math:`(\nu^+, \nu^-) \ge 0` of the
+    quota rows alone (tens of variables, not one per household), one multiplier per
+    inequality so that value and gradient agree. Newton's method on all the rows found active
+    then makes :math:`\pi(\nu)` feasible to rounding error and the gap to :math:`10^{-12}`. The
+    bound returned is :math:`g` at the final multipliers (valid whatever they are).
     """
     types = np.flatnonzero(active)
     n = prog.sizes[types].astype(float)
     B = prog.A[:, types] * n
     lo, hi = prog.row_lo.astype(float), prog.row_hi.astype(float)
     R = len(B)
+    house = _household_rows(prog, B)
+    quota = np.setdiff1d(np.arange(R), house)
+    Bq, lo_q, hi_q, Rq = B[quota], lo[quota], hi[quota], len(quota)
+    # Members of the households with at least two active people (a lone active member's row
+    # is implied by π_t <= 1): member type positions, and their household (0..H-1).
+    member_of = np.full(len(types), -1)
+    sizes_h = (B[house] != 0).sum(axis=1) if len(house) else np.zeros(0, dtype=int)
+    live = np.flatnonzero(sizes_h >= 2)
+    for j, r in enumerate(house[live]):
+        member_of[B[r] != 0] = j
+    mem = np.flatnonzero(member_of >= 0)
+    hid = member_of[mem]
+    n_h = len(live)
 
     def pi_of(s: FloatArray) -> FloatArray:
         out: FloatArray = np.where(s > n, n / np.maximum(s, n), 1.0)
         return out
 
-    def dual(nu: FloatArray) -> float:
-        s = nu @ B
+    def h_sum(s: FloatArray) -> float:
         big = s > n
-        terms = np.where(big, n * np.log(n / np.where(big, s, 1.0)) - n, -s)
-        return float(terms.sum() + np.maximum(nu, 0) @ hi - np.maximum(-nu, 0) @ lo)
+        return float(np.where(big, n * np.log(n / np.where(big, s, 1.0)) - n, -s).sum())
+
+    def mu_of(s: FloatArray) -> FloatArray:
+        """Each household's optimal multiplier for the quota rows' ``s`` (see above)."""
+        mu = np.zeros(n_h)
+        if n_h == 0:
+            return mu
+        sm = s[mem]
+        low = np.full(n_h, np.inf)
+        np.minimum.at(low, hid, sm)
+        mu = np.maximum(0.0, 1.0 - low)  # from here on, every member has s_t + μ >= 1
+        for _ in range(100):
+            d = sm + mu[hid]
+            f = np.bincount(hid, 1.0 / d, n_h) - 1.0
+            grow = f > 0  # left of the root (or a household whose row does not bind at 0)
+            if not grow.any():
+                break
+            step = np.where(grow, f / np.bincount(hid, 1.0 / d**2, n_h), 0.0)
+            mu = mu + step
+            if np.all(step <= 4e-16 * np.maximum(mu, 1.0)):
+                break
+        return mu
+
+    def full(lam: FloatArray) -> FloatArray:
+        nu = np.zeros(R)
+        nu[quota] = lam[:Rq] - lam[Rq:]
+        s = nu @ B
+        nu[house[live]] = mu_of(s)
+        return nu
+
+    def dual(nu: FloatArray) -> float:
+        return h_sum(nu @ B) + float(np.maximum(nu, 0) @ hi - np.maximum(-nu, 0) @ lo)
 
     def split(lam: FloatArray) -> tuple[float, FloatArray]:
-        nu = lam[:R] - lam[R:]
-        Bp = B @ pi_of(nu @ B)
-        return dual(nu), np.concatenate([hi - Bp, Bp - lo])
+        nu = full(lam)
+        s = nu @ B
+        Bp = Bq @ pi_of(s)
+        value = h_sum(s) + float(nu[house[live]].sum() + lam[:Rq] @ hi_q - lam[Rq:] @ lo_q)
+        return value, np.concatenate([hi_q - Bp, Bp - lo_q])
 
-    start = np.zeros(2 * R)
+    def newton_finish(nu: FloatArray) -> FloatArray:
+        """Newton's method on the active rows, ``(B π(ν))_r = bound_r``, from an L-BFGS point.
+
+        A row is active if its multiplier is non-zero (its bound is the one the sign names) or if
+        it is violated at a zero multiplier (then the violated bound). A step that takes a
+        multiplier of an inequality row across zero stops it at zero instead (the row may come
+        back on the other side if violated), and steps are halved until the dual does not rise
+        beyond rounding. Identifying the rows by ``|ν_r| > 1e-10`` alone, as before, kept rows
+        that L-BFGS had left with a tiny multiplier of the wrong kind and stalled at a violation
+        of 4e-7 seats (a 400-person households corpus pool).
+        """
+        two_sided = lo < hi
+        for _ in range(50):
+            s = nu @ B
+            Bp = B @ pi_of(s)
+            over, under = Bp - hi, lo - Bp
+            up = (nu > 0) | ((nu == 0) & (over > 0)) | ~two_sided
+            down = (nu < 0) | ((nu == 0) & (under > 0))
+            rows = np.flatnonzero(up | down)
+            residual = Bp[rows] - np.where(up, hi, lo)[rows]
+            worst = max(float(over.max()), float(under.max()), 0.0)
+            if len(rows) == 0 or max(worst, float(np.abs(residual).max())) < 1e-13:
+                break
+            slope = np.where(s > n, -n / np.maximum(s, n) ** 2, 0.0)
+            J = (B[rows] * slope) @ B[rows].T
+            step = np.linalg.lstsq(J, -residual, rcond=None)[0]
+            base = dual(nu)
+            t = 1.0
+            while t > 1e-6:
+                trial = nu.copy()
+                trial[rows] += t * step
+                crossed = two_sided & (nu != 0) & (np.sign(trial) != np.sign(nu))
+                trial[crossed] = 0.0
+                if dual(trial) <= base + 1e-13 * max(1.0, abs(base)):
+                    break
+                t /= 2
+            else:
+                break  # no descent along the Newton direction: keep the point reached
+            nu = trial
+        return nu
+
+    start = np.zeros(2 * Rq)
     start[0] = n.sum() / prog.panel_size  # row 0 is Σ c = k: every π_t = k / N
     res = optimize.minimize(split, start, jac=True, method="L-BFGS-B",
-                            bounds=[(0.0, None)] * (2 * R),
+                            bounds=[(0.0, None)] * (2 * Rq),
                             options={"maxiter": 20_000, "ftol": 1e-16, "gtol": 1e-13})
-    nu = res.x[:R] - res.x[R:]
-    for _ in range(30):  # Newton on the active rows: (B π(ν))_r = bound_r
-        rows = np.flatnonzero(np.abs(nu) > 1e-10)
-        s = nu @ B
-        residual = (B @ pi_of(s))[rows] - np.where(nu > 0, hi, lo)[rows]
-        if len(rows) == 0 or np.abs(residual).max() < 1e-13:
-            break
-        slope = np.where(s > n, -n / np.maximum(s, n) ** 2, 0.0)
-        J = (B[rows] * slope) @ B[rows].T
-        trial = nu.copy()
-        trial[rows] += np.linalg.lstsq(J, -residual, rcond=None)[0]
-        if dual(trial) > dual(nu) + 1e-9:  # Newton went astray: keep the L-BFGS point
-            break
-        nu = trial
+    nu = newton_finish(full(res.x))
     pi = pi_of(nu @ B)
     Bp = B @ pi
     violation = float(np.maximum(np.maximum(Bp - hi, lo - Bp), 0.0).max())
-    full = np.zeros(prog.n_types)
-    full[types] = pi
-    return RelaxedNash(full, dual(nu), float(n @ np.log(pi)), violation)
+    out = np.zeros(prog.n_types)
+    out[types] = pi
+    return RelaxedNash(out, dual(nu), float(n @ np.log(pi)), violation)
