@@ -106,3 +106,12 @@ def optional_id_tuple(x: object, where: str, what: str = "ids") -> tuple[str, ..
 def sequence(x: object, where: str, expected: str) -> tuple[Any, ...]:
     """A non-text, non-mapping iterable as a tuple (elements unchecked); TypeError otherwise."""
     return _sequence(x, where, expected)
+
+
+def utf8_encodable(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8 (no lone surrogates): ids and seeds are hashed."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

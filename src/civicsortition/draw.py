@@ -30,7 +30,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ._checks import as_int, describe, id_tuple, require, require_str
+from ._checks import as_int, describe, id_tuple, require, require_str, utf8_encodable
 from .distribution import Distribution
 from .errors import InputError, Problem
 from .lottery import TransparentLottery
@@ -57,11 +57,9 @@ def normalise_seed(seed: str) -> str:
     out = _SPACE.sub(" ", unicodedata.normalize("NFC", seed)).strip()
     if not out:
         raise InputError.single("bad-seed", "the seed is empty", value=repr(seed))
-    try:  # it is hashed as UTF-8
-        out.encode("utf-8")
-    except UnicodeEncodeError:
+    if not utf8_encodable(out):  # it is hashed as UTF-8
         raise InputError.single("bad-seed", "the seed is not valid Unicode text (a lone "
-                                "surrogate)", value=repr(seed)) from None
+                                "surrogate)", value=repr(seed))
     return out
 
 

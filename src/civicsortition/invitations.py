@@ -45,6 +45,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from ._checks import utf8_encodable
 from .apportionment import apportion
 from .draw import normalise_seed
 from .errors import InputError, Problem
@@ -68,14 +69,6 @@ def _opt_int_tuple(a: Iterable[int] | None) -> tuple[int, ...] | None:
 
 def _columns(c: Mapping[str, Iterable[Any]]) -> dict[str, tuple[str, ...]]:
     return {str(k): _str_tuple(v) for k, v in c.items()}
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 @attrs.frozen(eq=False)
@@ -117,7 +110,7 @@ class AddressFrame:
             if not a:
                 problems.append(Problem("missing-address", "every address needs an id",
                                         file=self.source, row=self.row(i), column="address"))
-            elif not _encodable(a):
+            elif not utf8_encodable(a):
                 problems.append(Problem("not-utf8", "an address id must be text that UTF-8 can "
                                         "encode (it is hashed for the invitation keys); it "
                                         "holds a lone surrogate", file=self.source,

@@ -31,7 +31,15 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ._checks import as_int, id_tuple, require, require_str, sequence, type_error
+from ._checks import (
+    as_int,
+    id_tuple,
+    require,
+    require_str,
+    sequence,
+    type_error,
+    utf8_encodable,
+)
 from .distribution import Distribution
 from .errors import InputError, Problem
 from .rounding import Rounding, round_lottery
@@ -83,13 +91,12 @@ class TransparentLottery:
         if not tickets:
             raise InputError.single("empty-lottery", f"{where}: a lottery needs at least one "
                                     "ticket", column="tickets")
-        try:  # the digest hashes UTF-8: a lone surrogate would fail only when drawing
-            "".join(itertools.chain.from_iterable(tickets)).encode("utf-8")
-        except UnicodeEncodeError:
-            j = next(j for j, t in enumerate(tickets) if not _encodable(t))
+        # The digest hashes UTF-8: a lone surrogate would otherwise fail only when drawing.
+        if not utf8_encodable("".join(itertools.chain.from_iterable(tickets))):
+            j = next(j for j, t in enumerate(tickets) if not utf8_encodable("".join(t)))
             raise InputError.single("not-utf8", f"{where}: ticket {j} holds an id that is not "
                                     "valid Unicode text (a lone surrogate)",
-                                    column=f"tickets[{j}]") from None
+                                    column=f"tickets[{j}]")
         bad = [j for j, t in enumerate(tickets) if not t or len(set(t)) != len(t)]
         if bad:
             raise InputError.single("bad-ticket", f"{where}: ticket {bad[0]} is empty or names "
@@ -198,13 +205,6 @@ class TransparentLottery:
 
 _MAX_PROBLEMS = 20
 
-
-def _encodable(ticket: tuple[str, ...]) -> bool:
-    try:
-        "".join(ticket).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _document_problems(doc: Any) -> list[Problem]:
