@@ -492,14 +492,6 @@ def test_unmutated_bases_are_read(reader: str, folder: Path) -> None:
 
 
 # ========================================================================== JSON artefacts
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 JSON_LEAVES = st.one_of(
     st.none(), st.booleans(), st.integers(),
     st.sampled_from([10**400, -(10**400), 2**63, 2**64 + 1, -(2**63) - 1, 10**30]),
