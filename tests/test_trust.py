@@ -548,3 +548,16 @@ def test_json_artefacts_are_canonical_and_reread_to_the_same_bytes(
                  "--json", str(report)]) == EXIT_OK
     assert report.read_text(encoding="utf-8") == _canonical_json(
         json.loads(report.read_text(encoding="utf-8")))
+
+
+def test_json_differences_names_paths_and_honours_the_tolerance() -> None:
+    from civicsortition.verifier import json_differences
+
+    stated = {"a": [1, 2.0, {"b": True}], "c": 0.5, "d": "x"}
+    assert json_differences(stated, copy.deepcopy(stated)) == []
+    expected = {"a": [1, 2.0 + 1e-9, {"b": 1}], "c": 0.5, "e": "x"}
+    assert json_differences(stated, expected) == [
+        "$.d: not expected", "$.e: missing", "$.a[1]: 2.0, expected 2.000000001",
+        "$.a[2].b: true, expected 1"]
+    assert json_differences(stated, expected, tol=1e-6) == [
+        "$.d: not expected", "$.e: missing", "$.a[2].b: true, expected 1"]

@@ -27,6 +27,7 @@ from typing import Any
 import civicsortition as cs
 from civicsortition.cli import main
 from civicsortition.corpus import FAMILIES, torture_instance
+from civicsortition.verifier import json_differences
 
 TOL = 1e-7
 
@@ -109,23 +110,6 @@ def snapshot() -> dict[str, Any]:
     return {"engine": _engine(), "cli": _command_line()}
 
 
-def differences(before: Any, after: Any, path: str = "") -> list[str]:
-    """Paths where two snapshots differ (numbers within ``TOL``)."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        out = [f"{path}/{k}: only in one" for k in sorted(set(before) ^ set(after))]
-        for k in sorted(set(before) & set(after)):
-            out += differences(before[k], after[k], f"{path}/{k}")
-        return out
-    if isinstance(before, list) and isinstance(after, list):
-        if len(before) != len(after):
-            return [f"{path}: length {len(before)} -> {len(after)}"]
-        return [d for i, (a, b) in enumerate(zip(before, after, strict=True))
-                for d in differences(a, b, f"{path}[{i}]")]
-    if isinstance(before, float) and isinstance(after, float):
-        return [] if abs(before - after) <= TOL else [f"{path}: {before} -> {after}"]
-    return [] if before == after else [f"{path}: {before!r} -> {after!r}"]
-
-
 def main_(argv: list[str]) -> int:
     """Write a snapshot, or compare with one (exit 1 on differences)."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -138,7 +122,8 @@ def main_(argv: list[str]) -> int:
         args.out.write_text(json.dumps(now, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         print(f"written: {args.out}")
         return 0
-    diffs = differences(json.loads(args.compare.read_text(encoding="utf-8")), now)
+    diffs = json_differences(now, json.loads(args.compare.read_text(encoding="utf-8")),
+                             tol=TOL)
     for d in diffs:
         print(d)
     print(f"{len(diffs)} difference(s)")

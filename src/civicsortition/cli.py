@@ -31,7 +31,8 @@ from .audit import AuditReport, audit_report
 from .backends import SolverError
 from .census import rustavi_synthetic_census
 from .diagnostics import diagnose
-from .draw import EXACT_PROCEDURE, DrawRecord, draw, verify
+from .distribution import Distribution
+from .draw import DrawRecord, draw, verify
 from .errors import InputError
 from .invitations import Oversample, SimpleRandom, Stratified, invite, plan_letters
 from .io import (
@@ -53,7 +54,7 @@ from .lottery import TransparentLottery, transparent_lottery
 from .pipeline import DEMO_DRAW_SEED, rustavi_demo
 from .program import InfeasibleQuotasError
 from .quotas import Band, Quotas, build_quotas
-from .verifier import Check, Verdict, verify_selection
+from .verifier import Check, Verdict, json_differences, verify_selection
 from .vote import DENOMINATORS, tally
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INFEASIBLE", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SOLVER",
@@ -317,17 +318,16 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         dist, doc = None, None
         if args.result:
             doc = _read_json(args.result)
-            if record is not None and record.procedure == EXACT_PROCEDURE:
-                try:  # an exact draw is re-derived from the distribution itself
-                    dist = result_distribution(doc, people.pool, quotas, households=hh,
-                                               name=args.result)
-                except InputError:
-                    dist = None  # the result checks below say what is wrong with it
+            try:  # for an exact draw and the report (the result checks say what is wrong)
+                dist = result_distribution(doc, people.pool, quotas, households=hh,
+                                           name=args.result)
+            except InputError:
+                dist = None
         verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
                                    record=record, households=hh, result=doc)
         if args.report:
-            verdict = Verdict((*verdict.checks, _report_check(args, people, quotas, doc,
-                                                              lottery, record)))
+            verdict = Verdict((*verdict.checks, _report_check(args, people, quotas, dist,
+                                                              lottery, record, verdict)))
         for c in verdict.checks:
             status = "FAILED" if not c.ok else "ok    " if c.verified else "unverified"
             print(f"{status} {c.name}: {c.detail}")
@@ -347,54 +347,41 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_VERIFICATION_FAILED
 
 
+def _audit(args: argparse.Namespace, people: PeopleTable, quotas: Quotas, dist: Distribution,
+           lottery: TransparentLottery | None, record: DrawRecord | None,
+           verdict: Verdict) -> AuditReport:
+    census = read_census(args.census) if args.census else None
+    return audit_report(people.pool, quotas, dist, lottery=lottery, record=record,
+                        census=census, verdict=verdict)
+
+
 def _report_of(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
                doc: dict[str, Any], lottery: TransparentLottery | None,
                record: DrawRecord | None) -> tuple[AuditReport, Verdict]:
     """The audit report of a result, with the verdict that re-derives every figure in it."""
     hh = args.household_column is not None
     dist = result_distribution(doc, people.pool, quotas, households=hh, name=args.result)
-    census = read_census(args.census) if args.census else None
     # The verdict re-derives every figure the result states (a forged bound fails it).
     verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
                                record=record, households=hh, result=doc)
-    return audit_report(people.pool, quotas, dist, lottery=lottery, record=record,
-                        census=census, verdict=verdict), verdict
-
-
-def _json_differences(stated: Any, again: Any, path: str = "$") -> list[str]:
-    """JSON paths at which two documents differ (numbers compared exactly)."""
-    if isinstance(stated, dict) and isinstance(again, dict):
-        out = [f"{path}.{k}: {'missing' if k not in stated else 'not expected'}"
-               for k in sorted(set(stated) ^ set(again), key=str)]
-        for k in stated.keys() & again.keys():
-            out += _json_differences(stated[k], again[k], f"{path}.{k}")
-        return out
-    if isinstance(stated, list) and isinstance(again, list):
-        if len(stated) != len(again):
-            return [f"{path}: {len(stated)} entries, expected {len(again)}"]
-        return [d for j, (a, b) in enumerate(zip(stated, again, strict=True))
-                for d in _json_differences(a, b, f"{path}[{j}]")]
-    return [] if stated == again and type(stated) is type(again) else [
-        f"{path}: {json.dumps(stated)[:40]}, expected {json.dumps(again)[:40]}"]
+    return _audit(args, people, quotas, dist, lottery, record, verdict), verdict
 
 
 def _report_check(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
-                  doc: dict[str, Any] | None, lottery: TransparentLottery | None,
-                  record: DrawRecord | None) -> Check:
-    """Regenerate the report from the inputs and artefacts; compare it with the one stated."""
+                  dist: Distribution | None, lottery: TransparentLottery | None,
+                  record: DrawRecord | None, verdict: Verdict) -> Check:
+    """Regenerate the report from the inputs, artefacts and verdict; compare with the stated."""
     stated = _read_json(args.report)
-    if doc is None:
+    if not args.result:
         raise InputError.single("missing-option", "--report needs --result (the result it "
                                 "reports on)", column="--result")
-    try:
-        report, _ = _report_of(args, people, quotas, doc, lottery, record)
-    except InputError as e:
-        return Check("report", False, f"the result it reports on is invalid: {e}")
-    again = json.loads(report.to_json())
+    if dist is None:
+        return Check("report", False, "the result it reports on is invalid (see above)")
+    again = json.loads(_audit(args, people, quotas, dist, lottery, record, verdict).to_json())
     for key in ("library_version",):  # may differ between the writer's and the checker's
         stated.pop(key, None)
         again.pop(key, None)
-    diffs = _json_differences(stated, again)
+    diffs = json_differences(stated, again)
     return Check("report", not diffs, "; ".join(diffs[:5]) + (f" (and {len(diffs) - 5} more)"
                                                               if len(diffs) > 5 else "")
                  if diffs else "regenerated from the inputs and artefacts: identical")

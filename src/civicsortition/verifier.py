@@ -10,6 +10,7 @@ minimum falls short of what the quotas allow is caught.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -26,7 +27,7 @@ from .numerics import CHECK_TOL, COMPARE_TOL
 from .pool import Pool
 from .quotas import Quotas
 
-__all__ = ["Check", "Verdict", "verify_selection"]
+__all__ = ["Check", "Verdict", "json_differences", "verify_selection"]
 
 #: At most this many claims "person i is on no feasible panel" are re-checked (one integer
 #: program each); any beyond are reported as unverified.
@@ -541,3 +542,41 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
                         + (", ".join(f"run.{key}" for key in kept) or "nothing stated")
                         + "; backend and version as stated", verified=False))
     return freq
+
+
+def json_differences(stated: Any, expected: Any, *, tol: float = 0.0, path: str = "$"
+                     ) -> list[str]:
+    """The JSON paths at which a stated document differs from the expected one.
+
+    Parameters
+    ----------
+    stated, expected : JSON-like
+        Parsed documents (dicts, lists, numbers, strings, booleans, None).
+    tol : float
+        Numbers (not booleans) within ``tol`` are equal; with ``0`` they must be equal and of
+        the same type.
+    path : str
+        The path of the documents themselves (``$`` for the root).
+
+    Returns
+    -------
+    list of str
+        One line per difference, e.g. ``$.fairness.gini: 0.31, expected 0.30``.
+    """
+    if isinstance(stated, dict) and isinstance(expected, dict):
+        out = [f"{path}.{k}: {'missing' if k not in stated else 'not expected'}"
+               for k in sorted(set(stated) ^ set(expected), key=str)]
+        for k in sorted(stated.keys() & expected.keys(), key=str):
+            out += json_differences(stated[k], expected[k], tol=tol, path=f"{path}.{k}")
+        return out
+    if isinstance(stated, list) and isinstance(expected, list):
+        if len(stated) != len(expected):
+            return [f"{path}: {len(stated)} entries, expected {len(expected)}"]
+        return [d for j, (a, b) in enumerate(zip(stated, expected, strict=True))
+                for d in json_differences(a, b, tol=tol, path=f"{path}[{j}]")]
+    if tol > 0 and _number(stated) and _number(expected):
+        same = abs(float(stated) - float(expected)) <= tol
+    else:
+        same = stated == expected and type(stated) is type(expected)
+    return [] if same else [f"{path}: {json.dumps(stated)[:40]}, expected "
+                            f"{json.dumps(expected)[:40]}"]
