@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import civicsortition as cs
+from civicsortition.algorithms.feasibility import feasible_profile
 from civicsortition.synthetic import (
     CALIBRATED_SKEW,
     PRESETS,
@@ -23,7 +24,7 @@ def test_presets_have_published_shapes_and_feasible_quotas(name: str) -> None:
     inst = preset(name)
     n, k, c = PRESETS[name]
     assert (inst.pool.n, inst.quotas.panel_size, len(inst.pool.strata)) == (n, k, c)
-    assert cs.PanelProgram.build(inst.pool, inst.quotas).feasible_profile() is not None
+    assert feasible_profile(cs.PanelProgram.build(inst.pool, inst.quotas)) is not None
     counts = inst.pool.value_counts()
     for q in inst.quotas:
         assert q.min <= counts[(q.category, q.value)]

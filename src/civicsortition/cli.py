@@ -28,12 +28,11 @@ from ._files import OutputPlan, atomic_write
 from .algorithms import ALGORITHMS, DEFAULT_ALGORITHM, find_distribution
 from .apportionment import METHODS, resolve_method
 from .audit import AuditReport, audit_report
-from .backends import SolverError
 from .census import rustavi_synthetic_census
 from .diagnostics import diagnose
 from .distribution import Distribution
 from .draw import DrawRecord, draw, verify
-from .errors import InputError
+from .errors import InfeasibleQuotasError, InputError, SolverError
 from .invitations import Oversample, SimpleRandom, Stratified, invite, plan_letters
 from .io import (
     PeopleTable,
@@ -52,7 +51,6 @@ from .io import (
 )
 from .lottery import TransparentLottery, transparent_lottery
 from .pipeline import DEMO_DRAW_SEED, rustavi_demo
-from .program import InfeasibleQuotasError
 from .quotas import Band, Quotas, build_quotas
 from .verifier import Check, Verdict, json_differences, verify_selection
 from .vote import DENOMINATORS, tally

@@ -37,8 +37,9 @@ import math
 from collections.abc import Callable, Iterator
 
 import numpy as np
-import numpy.typing as npt
 
+from ._typing import FloatArray, IntArray
+from .algorithms.feasibility import feasible_profile
 from .census import Census
 from .errors import InputError
 from .pool import Pool
@@ -50,8 +51,6 @@ from .synthetic import Instance
 __all__ = ["FAMILIES", "SWEEP_OPTIONS", "SWEEP_PULP_MAX_N", "check_instance", "sweep_records",
            "torture_instance", "torture_sweep"]
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 
 
@@ -131,7 +130,7 @@ class _Draft:
                     entries.append(ValueQuota(name, v, lo, max(lo, hi)))
             quotas = Quotas(k, entries)
             program = PanelProgram.build(pool, quotas, households=self.households is not None)
-            if program.feasible_profile() is not None:
+            if feasible_profile(program) is not None:
                 params: dict[str, object] = {"family": family, "n": self.n, "k": k,
                                              "seed": seed, "widened": widen, **extra}
                 if exact_names:

@@ -24,13 +24,12 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from ._typing import FloatArray, IntArray
 from .numerics import CHECK_TOL
 from .program import PanelProgram
 
 __all__ = ["Distribution", "RunDetails", "check_distribution"]
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 
 

@@ -22,76 +22,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 import numpy as np
 
-from ._checks import as_int, describe, id_tuple, require, require_str, utf8_encodable
+from ._checks import as_int, describe, id_tuple, require, require_str
 from .distribution import Distribution
 from .errors import InputError, Problem
 from .lottery import TransparentLottery
+from .seeds import DRAW_PROCEDURE, EXACT_PROCEDURE, normalise_seed, seed_to_index, uniform
 
 __all__ = ["DRAW_PROCEDURE", "DrawRecord", "DrawVerdict", "distribution_digest", "draw",
            "draw_exact", "normalise_seed", "seed_to_index", "verify"]
-
-DRAW_PROCEDURE = "civicsortition-draw/1"
-EXACT_PROCEDURE = "civicsortition-draw-exact/1"
-_SPACE = re.compile(r"\s+")
-
-
-def normalise_seed(seed: str) -> str:
-    """NFC, whitespace runs to one space, trimmed.
-
-    Raises
-    ------
-    InputError
-        ``bad-seed`` if the seed is not text, is empty after normalisation, or is not valid
-        Unicode text (a lone surrogate).
-    """
-    if not isinstance(seed, str):
-        raise InputError.single("bad-seed", "the seed must be text", value=repr(seed))
-    out = _SPACE.sub(" ", unicodedata.normalize("NFC", seed)).strip()
-    if not out:
-        raise InputError.single("bad-seed", "the seed is empty", value=repr(seed))
-    if not utf8_encodable(out):  # it is hashed as UTF-8
-        raise InputError.single("bad-seed", "the seed is not valid Unicode text (a lone "
-                                "surrogate)", value=repr(seed))
-    return out
-
-
-def _uniform(label: str, key: str, seed: str, m: int) -> tuple[int, int]:
-    """Uniform integer in ``[0, m)`` by SHA-256 with rejection; returns (value, attempts)."""
-    limit = 2**256 - (2**256 % m)
-    j = 0
-    while True:
-        text = f"{label}\n{key}\n{seed}\n{j}".encode()
-        v = int.from_bytes(hashlib.sha256(text).digest(), "big")
-        if v < limit:
-            return v % m, j + 1
-        j += 1
-
-
-def seed_to_index(digest: str, seed: str, m: int) -> tuple[int, int]:
-    """Ticket index in ``[0, m)`` for a lottery digest and a seed; returns (index, attempts).
-
-    Raises
-    ------
-    TypeError
-        If ``digest`` is not a string.
-    InputError
-        ``bad-ticket-count`` if ``m`` is not a positive integer; ``bad-seed``.
-    """
-    require_str(digest, "seed_to_index(digest=...)", "a lottery digest (str)")
-    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
-        raise InputError.single("bad-ticket-count", "seed_to_index(m=...): m must be a positive "
-                                "integer", column="m", value=repr(m))
-    m = int(m)
-    return _uniform(DRAW_PROCEDURE, digest, normalise_seed(seed), m)
-
 
 @attrs.frozen
 class DrawRecord:
@@ -213,7 +157,7 @@ def draw(lottery: TransparentLottery, seed: str) -> DrawRecord:
     lottery = _check_lottery(lottery, "draw(lottery=...)")
     digest = lottery.digest()
     s = normalise_seed(seed)
-    index, attempts = _uniform(DRAW_PROCEDURE, digest, s, lottery.m)
+    index, attempts = uniform(DRAW_PROCEDURE, digest, s, lottery.m)
     return DrawRecord(DRAW_PROCEDURE, digest, s, index, attempts,
                       tuple(sorted(lottery.tickets[index])), lottery.m)
 
@@ -257,7 +201,7 @@ def verify(record: DrawRecord, lottery: TransparentLottery) -> DrawVerdict:
         return DrawVerdict((*problems, "the seed is empty or not text"))
     if s != record.seed:
         problems.append("the seed is not in normal form")
-    index, attempts = _uniform(DRAW_PROCEDURE, digest, s, lottery.m)
+    index, attempts = uniform(DRAW_PROCEDURE, digest, s, lottery.m)
     if record.index != index:
         problems.append(f"the seed gives ticket {index}, the record says {record.index}")
     if record.attempts != attempts:
@@ -315,7 +259,7 @@ def draw_exact(dist: Distribution, seed: str) -> DrawRecord:
                                 "has no panel of positive probability", column="dist")
     digest = distribution_digest(dist)
     s = normalise_seed(seed)
-    u, attempts = _uniform(EXACT_PROCEDURE, digest, s, 2**53)
+    u, attempts = uniform(EXACT_PROCEDURE, digest, s, 2**53)
     cum = np.cumsum(np.clip(dist.probabilities, 0, None))
     cum = cum / cum[-1]
     index = min(int(np.searchsorted(cum * 2**53, u, side="right")), len(cum) - 1)
@@ -325,7 +269,7 @@ def draw_exact(dist: Distribution, seed: str) -> DrawRecord:
     for t in np.flatnonzero(profile):
         members = [int(i) for i in prog.members[t]]
         for i in range(int(profile[t])):
-            j, _ = _uniform(EXACT_PROCEDURE, f"{digest}/{int(t)}/{i}", s, len(members) - i)
+            j, _ = uniform(EXACT_PROCEDURE, f"{digest}/{int(t)}/{i}", s, len(members) - i)
             members[i], members[i + j] = members[i + j], members[i]
             chosen.append(prog.pool.ids[members[i]])
     return DrawRecord(EXACT_PROCEDURE, digest, s, index, attempts, tuple(sorted(chosen)),

@@ -13,21 +13,34 @@ Hierarchy::
     CivicSortitionError
     ├── InputError (also ValueError)          bad input; carries Problem records
     │   └── TieError                           an apportionment tie with tie_break="raise"
-    └── InfeasibleError (also ValueError)      no panel can satisfy the constraints
+    ├── InfeasibleError (also ValueError)      no panel can satisfy the constraints
+    │   └── InfeasibleQuotasError              ... with the smallest relaxation that would
+    └── SolverError (also RuntimeError)        a solver failed after every recovery attempt
+
+:class:`Status` (a solve's outcome) and :class:`QuotaChange` (one bound moved by the minimal
+relaxation) are the records these errors carry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import enum
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:
+    from .quotas import Quotas
 
 __all__ = [
     "CivicSortitionError",
     "InfeasibleError",
+    "InfeasibleQuotasError",
     "InputError",
     "Problem",
+    "QuotaChange",
+    "SolverError",
+    "Status",
     "TieError",
 ]
 
@@ -133,3 +146,106 @@ class TieError(InputError):
 
 class InfeasibleError(CivicSortitionError, ValueError):
     """No panel satisfies the constraints (quotas, panel size, households)."""
+
+
+@attrs.frozen
+class QuotaChange:
+    """One bound moved by the minimal relaxation."""
+
+    category: str
+    value: str
+    old_min: int
+    old_max: int
+    new_min: int
+    new_max: int
+
+    def __str__(self) -> str:
+        return (f"{self.category}={self.value}: [{self.old_min}, {self.old_max}] -> "
+                f"[{self.new_min}, {self.new_max}]")
+
+
+class InfeasibleQuotasError(InfeasibleError):
+    """No panel satisfies the quotas.
+
+    Attributes
+    ----------
+    changes : tuple of QuotaChange
+        A relaxation of least total change (sum of the amounts bounds move), respecting
+        ``min_flex``/``max_flex``; these are the quotas that bind.
+    relaxed : Quotas or None
+        The quota table with the relaxation applied, or None when no relaxation within the
+        flex limits exists.
+    relaxed_feasible : bool
+        Whether a panel exists under ``relaxed`` (checked by solving).
+    reasons : tuple of str
+        Necessary conditions that fail (from :func:`civicsortition.diagnose`), if any.
+    """
+
+    def __init__(self, changes: Sequence[QuotaChange], relaxed: Quotas | None,
+                 relaxed_feasible: bool, reasons: Sequence[str] = ()) -> None:
+        self.changes = tuple(changes)
+        self.relaxed = relaxed
+        self.relaxed_feasible = relaxed_feasible
+        self.reasons = tuple(reasons)
+        lines = ["no panel satisfies the quotas"]
+        lines += [f"  - {r}" for r in self.reasons]
+        if relaxed is None:
+            lines.append("  no relaxation within the min_flex/max_flex limits makes them feasible")
+        else:
+            total = sum(abs(c.new_min - c.old_min) + abs(c.new_max - c.old_max)
+                        for c in self.changes)
+            lines.append(f"  smallest relaxation (total change {total}"
+                         f"{'' if relaxed_feasible else ', NOT verified feasible'}):")
+            lines += [f"    {c}" for c in self.changes]
+        super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.changes, self.relaxed, self.relaxed_feasible, self.reasons))
+
+
+class Status(enum.Enum):
+    """Outcome of one solve, common to all backends."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    LIMIT = "limit"        # time/iteration/node limit reached before proving optimality
+    ERROR = "error"        # anything else (numerical trouble, solver failure)
+
+
+class SolverError(CivicSortitionError, RuntimeError):
+    """A solver returned a status the caller cannot continue from, after recovery was tried.
+
+    Attributes
+    ----------
+    status : Status
+        The last status the solver reported.
+    raw : str
+        The solver's own words (status codes and messages of every attempt).
+    stage : str or None
+        Which solve failed, e.g. ``"relaxed leximin stage 7"`` or ``"pricing problem"``.
+    attempts : tuple of str
+        The recovery attempts made, in order, with the status each ended in.
+    """
+
+    def __init__(self, message: str, status: Status, raw: str, *, stage: str | None = None,
+                 attempts: tuple[str, ...] = ()) -> None:
+        where = f" [{stage}]" if stage else ""
+        tried = f"; {len(attempts)} attempts: " + " | ".join(attempts) if attempts else ""
+        super().__init__(f"{message}{where}: {status.value} (solver said: {raw}){tried}")
+        self.status = status
+        self.raw = raw
+        self.stage = stage
+        self.attempts = tuple(attempts)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_solver_error, (str(self), self.status, self.raw, self.stage,
+                                        self.attempts))
+
+
+def _rebuild_solver_error(text: str, status: Status, raw: str, stage: str | None = None,
+                          attempts: tuple[str, ...] = ()) -> SolverError:
+    err = SolverError.__new__(SolverError)
+    RuntimeError.__init__(err, text)
+    err.status, err.raw, err.stage, err.attempts = status, raw, stage, tuple(attempts)
+    return err

@@ -18,8 +18,8 @@ from typing import Any
 
 import attrs
 import numpy as np
-import numpy.typing as npt
 
+from ._typing import FloatArray
 from .census import Census
 from .distribution import Distribution
 from .numerics import COMPARE_TOL
@@ -27,7 +27,6 @@ from .numerics import COMPARE_TOL
 __all__ = ["FairnessMetrics", "compare", "fairness_metrics", "group_view",
            "plot_probabilities"]
 
-FloatArray = npt.NDArray[np.float64]
 
 
 @attrs.frozen(eq=False)

@@ -35,7 +35,6 @@ a number of letters produces.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -46,17 +45,16 @@ import numpy.typing as npt
 from scipy import stats
 
 from ._checks import utf8_encodable
+from ._typing import FloatArray
 from .apportionment import apportion
-from .draw import normalise_seed
 from .errors import InputError, Problem
+from .seeds import INVITE_PROCEDURE, invitation_key, normalise_seed
 
 __all__ = ["INVITE_PROCEDURE", "AddressFrame", "Invitations", "LetterPlan", "Oversample",
            "SimpleRandom", "Stratified", "expected_registrations", "invitation_key", "invite",
            "plan_letters"]
 
-INVITE_PROCEDURE = "civicsortition-invite/1"
 _TRUE = frozenset({"1", "true", "yes", "y", "x"})
-FloatArray = npt.NDArray[np.float64]
 
 
 def _str_tuple(a: Iterable[Any]) -> tuple[str, ...]:
@@ -165,26 +163,6 @@ class AddressFrame:
     def flagged(self, flag: str) -> npt.NDArray[np.bool_]:
         """Mask of the addresses whose ``flag`` column is true (1/true/yes/y/x, any case)."""
         return np.array([v.casefold() in _TRUE for v in self.column(flag)], dtype=bool)
-
-
-def invitation_key(seed: str, phase: str, address: str) -> int:
-    """The public sort key of one address: ``SHA-256`` of the procedure, phase, seed, address.
-
-    Parameters
-    ----------
-    seed : str
-        The normalised seed (see :func:`civicsortition.draw.normalise_seed`).
-    phase : str
-        ``"uniform"``, ``"stratum:<value>"`` or ``"flagged"``.
-    address : str
-
-    Returns
-    -------
-    int
-        A 256-bit integer; smaller keys are invited first.
-    """
-    text = f"{INVITE_PROCEDURE}\n{phase}\n{seed}\n{address}".encode()
-    return int.from_bytes(hashlib.sha256(text).digest(), "big")
 
 
 def _order(frame: AddressFrame, rows: Iterable[int], seed: str, phase: str) -> list[int]:

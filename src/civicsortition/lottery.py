@@ -29,7 +29,6 @@ from typing import Any
 
 import attrs
 import numpy as np
-import numpy.typing as npt
 
 from ._checks import (
     as_int,
@@ -40,6 +39,7 @@ from ._checks import (
     type_error,
     utf8_encodable,
 )
+from ._typing import FloatArray
 from .distribution import Distribution
 from .errors import InputError, Problem
 from .rounding import Rounding, round_lottery
@@ -48,8 +48,6 @@ __all__ = ["LOTTERY_FORMAT", "TransparentLottery", "transparent_lottery"]
 
 LOTTERY_FORMAT = "civicsortition-lottery/1"
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 
 @attrs.frozen(eq=False)

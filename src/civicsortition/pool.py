@@ -25,12 +25,12 @@ from ._checks import (
     sequence,
     type_error,
 )
+from ._typing import IntArray
 from .errors import InputError, Problem
 from .strata import Category, Strata, _did_you_mean
 
 __all__ = ["Pool"]
 
-IntArray = npt.NDArray[np.int64]
 
 
 _CODES = "Pool(codes=...)"

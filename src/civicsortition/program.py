@@ -18,77 +18,19 @@ feasible panel. See ``docs/engine.md`` for the algorithms built on top.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import attrs
 import numpy as np
-import numpy.typing as npt
 
-from .backends import Backend, SolverError, Status, get_backend
-from .errors import InfeasibleError, InputError, Problem
+from ._typing import FloatArray, IntArray
+from .errors import InfeasibleQuotasError, InputError, Problem, QuotaChange
 from .numerics import ROW_TOL
 from .pool import Pool
-from .quotas import Quotas, ValueQuota
+from .quotas import Quotas
 
 __all__ = ["InfeasibleQuotasError", "PanelProgram", "QuotaChange"]
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-
-
-@attrs.frozen
-class QuotaChange:
-    """One bound moved by the minimal relaxation."""
-
-    category: str
-    value: str
-    old_min: int
-    old_max: int
-    new_min: int
-    new_max: int
-
-    def __str__(self) -> str:
-        return (f"{self.category}={self.value}: [{self.old_min}, {self.old_max}] -> "
-                f"[{self.new_min}, {self.new_max}]")
-
-
-class InfeasibleQuotasError(InfeasibleError):
-    """No panel satisfies the quotas.
-
-    Attributes
-    ----------
-    changes : tuple of QuotaChange
-        A relaxation of least total change (sum of the amounts bounds move), respecting
-        ``min_flex``/``max_flex``; these are the quotas that bind.
-    relaxed : Quotas or None
-        The quota table with the relaxation applied, or None when no relaxation within the
-        flex limits exists.
-    relaxed_feasible : bool
-        Whether a panel exists under ``relaxed`` (checked by solving).
-    reasons : tuple of str
-        Necessary conditions that fail (from :func:`civicsortition.diagnose`), if any.
-    """
-
-    def __init__(self, changes: Sequence[QuotaChange], relaxed: Quotas | None,
-                 relaxed_feasible: bool, reasons: Sequence[str] = ()) -> None:
-        self.changes = tuple(changes)
-        self.relaxed = relaxed
-        self.relaxed_feasible = relaxed_feasible
-        self.reasons = tuple(reasons)
-        lines = ["no panel satisfies the quotas"]
-        lines += [f"  - {r}" for r in self.reasons]
-        if relaxed is None:
-            lines.append("  no relaxation within the min_flex/max_flex limits makes them feasible")
-        else:
-            total = sum(abs(c.new_min - c.old_min) + abs(c.new_max - c.old_max)
-                        for c in self.changes)
-            lines.append(f"  smallest relaxation (total change {total}"
-                         f"{'' if relaxed_feasible else ', NOT verified feasible'}):")
-            lines += [f"    {c}" for c in self.changes]
-        super().__init__("\n".join(lines))
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.changes, self.relaxed, self.relaxed_feasible, self.reasons))
 
 
 def _types(pool: Pool, households: bool) -> tuple[IntArray, list[IntArray], list[list[int]]]:
@@ -198,75 +140,6 @@ class PanelProgram:
         """``k``."""
         return self.quotas.panel_size
 
-    # ------------------------------------------------------------------ solves
-    def best_profile(self, weights: FloatArray, backend: Backend | str | None = None,
-                     *, restrict: FloatArray | None = None) -> tuple[IntArray, float]:
-        """The feasible profile maximising ``weights @ c`` (the pricing oracle).
-
-        Solved to proven optimality (zero MIP gap). ``restrict`` optionally gives per-type
-        upper bounds tighter than ``n_t``.
-
-        Raises
-        ------
-        InfeasibleError
-            If no feasible profile exists.
-        SolverError
-            On any other non-optimal status.
-        """
-        be = get_backend(backend)
-        hi = self.sizes.astype(float) if restrict is None else np.minimum(self.sizes, restrict)
-        res = be.milp(np.asarray(weights, dtype=float), self.A, self.row_lo, self.row_hi,
-                      np.zeros(self.n_types), hi)
-        if res.status is Status.INFEASIBLE:
-            raise InfeasibleError("no feasible panel")
-        if res.status is not Status.OPTIMAL or res.x is None:
-            raise SolverError("pricing problem not solved", res.status, res.raw)
-        return res.x.astype(np.int64), res.objective
-
-    def local_search(self, profile: IntArray, weights: FloatArray, *,
-                     max_moves: int = 500) -> tuple[IntArray, float]:
-        """Improve a feasible profile by best-improvement swaps that keep every row in bounds.
-
-        A swap takes one member of type ``a`` off the panel and puts one of type ``b`` on. As
-        ``A`` is 0/1, it changes each row by at most one, so only rows already at a bound can
-        break: a row at its upper bound forbids swaps with ``A[r, b] = 1, A[r, a] = 0``, a row at
-        its lower bound those with ``A[r, a] = 1, A[r, b] = 0``. All pairs are checked at once
-        with two small matrix products. A cheap pricing heuristic: it never proves optimality.
-
-        Returns the improved profile and its weight.
-        """
-        c = np.array(profile, dtype=np.int64)
-        w = np.asarray(weights, dtype=float)
-        A = self.A
-        act = A @ c
-        for _ in range(max_moves):
-            ins = np.flatnonzero(c < self.sizes)
-            outs = np.flatnonzero(c > 0)
-            gain = w[ins][:, None] - w[outs][None, :]
-            if gain.size == 0 or gain.max() <= 1e-12:
-                break
-            at_hi = act >= self.row_hi - 0.5
-            at_lo = act <= self.row_lo + 0.5
-            a_in, a_out = A[:, ins], A[:, outs]
-            bad = a_in[at_hi].T @ (1.0 - a_out[at_hi]) + (1.0 - a_in[at_lo]).T @ a_out[at_lo]
-            gain[bad > 0] = -np.inf
-            best = int(np.argmax(gain))
-            i, j = divmod(best, len(outs))
-            if gain[i, j] <= 1e-12:
-                break
-            enter, leave = ins[i], outs[j]
-            c[leave] -= 1
-            c[enter] += 1
-            act += A[:, enter] - A[:, leave]
-        return c, float(w @ c)
-
-    def feasible_profile(self, backend: Backend | str | None = None) -> IntArray | None:
-        """Any feasible profile, or None if there is none."""
-        try:
-            return self.best_profile(np.zeros(self.n_types), backend)[0]
-        except InfeasibleError:
-            return None
-
     def check_profile(self, profile: IntArray) -> list[str]:
         """Violations of a profile (empty if feasible)."""
         c = np.asarray(profile)
@@ -315,50 +188,3 @@ class PanelProgram:
             q = self.quotas.entries[r - 1]
             return f"{q.category}={q.value}"
         return f"household row {r - self.n_quota_rows}"
-
-    # ------------------------------------------------------------------ infeasibility
-    def explain_infeasible(self, backend: Backend | str | None = None,
-                           reasons: Sequence[str] = ()) -> InfeasibleQuotasError:
-        """Build the error for infeasible quotas: a least-change relaxation, verified.
-
-        The relaxation integer program adds slacks ``s⁻_r, s⁺_r ≥ 0`` to every quota row,
-        ``ℓ_r − s⁻_r ≤ (A c)_r ≤ u_r + s⁺_r``, bounded by ``ℓ_r − min_flex_r`` and
-        ``max_flex_r − u_r`` where given, and minimises ``Σ_r (s⁻_r + s⁺_r)``.
-        """
-        be = get_backend(backend)
-        T, R = self.n_types, self.n_quota_rows
-        k = self.panel_size
-        # Variables: c (T), s_minus (R), s_plus (R).
-        q_rows = self.A[1:1 + R]
-        h_rows = self.A[1 + R:]
-        top = np.hstack([np.ones((1, T)), np.zeros((1, 2 * R))])
-        lower = np.hstack([q_rows, np.eye(R), np.zeros((R, R))])     # A c + s- >= lo
-        upper = np.hstack([q_rows, np.zeros((R, R)), -np.eye(R)])    # A c - s+ <= hi
-        hh = np.hstack([h_rows, np.zeros((len(h_rows), 2 * R))])
-        A = np.vstack([top, lower, upper, hh])
-        lo_q, hi_q = self.row_lo[1:1 + R], self.row_hi[1:1 + R]
-        row_lo = np.concatenate([[k], lo_q, np.full(R, -np.inf), np.zeros(len(h_rows))])
-        row_hi = np.concatenate([[k], np.full(R, np.inf), hi_q, np.ones(len(h_rows))])
-        s_minus_max = np.array([q.min - q.min_flex if q.min_flex is not None else q.min
-                                for q in self.quotas], dtype=float)
-        s_plus_max = np.array([q.max_flex - q.max if q.max_flex is not None else k
-                               for q in self.quotas], dtype=float)
-        var_lo = np.zeros(T + 2 * R)
-        var_hi = np.concatenate([self.sizes.astype(float), s_minus_max, s_plus_max])
-        weights = np.concatenate([np.zeros(T), -np.ones(2 * R)])
-        res = be.milp(weights, A, row_lo, row_hi, var_lo, var_hi)
-        if res.status is Status.INFEASIBLE or res.x is None:
-            return InfeasibleQuotasError((), None, False, reasons)
-        s_minus = np.rint(res.x[T:T + R]).astype(int)
-        s_plus = np.rint(res.x[T + R:]).astype(int)
-        changes: list[QuotaChange] = []
-        entries: list[ValueQuota] = []
-        for r, q in enumerate(self.quotas):
-            new_min, new_max = q.min - int(s_minus[r]), q.max + int(s_plus[r])
-            if (new_min, new_max) != (q.min, q.max):
-                changes.append(QuotaChange(q.category, q.value, q.min, q.max, new_min, new_max))
-            entries.append(attrs.evolve(q, min=new_min, max=new_max))
-        relaxed = Quotas(k, entries)
-        ok = PanelProgram.build(self.pool, relaxed, households=self.households
-                                ).feasible_profile(be) is not None
-        return InfeasibleQuotasError(changes, relaxed, ok, reasons)

@@ -24,7 +24,6 @@ per alternate, which is exact for lexicographic order.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -35,18 +34,19 @@ import numpy as np
 
 from ._checks import as_int, id_tuple, require, require_bool, require_str
 from .algorithms import find_distribution
+from .algorithms.feasibility import feasible_profile
 from .distribution import Distribution
-from .draw import DrawRecord, draw, normalise_seed
-from .errors import InfeasibleError, InputError, Problem
+from .draw import DrawRecord, draw
+from .errors import InfeasibleError, InfeasibleQuotasError, InputError, Problem, QuotaChange
 from .lottery import TransparentLottery, transparent_lottery
 from .pool import Pool
-from .program import InfeasibleQuotasError, PanelProgram, QuotaChange
+from .program import PanelProgram
 from .quotas import Quotas, ValueQuota
+from .seeds import ALTERNATES_PROCEDURE, alternate_key, normalise_seed
 
 __all__ = ["ALTERNATES_PROCEDURE", "Alternates", "Replacement", "alternate_key",
            "fill_from_alternates", "prepare_alternates", "replace", "residual_quotas"]
 
-ALTERNATES_PROCEDURE = "civicsortition-alternates/1"
 
 
 def _check_common(fn: str, pool: object, quotas: object) -> None:
@@ -297,21 +297,6 @@ def replace(pool: Pool, quotas: Quotas, panel: Sequence[str], dropouts: Sequence
 
 
 # ------------------------------------------------------------------------------ alternates
-def alternate_key(seed: str, person: str) -> int:
-    """Public order key of an alternate: SHA-256 of procedure, normalised seed and id.
-
-    Raises
-    ------
-    TypeError
-        If ``person`` is not a string id.
-    InputError
-        ``bad-seed`` (see :func:`~civicsortition.draw.normalise_seed`).
-    """
-    require_str(person, "alternate_key(person=...)", "a person id (str)")
-    text = f"{ALTERNATES_PROCEDURE}\n{normalise_seed(seed)}\n{person}".encode()
-    return int.from_bytes(hashlib.sha256(text).digest(), "big")
-
-
 @attrs.frozen(eq=False)
 class Alternates:
     """An ordered list of alternates prepared in advance.
@@ -430,7 +415,7 @@ def fill_from_alternates(pool: Pool, quotas: Quotas, panel: Sequence[str],
             return False
         program = PanelProgram.build(pool.subset(rest), _residual(quotas, held, seats),
                                      households=households)
-        return program.feasible_profile() is not None
+        return feasible_profile(program) is not None
 
     for pos, i in enumerate(alt_rows):
         if len(chosen) == need:

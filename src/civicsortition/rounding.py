@@ -35,15 +35,13 @@ from __future__ import annotations
 
 import attrs
 import numpy as np
-import numpy.typing as npt
 from scipy import optimize
 
+from ._typing import FloatArray, IntArray
 from .errors import InputError
 
 __all__ = ["Rounding", "round_lottery"]
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 METHODS = ("dependent", "ilp")
 

@@ -37,6 +37,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from .algorithms.feasibility import feasible_profile
 from .census import Census
 from .errors import InputError
 from .pool import Pool
@@ -208,7 +209,7 @@ def synthetic_instance(n: int, k: int, categories: int = 6, *, seed: int = 0,
                                        min(q.min, counts[(q.category, q.value)]), q.max,
                                        provenance=q.provenance) for q in built])
         program = PanelProgram.build(pool, quotas, households=keys is not None)
-        if program.feasible_profile() is not None:
+        if feasible_profile(program) is not None:
             params = {"n": n, "k": k, "categories": categories, "seed": seed,
                       "values": list(values), "classes": classes,
                       "concentration": concentration, "response": list(response),

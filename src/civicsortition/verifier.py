@@ -21,11 +21,12 @@ import numpy as np
 from scipy import optimize
 
 from .distribution import Distribution
-from .draw import EXACT_PROCEDURE, DrawRecord, draw_exact, verify
+from .draw import DrawRecord, draw_exact, verify
 from .lottery import TransparentLottery
 from .numerics import CHECK_TOL, COMPARE_TOL
 from .pool import Pool
 from .quotas import Quotas
+from .seeds import EXACT_PROCEDURE
 
 __all__ = ["Check", "Verdict", "json_differences", "verify_selection"]
 

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from .._typing import FloatArray, IntArray, Progress
 from ..backends import Backend, Status, get_backend
 from ..backends.persistent import (
     HighsMaster,
@@ -50,14 +51,11 @@ from ..numerics import CHECK_TOL, FIX_PRICE
 from ..pool import Pool
 from ..program import PanelProgram
 from ..quotas import Quotas
+from .feasibility import explain_infeasible, local_search
 
 __all__ = ["Progress", "Run", "max_min_stage", "setup"]
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
-#: A progress callback: ``callback(stage, iteration, current_value, upper_bound)``.
-Progress = Callable[[str, int, float, float], None]
 
 #: At most this many consecutive heuristic-only rounds before an exact pricing solve is forced
 #: (see :func:`max_min_stage`). A count, not a time budget, so that a run is deterministic:
@@ -129,7 +127,7 @@ class Run:
         scores = cols @ weights
         added = 0
         for s in np.argsort(-scores, kind="stable")[:starts]:
-            profile, v = self.program.local_search(cols[s], weights)
+            profile, v = local_search(self.program, cols[s], weights)
             if v > threshold and self.add(profile):
                 added += 1
         return added
@@ -233,7 +231,7 @@ def setup(pool: Pool, quotas: Quotas, *, households: bool, backend: Backend | st
         from ..diagnostics import diagnose
 
         reasons = [str(f) for f in diagnose(pool, quotas).errors]
-        raise prog.explain_infeasible(be, reasons) from None
+        raise explain_infeasible(prog, be, reasons) from None
     return run
 
 

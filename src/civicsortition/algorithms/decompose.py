@@ -51,14 +51,13 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from .._typing import FloatArray, IntArray
 from ..backends import Status
 from ..backends.persistent import INTEGRALITY_TOL, HighsPricing, StatelessPricing
 from ..program import PanelProgram
 
 __all__ = ["Peeling", "peel"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: A bound or quota row counts as tight when the current target is this close to it (in
 #: expected seats); also the smallest change per unit step that counts as movement.

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from .._typing import IntArray
 from ..distribution import Distribution, RunDetails
 from ..errors import InputError
 from ..pool import Pool
@@ -29,7 +30,6 @@ from ._core import Progress, options_record, setup
 
 __all__ = ["legacy", "legacy_panel"]
 
-IntArray = npt.NDArray[np.int64]
 
 
 def legacy_panel(prog: PanelProgram, rng: np.random.Generator, *, max_restarts: int = 1000

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from .._typing import FloatArray, Progress
 from ..backends import SolverError
 from ..backends.persistent import HighsMaster, StatelessMaster
 from ..distribution import Distribution, RunDetails
@@ -23,8 +24,6 @@ from ..numerics import DEFAULT_TOL, FIX_SLACK_LADDER
 from ..pool import Pool
 from ..quotas import Quotas
 from ._core import (
-    FloatArray,
-    Progress,
     Run,
     certified_maximin_bound,
     final_lottery,

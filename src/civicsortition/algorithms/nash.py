@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from .._typing import FloatArray
 from ..distribution import Distribution, RunDetails
 from ..errors import InputError
 from ..pool import Pool
@@ -36,7 +37,6 @@ from .relaxation import RelaxedNash, relaxed_nash
 
 __all__ = ["nash"]
 
-FloatArray = npt.NDArray[np.float64]
 
 #: Default certified gap in welfare units (Σ log π). The welfare is flat near its optimum, so
 #: the error of each marginal is of order π·sqrt(gap/N): 1e-9 keeps marginals within ~1e-5.

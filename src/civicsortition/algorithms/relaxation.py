@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize, sparse
 
+from .._typing import FloatArray
 from ..backends import Backend, LpResult, SolverError
 from ..backends.recovery import solve_lp
 from ..numerics import FIX_SLACK_LADDER, ROW_TOL
@@ -36,7 +37,6 @@ from ._core import types_to_fix
 
 __all__ = ["RelaxedLeximin", "RelaxedNash", "relaxed_leximin", "relaxed_nash"]
 
-FloatArray = npt.NDArray[np.float64]
 
 #: A quota row "binds" in the explanation when its dual exceeds this.
 BINDING_DUAL = 1e-9

@@ -2,66 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Protocol
 
 import attrs
 import numpy as np
-import numpy.typing as npt
 
-from ..errors import CivicSortitionError
+from .._typing import FloatArray
+from ..errors import SolverError, Status
 
 __all__ = ["Backend", "LpResult", "MilpResult", "SolverError", "Status"]
 
-FloatArray = npt.NDArray[np.float64]
-
-
-class Status(enum.Enum):
-    """Outcome of one solve, common to all backends."""
-
-    OPTIMAL = "optimal"
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    LIMIT = "limit"        # time/iteration/node limit reached before proving optimality
-    ERROR = "error"        # anything else (numerical trouble, solver failure)
-
-
-class SolverError(CivicSortitionError, RuntimeError):
-    """A solver returned a status the caller cannot continue from, after recovery was tried.
-
-    Attributes
-    ----------
-    status : Status
-        The last status the solver reported.
-    raw : str
-        The solver's own words (status codes and messages of every attempt).
-    stage : str or None
-        Which solve failed, e.g. ``"relaxed leximin stage 7"`` or ``"pricing problem"``.
-    attempts : tuple of str
-        The recovery attempts made, in order, with the status each ended in.
-    """
-
-    def __init__(self, message: str, status: Status, raw: str, *, stage: str | None = None,
-                 attempts: tuple[str, ...] = ()) -> None:
-        where = f" [{stage}]" if stage else ""
-        tried = f"; {len(attempts)} attempts: " + " | ".join(attempts) if attempts else ""
-        super().__init__(f"{message}{where}: {status.value} (solver said: {raw}){tried}")
-        self.status = status
-        self.raw = raw
-        self.stage = stage
-        self.attempts = tuple(attempts)
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild_solver_error, (str(self), self.status, self.raw, self.stage,
-                                        self.attempts))
-
-
-def _rebuild_solver_error(text: str, status: Status, raw: str, stage: str | None = None,
-                          attempts: tuple[str, ...] = ()) -> SolverError:
-    err = SolverError.__new__(SolverError)
-    RuntimeError.__init__(err, text)
-    err.status, err.raw, err.stage, err.attempts = status, raw, stage, tuple(attempts)
-    return err
 
 
 @attrs.frozen(eq=False)

@@ -6,7 +6,9 @@ import numpy as np
 import scipy
 from scipy import optimize
 
-from ._base import FloatArray, LpResult, MilpResult, Status, integral
+from .._typing import FloatArray
+from ..errors import Status
+from ._base import LpResult, MilpResult, integral
 
 __all__ = ["HighsBackend"]
 

@@ -16,17 +16,17 @@ import sys
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from scipy import sparse
 
+from .._typing import FloatArray, IntArray
+from ..errors import SolverError, Status
 from ..numerics import ROW_TOL
-from ._base import Backend, FloatArray, LpResult, MilpResult, SolverError, Status, integral
+from ._base import Backend, LpResult, MilpResult, integral
 from .recovery import solve_lp
 
 __all__ = ["HighsMaster", "HighsPricing", "StatelessMaster", "StatelessPricing",
            "highspy_available", "make_master", "make_pricing"]
 
-IntArray = npt.NDArray[np.int64]
 
 _BANNER_SILENCED = False
 

@@ -10,7 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from ._base import FloatArray, LpResult, MilpResult, SolverError, Status, integral
+from .._typing import FloatArray
+from ..errors import SolverError, Status
+from ._base import LpResult, MilpResult, integral
 
 __all__ = ["PulpBackend"]
 

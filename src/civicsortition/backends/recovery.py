@@ -18,7 +18,9 @@ and every attempt with its status.
 
 from __future__ import annotations
 
-from ._base import Backend, FloatArray, LpResult, SolverError, Status
+from .._typing import FloatArray
+from ..errors import SolverError, Status
+from ._base import Backend, LpResult
 
 __all__ = ["LP_LADDER", "solve_lp"]
 
