@@ -12,7 +12,7 @@ is interrupted resumes where it stopped (finished measurements are skipped; dele
 start over). Ratios compare the peer and us *in the same run on the same machine*.
 
 Instances: the two public examples (if ``../shared/data`` is present) and the synthetic presets
-of :mod:`civicsortition.synthetic` (seed 0), shaped like the published instances and the model
+of :mod:`civicsortition.research.synthetic` (seed 0), shaped like the published instances and the model
 case. The peer's LEXIMIN needs the commercial Gurobi solver and is not run.
 """
 
@@ -37,7 +37,7 @@ TABLE_INSTANCES = ["example_small_20", "example_large_200", "mass", "sf_c", "hd"
                    "obf", "nexus", "sf_d", "cca", "rustavi_200", "rustavi_350", "rustavi_550",
                    "sf_e"]
 # The published shapes with self-selection calibrated to the published LEXIMIN minimums
-# (civicsortition.synthetic.CALIBRATED_SKEW): as hard as the real pools.
+# (civicsortition.research.synthetic.CALIBRATED_SKEW): as hard as the real pools.
 TABLE_INSTANCES += [f"{name}:calibrated" for name in
                     ("mass", "sf_c", "hd", "sf_b", "sf_a", "obf", "nexus", "sf_d", "cca", "sf_e")]
 OURS = ["leximin", "maximin", "nash"]
@@ -64,7 +64,7 @@ def load(name: str) -> tuple[Any, Any]:
         quotas = cs.read_targets(SHARED / name / "categories.csv", k)
         return cs.read_people(SHARED / name / "respondents.csv", strata=quotas).pool, quotas
     if name.startswith(("scale:", "many:", "profiles:")):
-        from civicsortition.synthetic import synthetic_instance
+        from civicsortition.research.synthetic import synthetic_instance
 
         kind, *args = name.split(":")
         if kind == "scale":
@@ -75,12 +75,12 @@ def load(name: str) -> tuple[Any, Any]:
             inst = synthetic_instance(n, k, cats, seed=0, values=(3, 6), concentration=1.5)
         return inst.pool, inst.quotas
     if name.startswith("corpus:"):
-        from civicsortition.corpus import torture_instance
+        from civicsortition.research.corpus import torture_instance
 
         _, family, n = name.split(":")
         inst = torture_instance(family, int(n), seed=0)
         return inst.pool, inst.quotas
-    from civicsortition.synthetic import preset
+    from civicsortition.research.synthetic import preset
 
     base, _, variant = name.partition(":")
     inst = preset(base, calibrated=variant == "calibrated")
@@ -112,7 +112,7 @@ def measure(name: str, impl: str, algorithm: str) -> dict[str, Any]:
                    method=dist.details.extra.get("method"),
                    phases=dist.details.extra.get("phases"))
     else:
-        from civicsortition.peer import peer_distribution, peer_version
+        from civicsortition.research.peer import peer_distribution, peer_version
 
         result = peer_distribution(pool, quotas, algorithm)
         row["seconds"] = result.seconds
@@ -191,7 +191,7 @@ def main() -> None:
         print(json.dumps(measure(*args.measure)))
         return
     if not args.write:
-        from civicsortition.peer import peer_available
+        from civicsortition.research.peer import peer_available
 
         peer = peer_available() and not args.no_peer
         done = _done()
@@ -282,7 +282,7 @@ def render(rows: dict[str, dict[str, Any]], argv: str, plot: bool) -> str:
         "keeps the figures of the run that measured it (`--write` only rebuilds this page, "
         "and a measurement is skipped while its row exists: delete rows to re-measure).", "",
         "Each figure is one fresh process. Both libraries use HiGHS through highspy; the peer's "
-        "LEXIMIN needs Gurobi and is not run. Synthetic instances (`civicsortition.synthetic`, "
+        "LEXIMIN needs Gurobi and is not run. Synthetic instances (`civicsortition.research.synthetic`, "
         "seed 0) have the published shapes (n, k, categories) but not the published data.", "",
         "## Side by side with sortition-algorithms (seconds; ratio = peer time / our time)", "",
         "| instance | n | k | cat. | types | our LEXIMIN | our MAXIMIN | peer MAXIMIN | "
@@ -399,7 +399,7 @@ def _torture_section() -> list[str]:
     fams = ", ".join(f"{k} {v}" for k, v in s["families"].items())
     return ["", "## Torture sweep (`python benchmarks/torture.py`)", "",
             "Seeded corpus instances from eight generator families that are not the synthetic "
-            "presets (`civicsortition.corpus`; n log-uniform in 60-2,000), every result checked "
+            "presets (`civicsortition.research.corpus`; n log-uniform in 60-2,000), every result checked "
             "by `check_distribution` and the independent verifier:", "",
             f"* instances: LEXIMIN {inst['leximin']}, MAXIMIN {inst['maximin']}, NASH "
             f"{inst['nash']} (of 300); n from {s['n_range'][0]} to {s['n_range'][1]}",

@@ -6,9 +6,9 @@ Usage (from the repository root)::
     python benchmarks/torture.py --count 40 --out /tmp/sweep.jsonl
     python benchmarks/torture.py --summary            # counts from benchmarks/torture.jsonl
 
-The sweep is :func:`civicsortition.corpus.sweep_records` (seed 0): LEXIMIN, MAXIMIN and NASH on
+The sweep is :func:`civicsortition.research.corpus.sweep_records` (seed 0): LEXIMIN, MAXIMIN and NASH on
 HiGHS for every instance, LEXIMIN and MAXIMIN on PuLP/CBC as well for small pools;
-:func:`civicsortition.corpus.check_instance` records crashes and judges every result
+:func:`civicsortition.research.corpus.check_instance` records crashes and judges every result
 (invariants, the independent verifier, convergence). Records are appended to the output file
 as each instance finishes, so an interrupted sweep resumes; ``--summary`` prints the counts
 that ``docs/benchmarks.md`` reports. The same sweep runs as ``pytest -m slow``.
@@ -28,7 +28,7 @@ OUT = ROOT / "benchmarks" / "torture.jsonl"
 
 def run(count: int, out: Path, algorithms: tuple[str, ...]) -> None:
     """Run the sweep, appending records to ``out`` (instances already there are skipped)."""
-    from civicsortition.corpus import sweep_records
+    from civicsortition.research.corpus import sweep_records
 
     done: set[int] = set()
     if out.exists():

@@ -25,11 +25,10 @@ from civicsortition import (
     leximin,
     maximin,
     nash,
-    rustavi_example,
-    rustavi_synthetic_census,
     transparent_lottery,
     verify_selection,
 )
+from civicsortition.examples import rustavi_example, rustavi_synthetic_census
 from civicsortition.lottery import TransparentLottery
 
 from .test_engine import _households_instance

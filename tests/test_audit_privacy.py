@@ -30,11 +30,10 @@ from civicsortition import (
     draw_exact,
     group_view,
     leximin,
-    rustavi_example,
-    rustavi_synthetic_census,
 )
 from civicsortition.audit import AuditReport
 from civicsortition.distribution import Distribution
+from civicsortition.examples import rustavi_example, rustavi_synthetic_census
 
 Counts = dict[str, dict[str, int]]
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from civicsortition import Band, build_quotas, read_targets, rustavi_synthetic_census
+from civicsortition import Band, build_quotas, read_targets
 from civicsortition.cli import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK, main
+from civicsortition.examples import rustavi_synthetic_census
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,7 +16,7 @@ from civicsortition.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_VERIFICATION_FAILED
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The embedded example as files, run through select with a lottery and a draw."""
     d = tmp_path_factory.mktemp("cli")
-    pool, quotas = cs.rustavi_example()
+    pool, quotas = cs.examples.rustavi_example()
     targets = d / "targets.csv"
     cs.write_targets(targets, quotas)
     people = d / "people.csv"
@@ -160,7 +160,7 @@ def test_invite_registrations_select_chain(tmp_path: Path,
     census = tmp_path / "census.csv"
     census.write_text("category,value,count\n" + "".join(
         f"district,{v},{float(p) * 100000:.0f}\n"
-        for v, p in cs.rustavi_synthetic_census().shares("district").items()))
+        for v, p in cs.examples.rustavi_synthetic_census().shares("district").items()))
     inv_csv = tmp_path / "invitations.csv"
     assert main(["invite", "--frame", str(frame_csv), "--target-pool", "300",
                  "--response-rate", "0.05", "0.08", "--census", str(census), "--reserves", "50",
@@ -182,7 +182,7 @@ def test_invite_registrations_select_chain(tmp_path: Path,
         w = csv.DictWriter(f, fieldnames=list(records[0]))
         w.writeheader()
         w.writerows(records)
-    quotas = cs.build_quotas(cs.rustavi_synthetic_census(), 36, band=cs.Band.seats(1),
+    quotas = cs.build_quotas(cs.examples.rustavi_synthetic_census(), 36, band=cs.Band.seats(1),
                              floors=True)
     targets = tmp_path / "targets.csv"
     cs.write_targets(targets, quotas)

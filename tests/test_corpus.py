@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 import civicsortition as cs
 from civicsortition import numerics
-from civicsortition.corpus import FAMILIES, sweep_records, torture_instance, torture_sweep
-from civicsortition.synthetic import Instance
+from civicsortition.research.corpus import FAMILIES, sweep_records, torture_instance, torture_sweep
+from civicsortition.research.synthetic import Instance
 
 from . import oracle
 from .test_engine import SLOW_OK

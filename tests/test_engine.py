@@ -347,7 +347,8 @@ def test_explanation_names_the_binding_quota() -> None:
 
 
 def test_embedded_rustavi_example_end_to_end() -> None:
-    from civicsortition import Band, build_quotas, rustavi_synthetic_census, rustavi_synthetic_pool
+    from civicsortition import Band, build_quotas
+    from civicsortition.examples import rustavi_synthetic_census, rustavi_synthetic_pool
 
     quotas = build_quotas(rustavi_synthetic_census(), 36, band=Band.seats(1), floors=True)
     people = rustavi_synthetic_pool(quotas)
@@ -376,8 +377,9 @@ def test_nash_warm_start_from_leximin_agrees() -> None:
 def test_regression_result_does_not_depend_on_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     # An earlier version balanced heuristic and exact pricing by measured time, so the panel
     # support (and hence a later public draw) depended on machine speed.
-    from civicsortition import Band, build_quotas, rustavi_synthetic_census, rustavi_synthetic_pool
+    from civicsortition import Band, build_quotas
     from civicsortition.algorithms import _core
+    from civicsortition.examples import rustavi_synthetic_census, rustavi_synthetic_pool
 
     quotas = build_quotas(rustavi_synthetic_census(), 36, band=Band.seats(1), floors=True)
     pool = rustavi_synthetic_pool(quotas).pool

@@ -11,8 +11,14 @@ import numpy as np
 import pytest
 
 import civicsortition as cs
-from civicsortition.experiments import Task, compare_algorithms, grid, read_results, run_grid
-from civicsortition.synthetic import preset, synthetic_instance
+from civicsortition.research.experiments import (
+    Task,
+    compare_algorithms,
+    grid,
+    read_results,
+    run_grid,
+)
+from civicsortition.research.synthetic import preset, synthetic_instance
 
 SMALL = {"n": 60, "k": 8, "categories": 3}
 
@@ -129,7 +135,7 @@ def test_run_grid_on_a_local_dask_cluster(tmp_path: Path) -> None:
 def test_run_grid_on_ray(tmp_path: Path) -> None:
     ray = pytest.importorskip("ray", reason="ray is not installed (pip install "
                                             "'civicsortition[ray]')")
-    from civicsortition.experiments import RayExecutor
+    from civicsortition.research.experiments import RayExecutor
 
     tasks = grid([SMALL], ["leximin", "maximin"], seeds=[0])
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)

@@ -527,7 +527,7 @@ class Real:
 
 @functools.cache
 def real() -> Real:
-    pool, quotas = cs.rustavi_example()
+    pool, quotas = cs.examples.rustavi_example()
     dist = cs.find_distribution(pool, quotas)
     lottery = cs.transparent_lottery(dist, 50)
     record = cs.draw(lottery, "seed")

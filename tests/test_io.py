@@ -18,11 +18,11 @@ from civicsortition import (
     read_census,
     read_people,
     read_targets,
-    rustavi_synthetic_census,
     write_people,
     write_selected_and_remaining,
     write_targets,
 )
+from civicsortition.examples import rustavi_synthetic_census
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

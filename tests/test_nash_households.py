@@ -24,9 +24,9 @@ from scipy import optimize
 from civicsortition import Pool, Quotas, ValueQuota
 from civicsortition.algorithms import nash
 from civicsortition.algorithms.relaxation import relaxed_nash
-from civicsortition.corpus import SWEEP_OPTIONS, torture_instance
 from civicsortition.distribution import check_distribution
 from civicsortition.program import PanelProgram
+from civicsortition.research.corpus import SWEEP_OPTIONS, torture_instance
 from civicsortition.strata import Strata
 
 TOL = 1e-9  # nash's default certified gap

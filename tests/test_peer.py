@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import civicsortition as cs
-from civicsortition.peer import peer_available, peer_distribution
-from civicsortition.synthetic import synthetic_instance
+from civicsortition.research.peer import peer_available, peer_distribution
+from civicsortition.research.synthetic import synthetic_instance
 
 pytestmark = pytest.mark.skipif(
     not peer_available(),

@@ -9,16 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civicsortition import (
-    Band,
-    Census,
-    InputError,
-    Quotas,
-    ValueQuota,
-    apportion,
-    build_quotas,
-    rustavi_synthetic_census,
-)
+from civicsortition import Band, Census, InputError, Quotas, ValueQuota, apportion, build_quotas
+from civicsortition.examples import rustavi_synthetic_census
 
 
 # ---------------------------------------------------------------------------------- census

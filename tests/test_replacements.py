@@ -25,7 +25,7 @@ from .test_engine import SLOW_OK, tiny_instances
 
 @pytest.fixture(scope="module")
 def rustavi() -> tuple[cs.Pool, cs.Quotas, tuple[str, ...]]:
-    pool, quotas = cs.rustavi_example()
+    pool, quotas = cs.examples.rustavi_example()
     dist = cs.find_distribution(pool, quotas, households=True)
     panel = cs.draw(cs.transparent_lottery(dist), "main draw seed").panel
     return pool, quotas, panel
@@ -214,7 +214,7 @@ def test_prepare_alternates_public_order_and_proportional_quotas(
 def test_replaceable_dropouts_rule_holds_for_any_drawn_panel(seed: str) -> None:
     # Regression (fresh clone failed): the dropouts came from whichever panel the solver's
     # lottery gave. The rule must give a feasible replacement for every panel of the lottery.
-    pool, quotas = cs.rustavi_example()
+    pool, quotas = cs.examples.rustavi_example()
     dist = cs.find_distribution(pool, quotas, households=True)
     panel = cs.draw(cs.transparent_lottery(dist), seed).panel
     rep = replace(pool, quotas, panel, replaceable_dropouts(pool, panel, 3), seed, tickets=10)

@@ -14,7 +14,7 @@ from civicsortition import numerics
 from civicsortition.backends import HighsBackend, LpResult, SolverError, Status
 from civicsortition.backends.recovery import LP_LADDER, solve_lp
 from civicsortition.cli import EXIT_INTERNAL, EXIT_OK, EXIT_SOLVER, main
-from civicsortition.corpus import torture_instance
+from civicsortition.research.corpus import torture_instance
 
 DATA = Path(__file__).parent / "data" / "relaxed_stage_infeasible"
 
@@ -276,7 +276,7 @@ def test_fast_path_takes_the_peeled_lottery_or_hands_a_short_peel_to_the_master(
 
     leximin = importlib.import_module("civicsortition.algorithms.leximin")
 
-    from civicsortition.synthetic import preset
+    from civicsortition.research.synthetic import preset
 
     inst = preset("rustavi_350")
     full = cs.leximin(inst.pool, inst.quotas)

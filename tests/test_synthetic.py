@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import civicsortition as cs
 from civicsortition.algorithms.feasibility import feasible_profile
-from civicsortition.synthetic import (
+from civicsortition.research.synthetic import (
     CALIBRATED_SKEW,
     PRESETS,
     PUBLISHED_MINIMUM,

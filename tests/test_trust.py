@@ -49,7 +49,7 @@ def _write_people(path: Path, pool: cs.Pool, *, names: list[str] | None = None,
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The embedded example as files, selected once with a lottery, a draw and panels."""
     d = tmp_path_factory.mktemp("trust")
-    pool, quotas = cs.rustavi_example()
+    pool, quotas = cs.examples.rustavi_example()
     targets = d / "targets.csv"
     cs.write_targets(targets, quotas)
     people = d / "people.csv"
@@ -257,7 +257,7 @@ def test_formula_cells_are_neutralised_in_selected_and_flagged(
     rows = list(csv.DictReader((sel.read_text() + rem.read_text().split("\n", 1)[1])
                                .splitlines()))
     names = {r["id"]: r["name"] for r in rows}
-    pool, _ = cs.rustavi_example()
+    pool, _ = cs.examples.rustavi_example()
     assert names[pool.ids[3]] == "'=cmd|' /C calc'!A0"
     assert names[pool.ids[5]] == "'@SUM(A1)"
     assert not any(formula_like(v) for v in names.values())
@@ -357,7 +357,7 @@ def test_forged_minimum_and_bound_fail_verify_naming_the_field(
 def test_forged_tighter_bound_fails_against_the_published_weights(
         files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A bound below what the weights prove is caught by the verifier's own integer program."""
-    pool, quotas = cs.rustavi_example()
+    pool, quotas = cs.examples.rustavi_example()
     doc = json.loads(files["result"].read_text())
     # Forge a lottery story: concentrate the weights on few people, keep the claimed bound.
     w = doc["certificate"]["weights"]
@@ -406,7 +406,7 @@ def test_resorted_people_file_still_verifies(files: dict[str, Path], tmp_path: P
 
 
 def test_honest_results_of_every_algorithm_verify(tmp_path: Path) -> None:
-    pool, quotas = cs.rustavi_example()
+    pool, quotas = cs.examples.rustavi_example()
     for algorithm in ("leximin", "maximin", "nash"):
         doc = json.loads(json.dumps(cs.find_distribution(pool, quotas, algorithm=algorithm)
                                     .as_dict()))
@@ -457,7 +457,7 @@ def _set(doc: Any, path: tuple[Any, ...], value: Any) -> None:
 
 
 def _tamper(every: int) -> tuple[int, list[str]]:
-    pool, quotas = cs.rustavi_example()
+    pool, quotas = cs.examples.rustavi_example()
     doc = json.loads(json.dumps(cs.leximin(pool, quotas).as_dict()))
     assert cs.verify_selection(pool, quotas, result=doc).ok
     tried, passed = 0, []

@@ -26,14 +26,14 @@ from typing import Any
 
 import civicsortition as cs
 from civicsortition.cli import main
-from civicsortition.corpus import FAMILIES, torture_instance
+from civicsortition.research.corpus import FAMILIES, torture_instance
 from civicsortition.verifier import json_differences
 
 TOL = 1e-7
 
 
 def _instances() -> dict[str, tuple[cs.Pool, cs.Quotas]]:
-    out = {"rustavi": cs.rustavi_example()}
+    out = {"rustavi": cs.examples.rustavi_example()}
     for family in sorted(FAMILIES):
         inst = torture_instance(family, 120, seed=0)
         out[f"corpus:{family}:120"] = (inst.pool, inst.quotas)
@@ -67,7 +67,7 @@ def _cli(args: list[str]) -> dict[str, Any]:
 
 
 def _command_line() -> dict[str, Any]:
-    pool, quotas = cs.rustavi_example()
+    pool, quotas = cs.examples.rustavi_example()
     rec: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)

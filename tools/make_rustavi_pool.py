@@ -23,7 +23,7 @@ POOL_SIZE = 240
 
 def main() -> None:
     rng = np.random.default_rng(SEED)
-    census = cs.rustavi_synthetic_census()
+    census = cs.examples.rustavi_synthetic_census()
     cats = census.strata
     # Response propensity per value (self-selection), relative.
     propensity = {

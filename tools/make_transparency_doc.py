@@ -45,14 +45,14 @@ def rounding_table(dist: cs.Distribution) -> str:
 
 def report_markdown(dist: cs.Distribution | None = None) -> str:
     """The audit report of the embedded example (LEXIMIN, 1,000 tickets, the doc's seed)."""
-    pool, quotas = cs.rustavi_example()
+    pool, quotas = cs.examples.rustavi_example()
     if dist is None:
         dist = cs.leximin(pool, quotas)
     lot = transparent_lottery(dist, 1000)
     rec = cs.draw(lot, SEED)
     verdict = cs.verify_selection(pool, quotas, distribution=dist, lottery=lot, record=rec)
     report = cs.audit_report(pool, quotas, dist, lottery=lot, record=rec,
-                             census=cs.rustavi_synthetic_census(), verdict=verdict)
+                             census=cs.examples.rustavi_synthetic_census(), verdict=verdict)
     # One heading level down: the report sits under a section of the doc.
     return re.sub(r"^#", "##", report.to_markdown().strip(), flags=re.M)
 
@@ -87,7 +87,7 @@ def replace_block(text: str, name: str, content: str) -> str:
 
 def main(argv: list[str]) -> int:
     """Rewrite the generated blocks of the doc (or print them with ``--print``)."""
-    pool, quotas = cs.rustavi_example()
+    pool, quotas = cs.examples.rustavi_example()
     dist = cs.leximin(pool, quotas)
     blocks = {"rounding": rounding_table(dist), "report": report_markdown(dist)}
     if "--print" in argv:

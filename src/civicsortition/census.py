@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from fractions import Fraction
-from importlib import resources
 from typing import Any
 
 import attrs
 
+from ._deprecated import moved_names
 from .errors import InputError, Problem
 from .strata import Category, Strata
 
-__all__ = ["DEFAULT_SHARE_TOLERANCE", "Census", "rustavi_synthetic_census"]
+__getattr__ = moved_names(__name__, {"rustavi_synthetic_census": "civicsortition.examples"})
+
+__all__ = ["DEFAULT_SHARE_TOLERANCE", "Census"]
 
 #: How far the shares of one category may sum from 1 before it is an error (0.5 percentage
 #: points): published census tables are rounded, so exact sums are rare; anything larger is
@@ -179,21 +181,3 @@ class Census:
             raise InputError.single("unknown-value", f"no census share for {category}={value}",
                                     column=category, value=value)
         return shares[value]
-
-
-def rustavi_synthetic_census() -> Census:
-    """The embedded **synthetic** Rustavi-like census (adults 18+).
-
-    The numbers are invented for examples and tests: plausible in shape for a Georgian city of
-    about 130,000 people (sex, five age bands, three education levels, four districts), but
-    *not* official statistics. The file holds adult population counts per value.
-
-    Returns
-    -------
-    Census
-    """
-    from .io import read_census  # io is the only module that reads files
-
-    ref = resources.files("civicsortition") / "data" / "rustavi_synthetic_census.csv"
-    with resources.as_file(ref) as path:
-        return read_census(path)

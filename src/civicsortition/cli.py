@@ -28,11 +28,12 @@ from ._files import OutputPlan, atomic_write
 from .algorithms import ALGORITHMS, DEFAULT_ALGORITHM, find_distribution
 from .apportionment import METHODS, resolve_method
 from .audit import AuditReport, audit_report
-from .census import rustavi_synthetic_census
 from .diagnostics import diagnose
 from .distribution import Distribution
 from .draw import DrawRecord, draw, verify
 from .errors import InfeasibleQuotasError, InputError, SolverError
+from .examples.demo import DEMO_DRAW_SEED, rustavi_demo
+from .examples.rustavi import rustavi_synthetic_census
 from .invitations import Oversample, SimpleRandom, Stratified, invite, plan_letters
 from .io import (
     PeopleTable,
@@ -50,7 +51,6 @@ from .io import (
     write_targets,
 )
 from .lottery import TransparentLottery, transparent_lottery
-from .pipeline import DEMO_DRAW_SEED, rustavi_demo
 from .quotas import Band, Quotas, build_quotas
 from .verifier import Check, Verdict, json_differences, verify_selection
 from .vote import DENOMINATORS, tally

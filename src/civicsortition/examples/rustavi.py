@@ -22,15 +22,15 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
-from .apportionment import apportion
-from .census import rustavi_synthetic_census
-from .invitations import AddressFrame, Invitations
-from .io import PeopleTable, read_people
-from .pool import Pool
-from .quotas import Band, Quotas, build_quotas
+from ..apportionment import apportion
+from ..census import Census
+from ..invitations import AddressFrame, Invitations
+from ..io import PeopleTable, read_census, read_people
+from ..pool import Pool
+from ..quotas import Band, Quotas, build_quotas
 
 __all__ = ["RUSTAVI_REFERENCE_DATE", "rustavi_address_frame", "rustavi_example",
-           "rustavi_registrations", "rustavi_synthetic_pool"]
+           "rustavi_registrations", "rustavi_synthetic_census", "rustavi_synthetic_pool"]
 
 RUSTAVI_REFERENCE_DATE = dt.date(2027, 3, 1)
 """Reference date of the synthetic registrations (ages are judged on it)."""
@@ -159,6 +159,22 @@ def rustavi_registrations(invitations: Invitations, frame: AddressFrame, *,
     return out
 
 
+def rustavi_synthetic_census() -> Census:
+    """The embedded **synthetic** Rustavi-like census (adults 18+).
+
+    The numbers are invented for examples and tests: plausible in shape for a Georgian city of
+    about 130,000 people (sex, five age bands, three education levels, four districts), but
+    *not* official statistics. The file holds adult population counts per value.
+
+    Returns
+    -------
+    Census
+    """
+    ref = resources.files(__package__) / "data" / "rustavi_synthetic_census.csv"
+    with resources.as_file(ref) as path:
+        return read_census(path)
+
+
 def rustavi_synthetic_pool(quotas: Quotas | None = None) -> PeopleTable:
     """The embedded synthetic pool of 240 registrations.
 
@@ -176,7 +192,7 @@ def rustavi_synthetic_pool(quotas: Quotas | None = None) -> PeopleTable:
         With household keys from the ``address`` column.
     """
     strata = quotas.strata if quotas is not None else rustavi_synthetic_census().strata
-    ref = resources.files("civicsortition") / "data" / "rustavi_synthetic_pool.csv"
+    ref = resources.files(__package__) / "data" / "rustavi_synthetic_pool.csv"
     with resources.as_file(ref) as path:
         return read_people(path, strata=strata, id_column="id", household_column="address")
 
