@@ -42,7 +42,6 @@ from typing import Any
 import attrs
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from ._checks import utf8_encodable
 from ._typing import FloatArray
@@ -331,6 +330,8 @@ def _stratum_sizes(design: Stratified, groups: dict[str, list[int]], letters: in
 
 def _oversample_flagged_probability(N: int, F: int, n1: int, n2: int) -> float:
     """Exact inclusion probability of a flagged address under :class:`Oversample`."""
+    from scipy import stats  # loaded on first use: stage 1 stays light
+
     if F == 0:
         return 0.0
     p1 = n1 / N
@@ -457,6 +458,8 @@ def _rate_range(response_rate: float | Sequence[float]) -> tuple[float, float]:
 
 def _letters_for(target: int, rate: float, confidence: float) -> int:
     """Smallest L with P(Binomial(L, rate) >= target) >= confidence."""
+    from scipy import stats  # loaded on first use: stage 1 stays light
+
     lo, hi = target, max(target, math.ceil(target / rate) + 1)
     while stats.binom.sf(target - 1, hi, rate) < confidence:
         hi *= 2
@@ -555,6 +558,8 @@ def expected_registrations(letters: int, response_rate: float | Sequence[float],
     >>> lo < 5000 * 0.04 < 5000 * 0.08 < hi
     True
     """
+    from scipy import stats  # loaded on first use: stage 1 stays light
+
     n = _check_letters(letters)
     if not 0.0 < level < 1.0:
         raise InputError.single("bad-level", "level must be in (0, 1)", value=repr(level))

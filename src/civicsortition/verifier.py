@@ -18,7 +18,6 @@ from typing import Any
 
 import attrs
 import numpy as np
-from scipy import optimize
 
 from .distribution import Distribution
 from .draw import DrawRecord, draw_exact, verify
@@ -134,6 +133,8 @@ class _Rules:
 
         Returns scipy's status (0 optimal, 2 infeasible, others: not solved) and the value.
         """
+        from scipy import optimize  # the verifier's own solver, loaded when first needed
+
         n = self.pool.n
         rows = [optimize.LinearConstraint(np.ones((1, n)), self.quotas.panel_size,
                                           self.quotas.panel_size)]
@@ -165,6 +166,8 @@ class _Rules:
 
     def maximin_relaxation_bound(self, covered: np.ndarray) -> float:
         """Upper bound: max z s.t. π_i ≥ z (covered people), π in the relaxed polytope."""
+        from scipy import optimize
+
         n = self.pool.n
         quota = np.hstack([self.masks.astype(float), np.zeros((len(self.masks), 1))])
         house = np.zeros((len(self.groups), n + 1))
