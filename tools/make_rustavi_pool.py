@@ -1,6 +1,6 @@
 """Generate the embedded SYNTHETIC Rustavi-like registration pool (seeded, reproducible).
 
-    python tools/make_rustavi_pool.py > src/civicsortition/data/rustavi_synthetic_pool.csv
+    python tools/make_rustavi_pool.py > src/civicsortition/examples/data/rustavi_synthetic_pool.csv
 
 People are drawn from the synthetic census margins with self-selection: older and more
 educated residents register more often (as observed in real assemblies), so the pool does not

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from .errors import InputError
 
-__all__ = ["as_int", "describe", "id_tuple", "optional_id_tuple", "require", "require_bool",
-           "require_str", "sequence", "type_error"]
+__all__ = ["as_int", "cell_text", "describe", "did_you_mean", "id_tuple", "is_missing",
+           "optional_id_tuple", "require", "require_bool", "require_str", "sequence", "type_error"]
 
 _REPR_LIMIT = 60
 
@@ -115,3 +115,34 @@ def utf8_encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+# ----------------------------------------------------------------------------- cell text
+def is_missing(x: object) -> bool:
+    """Whether a cell is empty: None, NaN, blank text, or a missing-value marker (pandas.NA)."""
+    if x is None:
+        return True
+    if isinstance(x, float) and math.isnan(x):
+        return True
+    if isinstance(x, str) and not x.strip():
+        return True
+    try:  # pandas.NA and friends, without importing pandas
+        return bool(x != x)
+    except (TypeError, ValueError):
+        return False
+
+
+def cell_text(x: object) -> str:
+    """A cell as trimmed text (a float that is an integer loses its ``.0``)."""
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x).strip()
+
+
+def did_you_mean(value: str, options: Sequence[str]) -> str:
+    """A hint when ``value`` matches an option but for case (else empty)."""
+    folded = value.strip().casefold()
+    for o in options:
+        if o.casefold() == folded:
+            return f" (did you mean {o!r}? values are case-sensitive)"
+    return ""

@@ -7,7 +7,6 @@ household keys. It holds no other personal data.
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -18,8 +17,11 @@ import numpy.typing as npt
 
 from ._checks import (
     as_int,
+    cell_text,
     describe,
+    did_you_mean,
     id_tuple,
+    is_missing,
     require,
     require_str,
     sequence,
@@ -27,7 +29,7 @@ from ._checks import (
 )
 from ._typing import IntArray
 from .errors import InputError, Problem
-from .strata import Category, Strata, _did_you_mean
+from .strata import Category, Strata
 
 __all__ = ["Pool"]
 
@@ -108,25 +110,6 @@ def _opt_str_tuple(a: Iterable[Any] | None) -> tuple[str | None, ...] | None:
         raise TypeError(f"Pool(households=...): expected household keys as strings or None, "
                         f"item {pos} is {describe(bad)}")
     return items
-
-
-def _is_missing(x: object) -> bool:
-    if x is None:
-        return True
-    if isinstance(x, float) and math.isnan(x):
-        return True
-    if isinstance(x, str) and not x.strip():
-        return True
-    try:  # pandas.NA and friends, without importing pandas
-        return bool(x != x)
-    except (TypeError, ValueError):
-        return False
-
-
-def _text(x: object) -> str:
-    if isinstance(x, float) and x.is_integer():
-        return str(int(x))
-    return str(x).strip()
 
 
 @attrs.frozen(eq=False)
@@ -282,28 +265,28 @@ class Pool:
         for i, rec in enumerate(rows):
             if id_field is not None:
                 raw_id = rec.get(id_field)
-                if _is_missing(raw_id):
+                if is_missing(raw_id):
                     problems.append(Problem("missing-id", "every person needs an id",
                                             file=source, row=i, column=id_field))
                     ids.append(f"<missing {i}>")
                 else:
-                    ids.append(_text(raw_id))
+                    ids.append(cell_text(raw_id))
             else:
                 ids.append(str(i))
             row_text: list[str] = []
             for name in categories:
                 raw = rec.get(name)
-                if _is_missing(raw):
+                if is_missing(raw):
                     problems.append(Problem("missing-value", f"no value for category {name!r}",
                                             file=source, row=i, column=name))
                     row_text.append("")
                 else:
-                    row_text.append(_text(raw))
+                    row_text.append(cell_text(raw))
             texts.append(row_text)
             if households is not None:
                 assert household_field is not None
                 h = rec.get(household_field)
-                households.append(None if _is_missing(h) else _text(h))
+                households.append(None if is_missing(h) else cell_text(h))
         return cls._from_texts(ids, texts, categories, strata, households, problems, source,
                                row_offset=0)
 
@@ -344,7 +327,7 @@ class Pool:
                     problems.append(Problem(
                         "unknown-value",
                         f"not a value of category {cat.name!r}; expected one of "
-                        f"{list(cat.values)}" + _did_you_mean(value, cat.values),
+                        f"{list(cat.values)}" + did_you_mean(value, cat.values),
                         file=source, row=rownum(i), column=categories[pos], value=value))
                 else:
                     codes[i, c] = code

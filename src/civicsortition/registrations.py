@@ -41,11 +41,12 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ._checks import cell_text, did_you_mean, is_missing
 from .errors import InputError, Problem
 from .invitations import Invitations
-from .pool import Pool, _is_missing, _text
+from .pool import Pool
 from .quotas import Quotas
-from .strata import Strata, _did_you_mean
+from .strata import Strata
 
 __all__ = ["REJECTION_REASONS", "Registrations", "Rejection", "age_bands", "age_on",
            "registration_problems", "validate_registrations"]
@@ -270,7 +271,7 @@ def validate_registrations(
 
         def get(field: str, _rec: Mapping[str, Any] = rec) -> str | None:
             raw = _rec.get(field)
-            return None if _is_missing(raw) else _text(raw)
+            return None if is_missing(raw) else cell_text(raw)
 
         pid = get(id_field)
         if pid is None:
@@ -299,7 +300,7 @@ def validate_registrations(
                 reject("missing-value", f"no value for {cat.name!r}", cat.name)
             elif value not in cat.values:
                 reject("unknown-value", f"not a value of {cat.name!r}; expected one of "
-                       f"{list(cat.values)}" + _did_you_mean(value, cat.values), cat.name, value)
+                       f"{list(cat.values)}" + did_you_mean(value, cat.values), cat.name, value)
             else:
                 row_codes[c] = cat.values.index(value)
         if bands is not None:

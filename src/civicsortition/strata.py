@@ -9,11 +9,11 @@ stored as code ``j`` in column ``c``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
-from ._checks import require, require_str, sequence
+from ._checks import did_you_mean, require, require_str, sequence
 from .errors import InputError, Problem
 
 __all__ = ["Category", "Strata"]
@@ -96,16 +96,8 @@ class Category:
             raise InputError.single(
                 "unknown-value",
                 f"not a value of category {self.name!r}; expected one of {list(self.values)}"
-                + _did_you_mean(value, self.values),
+                + did_you_mean(value, self.values),
                 column=self.name, value=value) from None
-
-
-def _did_you_mean(value: str, options: Sequence[str]) -> str:
-    folded = value.strip().casefold()
-    for o in options:
-        if o.casefold() == folded:
-            return f" (did you mean {o!r}? values are case-sensitive)"
-    return ""
 
 
 def _as_category_tuple(cats: Iterable[Category]) -> tuple[Category, ...]:
