@@ -168,7 +168,7 @@ def test_demo_refuses_to_overwrite_its_artefacts(tmp_path: Path,
 
 _WRITER = """
 import sys, time
-from civicsortition._files import atomic_open
+from civicsortition.io.files import atomic_open
 with atomic_open(sys.argv[1]) as f:
     for i in range(10**6):
         f.write("new line %d\\n" % i)
@@ -193,7 +193,7 @@ def test_killed_write_leaves_the_old_file_whole(tmp_path: Path) -> None:
 
 
 def test_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
-    from civicsortition._files import atomic_open
+    from civicsortition.io.files import atomic_open
 
     target = tmp_path / "out.txt"
 
@@ -534,7 +534,7 @@ def test_malformed_lottery_file_is_named(tmp_path: Path,
 
 def test_json_artefacts_are_canonical_and_reread_to_the_same_bytes(
         files: dict[str, Path], tmp_path: Path) -> None:
-    from civicsortition.cli import _canonical_json
+    from civicsortition.io.artefacts import canonical_json as _canonical_json
 
     for name in ("result", "record"):
         text = files[name].read_text(encoding="utf-8")

@@ -14,46 +14,27 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from . import __version__
-from ._files import OutputPlan, atomic_write
-from .algorithms import ALGORITHMS, DEFAULT_ALGORITHM, find_distribution
+from . import __version__, io
 from .apportionment import METHODS, resolve_method
-from .audit import AuditReport, audit_report
-from .diagnostics import diagnose
-from .distribution import Distribution
-from .draw import DrawRecord, draw, verify
 from .errors import InfeasibleQuotasError, InputError, SolverError
-from .examples.demo import DEMO_DRAW_SEED, rustavi_demo
-from .examples.rustavi import rustavi_synthetic_census
-from .invitations import Oversample, SimpleRandom, Stratified, invite, plan_letters
-from .io import (
-    PeopleTable,
-    read_address_frame,
-    read_census,
-    read_invited,
-    read_people,
-    read_registrations,
-    read_targets,
-    read_votes,
-    result_distribution,
-    write_invitations,
-    write_registrations,
-    write_selected_and_remaining,
-    write_targets,
-)
-from .lottery import TransparentLottery, transparent_lottery
-from .quotas import Band, Quotas, build_quotas
-from .verifier import Check, Verdict, json_differences, verify_selection
+from .io.files import OutputPlan, make_directory
 from .vote import DENOMINATORS, tally
+
+if TYPE_CHECKING:
+    from .audit import AuditReport
+    from .distribution import Distribution
+    from .draw import DrawRecord
+    from .io import PeopleTable
+    from .lottery import TransparentLottery
+    from .pool import Pool
+    from .quotas import Band, Quotas
+    from .verifier import Check, Verdict
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INFEASIBLE", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SOLVER",
            "EXIT_VERIFICATION_FAILED", "main"]
@@ -66,65 +47,45 @@ EXIT_SOLVER = 5
 EXIT_INTERNAL = 1
 
 
-def _named(path: str, error: InputError) -> InputError:
-    """The same problems, each naming ``path`` when it named no file."""
-    return InputError([p if p.file else attrs.evolve(p, file=path) for p in error.problems])
+def find_distribution(pool: Pool, quotas: Quotas, **options: Any) -> Distribution:
+    """:func:`civicsortition.algorithms.find_distribution`, loaded on first use.
+
+    The algorithms load SciPy and the solvers; the commands that do not solve never pay for
+    them (and ``--help`` starts at once).
+    """
+    from .algorithms import find_distribution as find
+
+    return find(pool, quotas, **options)
 
 
-def _read_lottery(path: str) -> TransparentLottery:
-    try:
-        with open(path, "rb") as f:
-            return TransparentLottery.from_canonical(f.read())
-    except OSError as e:
-        raise InputError.single("unreadable-file", str(e.strerror), file=path) from None
-    except InputError as e:
-        raise _named(path, e) from None
+class _AlgorithmChoices:
+    """The ``--algorithm`` choices, read from the algorithm registry when first needed.
+
+    Only checking a given ``--algorithm`` and ``select --help`` load the registry (and with
+    it the solvers); building the parser does not.
+    """
+
+    def __iter__(self) -> Iterator[str]:
+        from .algorithms import ALGORITHMS
+
+        return iter(sorted(ALGORITHMS))
+
+    def __contains__(self, value: object) -> bool:
+        return value in list(self)
 
 
-def _write_lottery(path: str, lottery: TransparentLottery) -> None:
-    atomic_write(path, lottery.canonical())
+def _default_algorithm() -> str:
+    from .algorithms import DEFAULT_ALGORITHM
+
+    return DEFAULT_ALGORITHM
 
 
 def _lottery_and_record(args: argparse.Namespace
                         ) -> tuple[TransparentLottery | None, DrawRecord | None]:
     """The optional ``--lottery`` and ``--record`` files."""
-    lottery = _read_lottery(args.lottery) if args.lottery else None
-    record = None
-    if args.record:
-        try:
-            record = DrawRecord.from_dict(_read_json(args.record))
-        except InputError as e:
-            raise _named(args.record, e) from None
+    lottery = io.read_lottery(args.lottery) if args.lottery else None
+    record = io.read_draw_record(args.record) if args.record else None
     return lottery, record
-
-
-def _read_json(path: str) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise InputError.single("unreadable-file", str(e.strerror), file=path) from None
-    except UnicodeDecodeError as e:
-        raise InputError.single("not-utf8", f"the file is not valid UTF-8 (byte {e.start})",
-                                file=path) from None
-    except ValueError as e:
-        raise InputError.single("bad-json", f"not JSON ({e})", file=path) from None
-    if not isinstance(doc, dict):
-        raise InputError.single("bad-json", "expected a JSON object", file=path)
-    return doc
-
-
-def _canonical_json(doc: Any, *, indent: int | None = 1) -> str:
-    """The one text form of a JSON artefact (UTF-8, sorted keys, no NaN).
-
-    Read back and written again, it gives the same bytes.
-    """
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=indent,
-                      allow_nan=False) + "\n"
-
-
-def _write_json(path: str, doc: Any) -> None:
-    atomic_write(path, _canonical_json(doc))
 
 
 #: Header names that look like a person id (``--id-column`` was probably forgotten).
@@ -146,9 +107,9 @@ def _people(args: argparse.Namespace, quotas: Quotas | None, *, publishes: bool 
     that holds personal data (a name-like header, e-mail addresses, several words) is refused
     unless ``--allow-personal-ids`` is given.
     """
-    people = read_people(args.people, strata=quotas, id_column=args.id_column,
-                         household_column=getattr(args, "household_column", None),
-                         categories=[] if quotas is None else None, **options)
+    people = io.read_people(args.people, strata=quotas, id_column=args.id_column,
+                            household_column=getattr(args, "household_column", None),
+                            categories=[] if quotas is None else None, **options)
     folded = [h.strip().casefold() for h in people.header]
     if args.id_column is None and not getattr(args, "row_ids", False):
         likely = [h for h, f in zip(people.header, folded, strict=True)
@@ -177,7 +138,7 @@ def _people(args: argparse.Namespace, quotas: Quotas | None, *, publishes: bool 
 
 def _inputs(args: argparse.Namespace, *, publishes: bool = False
             ) -> tuple[PeopleTable, Quotas]:
-    quotas = read_targets(args.targets, args.panel_size)
+    quotas = io.read_targets(args.targets, args.panel_size)
     return _people(args, quotas, publishes=publishes), quotas
 
 
@@ -185,15 +146,15 @@ def _write_selection(args: argparse.Namespace, people: PeopleTable | None,
                      record: DrawRecord) -> None:
     """Write the draw record and, with a people file, the selected/remaining CSVs."""
     if args.record:
-        _write_json(args.record, record.as_dict())
+        io.write_draw_record(args.record, record)
         print(f"written: {args.record}")
     if args.selected or args.remaining:
         if people is None:
             raise InputError.single("missing-option", "--selected/--remaining need --people",
                                     column="--people")
-        flagged = write_selected_and_remaining(args.selected, args.remaining, people,
-                                               record.panel,
-                                               escape_formulas=not args.no_escape_formulas)
+        flagged = io.write_selected_and_remaining(args.selected, args.remaining, people,
+                                                  record.panel,
+                                                  escape_formulas=not args.no_escape_formulas)
         _warn_formulas(flagged)
         for path in (args.selected, args.remaining):
             if path:
@@ -214,26 +175,37 @@ def _warn_formulas(flagged: Sequence[Any]) -> None:
 
 
 def _band(args: argparse.Namespace) -> Band:
+    from .quotas import Band
+
     if args.band_percent is not None:
         return Band.percent(args.band_percent)
     return Band.seats(args.band_seats)
 
 
 def _cmd_quotas(args: argparse.Namespace) -> int:
-    census = read_census(args.census) if args.census else rustavi_synthetic_census()
+    from .quotas import build_quotas
+
+    if args.census:
+        census = io.read_census(args.census)
+    else:
+        from .examples.rustavi import rustavi_synthetic_census
+
+        census = rustavi_synthetic_census()
     quotas = build_quotas(census, args.panel_size, method=args.method, band=_band(args),
                           floors=args.floors, tie_break=args.tie_break)
     if args.markdown:
         sys.stdout.write(quotas.to_markdown())
     elif args.out:
-        write_targets(args.out, quotas, provenance=args.provenance)
+        io.write_targets(args.out, quotas, provenance=args.provenance)
     else:
-        write_targets(sys.stdout, quotas, provenance=args.provenance)
+        io.write_targets(sys.stdout, quotas, provenance=args.provenance)
     return EXIT_OK
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    quotas = read_targets(args.targets, args.panel_size)
+    from .diagnostics import diagnose
+
+    quotas = io.read_targets(args.targets, args.panel_size)
     people = _people(args, quotas, allow_new_values=args.allow_new_values)
     diagnosis = diagnose(people.pool, quotas)
     print(f"pool: {people.pool.n} people; panel: {quotas.panel_size} seats; "
@@ -250,9 +222,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_select(args: argparse.Namespace) -> int:
     people, quotas = _inputs(args, publishes=bool(args.json or args.lottery or args.record))
+    algorithm = _default_algorithm() if args.algorithm is None else args.algorithm
     options: dict[str, object] = {"backend": args.backend,
                                   "households": args.household_column is not None}
-    if args.algorithm == "legacy":
+    if algorithm == "legacy":
         options.update(draws=args.draws, rng=args.seed)
     if args.progress:
         started = time.perf_counter()
@@ -262,7 +235,7 @@ def _cmd_select(args: argparse.Namespace) -> int:
                   f"value {value:.6f}, bound {bound:.6f}", file=sys.stderr, flush=True)
 
         options["progress"] = report
-    dist = find_distribution(people.pool, quotas, algorithm=args.algorithm, **options)
+    dist = find_distribution(people.pool, quotas, algorithm=algorithm, **options)
     d = dist.details
     print(f"{d.algorithm} on {people.pool.n} people, {quotas.panel_size} seats "
           f"({d.n_types} types) with {d.backend_version}: {d.seconds:.2f} s")
@@ -272,15 +245,17 @@ def _cmd_select(args: argparse.Namespace) -> int:
     if dist.uncovered:
         print(f"{len(dist.uncovered)} people are on no feasible panel (probability 0)")
     if args.json:
-        atomic_write(args.json, _canonical_json(dist.as_dict(panels=not args.no_panels),
-                                                indent=None))
+        io.write_result(args.json, dist, panels=not args.no_panels)
         print(f"written: {args.json}")
     if args.lottery or args.draw_seed:
+        from .draw import draw
+        from .lottery import transparent_lottery
+
         lottery = transparent_lottery(dist, args.tickets)
         print(f"transparent lottery: {lottery.m} tickets, SHA-256 {lottery.digest()} "
               f"(largest change of a probability {lottery.deviation():.4f})")
         if args.lottery:
-            _write_lottery(args.lottery, lottery)
+            io.write_lottery(args.lottery, lottery)
             print(f"written: {args.lottery}")
         if args.draw_seed:
             record = draw(lottery, args.draw_seed)
@@ -293,7 +268,9 @@ def _cmd_select(args: argparse.Namespace) -> int:
 
 
 def _cmd_draw(args: argparse.Namespace) -> int:
-    lottery = _read_lottery(args.lottery)
+    from .draw import draw
+
+    lottery = io.read_lottery(args.lottery)
     record = draw(lottery, args.seed)
     print(f"lottery SHA-256 {record.digest}; seed {record.seed!r}")
     print(f"ticket {record.index} of {record.m} ({record.attempts} hash(es)); panel:")
@@ -306,6 +283,9 @@ def _cmd_draw(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from .draw import verify
+    from .verifier import Verdict, verify_selection
+
     lottery, record = _lottery_and_record(args)
     if args.targets or args.people:
         if not (args.targets and args.people and args.panel_size):
@@ -315,12 +295,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         hh = args.household_column is not None
         dist, doc = None, None
         if args.result:
-            doc = _read_json(args.result)
-            try:  # for an exact draw and the report (the result checks say what is wrong)
-                dist = result_distribution(doc, people.pool, quotas, households=hh,
-                                           name=args.result)
-            except InputError:
-                dist = None
+            doc = io.read_result_document(args.result)
+            # for an exact draw and the report (the result checks say what is wrong)
+            dist = io.try_result_distribution(doc, people.pool, quotas, households=hh,
+                                              name=args.result)
         verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
                                    record=record, households=hh, result=doc)
         if args.report:
@@ -348,7 +326,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace, people: PeopleTable, quotas: Quotas, dist: Distribution,
            lottery: TransparentLottery | None, record: DrawRecord | None,
            verdict: Verdict) -> AuditReport:
-    census = read_census(args.census) if args.census else None
+    from .audit import audit_report
+
+    census = io.read_census(args.census) if args.census else None
     return audit_report(people.pool, quotas, dist, lottery=lottery, record=record,
                         census=census, verdict=verdict)
 
@@ -357,8 +337,10 @@ def _report_of(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
                doc: dict[str, Any], lottery: TransparentLottery | None,
                record: DrawRecord | None) -> tuple[AuditReport, Verdict]:
     """The audit report of a result, with the verdict that re-derives every figure in it."""
+    from .verifier import verify_selection
+
     hh = args.household_column is not None
-    dist = result_distribution(doc, people.pool, quotas, households=hh, name=args.result)
+    dist = io.result_distribution(doc, people.pool, quotas, households=hh, name=args.result)
     # The verdict re-derives every figure the result states (a forged bound fails it).
     verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
                                record=record, households=hh, result=doc)
@@ -369,13 +351,15 @@ def _report_check(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
                   dist: Distribution | None, lottery: TransparentLottery | None,
                   record: DrawRecord | None, verdict: Verdict) -> Check:
     """Regenerate the report from the inputs, artefacts and verdict; compare with the stated."""
-    stated = _read_json(args.report)
+    from .verifier import Check, json_differences
+
+    stated = io.read_json_object(args.report)
     if not args.result:
         raise InputError.single("missing-option", "--report needs --result (the result it "
                                 "reports on)", column="--result")
     if dist is None:
         return Check("report", False, "the result it reports on is invalid (see above)")
-    again = json.loads(_audit(args, people, quotas, dist, lottery, record, verdict).to_json())
+    again = io.report_document(_audit(args, people, quotas, dist, lottery, record, verdict))
     for key in ("library_version",):  # may differ between the writer's and the checker's
         stated.pop(key, None)
         again.pop(key, None)
@@ -387,14 +371,14 @@ def _report_check(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
 
 def _cmd_report(args: argparse.Namespace) -> int:
     people, quotas = _inputs(args)
-    doc = _read_json(args.result)
+    doc = io.read_result_document(args.result)
     lottery, record = _lottery_and_record(args)
     report, verdict = _report_of(args, people, quotas, doc, lottery, record)
     if args.json:
-        atomic_write(args.json, _canonical_json(report.data))
+        io.write_report_json(args.json, report)
         print(f"written: {args.json}")
     if args.out:
-        atomic_write(args.out, report.to_markdown())
+        io.write_report_markdown(args.out, report)
         print(f"written: {args.out}")
     if not args.out and not args.json:
         sys.stdout.write(report.to_markdown())
@@ -403,13 +387,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_tally(args: argparse.Namespace) -> int:
     votes: dict[str, dict[str, str]] = {}
-    for row in read_votes(args.votes):
+    for row in io.read_votes(args.votes):
         votes.setdefault(row[1], {})[row[0]] = row[2]
     if args.members_record:
-        try:
-            members = list(DrawRecord.from_dict(_read_json(args.members_record)).panel)
-        except InputError as e:
-            raise _named(args.members_record, e) from None
+        members = list(io.read_draw_record(args.members_record).panel)
     else:
         members = [m.strip() for m in args.members.split(",") if m.strip()]
     handover = _date(args.handover) if args.handover else None
@@ -424,19 +405,16 @@ DEMO_FILES = ("invitations.csv", "lottery.json", "draw.json", "result.json", "re
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from .examples.demo import DEMO_DRAW_SEED, rustavi_demo
+
     if args.out:
         plan = OutputPlan(force=args.force)
-        out = Path(args.out)
-        if out.exists() and not out.is_dir():
-            raise InputError.single("output-is-file", "--out must name a directory",
-                                    file=args.out, column="--out")
-        if out.is_dir():
-            for name in DEMO_FILES:
-                plan.add("--out", out / name)
+        plan.add_directory("--out", args.out, DEMO_FILES)
         plan.check()
     print("civicsortition demo -- the whole two-stage selection on SYNTHETIC Rustavi-like data "
           "(not official statistics, no real people or addresses)\n")
-    run = rustavi_demo(panel_size=args.panel_size, draw_seed=args.seed)
+    run = rustavi_demo(panel_size=args.panel_size,
+                       draw_seed=DEMO_DRAW_SEED if args.seed is None else args.seed)
     inv, regs, dist, d = run.invitations, run.registrations, run.distribution, \
         run.distribution.details
     print(f"1. Address frame: {run.frame.n} addresses in "
@@ -479,21 +457,24 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print("10. The assembly votes (SIMULATED ballots):\n")
     sys.stdout.write(run.vote.to_markdown())
     if args.out:
-        out.mkdir(parents=True, exist_ok=True)
-        write_invitations(out / "invitations.csv", inv)
-        atomic_write(out / "lottery.json", lot.canonical())
-        _write_json(str(out / "draw.json"), rec.as_dict())
-        _write_json(str(out / "result.json"), dist.as_dict())
-        _write_json(str(out / "replacement.json"), rep.as_dict())
-        atomic_write(out / "report.md", run.report.to_markdown())
-        atomic_write(out / "report.json", _canonical_json(run.report.data))
+        out = Path(args.out)
+        make_directory(out)
+        io.write_invitations(out / "invitations.csv", inv)
+        io.write_lottery(out / "lottery.json", lot)
+        io.write_draw_record(out / "draw.json", rec)
+        io.write_result(out / "result.json", dist, indent=1)
+        io.write_replacement(out / "replacement.json", rep)
+        io.write_report_markdown(out / "report.md", run.report)
+        io.write_report_json(out / "report.json", run.report)
         print(f"\nwritten to {out}: invitations.csv, lottery.json, draw.json, result.json, "
               "replacement.json, report.md, report.json")
     return EXIT_OK if run.verdict.ok else EXIT_VERIFICATION_FAILED
 
 
 def _cmd_invite(args: argparse.Namespace) -> int:
-    frame = read_address_frame(args.frame, id_column=args.id_column)
+    from .invitations import Oversample, SimpleRandom, Stratified, invite, plan_letters
+
+    frame = io.read_address_frame(args.frame, id_column=args.id_column)
     if args.letters is None:
         plan = plan_letters(args.target_pool, tuple(args.response_rate))
         print(plan)
@@ -504,7 +485,7 @@ def _cmd_invite(args: argparse.Namespace) -> int:
     if args.design == "stratified":
         population = None
         if args.census:
-            population = read_census(args.census).shares(args.by)
+            population = io.read_census(args.census).shares(args.by)
         design = Stratified(letters, by=args.by, population=population, method=args.method)
     elif args.design == "oversample":
         design = Oversample(letters, flag=args.flag, share=args.share)
@@ -515,18 +496,18 @@ def _cmd_invite(args: argparse.Namespace) -> int:
     print("letters: " + ", ".join(f"{k}: {v}" for k, v in inv.letters_by_stratum.items())
           + f"; {len(inv.reserves)} reserves; inclusion probability "
           f"{inv.inclusion.min():.4%} to {inv.inclusion.max():.4%}")
-    write_invitations(args.out, inv)
+    io.write_invitations(args.out, inv)
     print(f"written: {args.out}")
     if args.record:
-        _write_json(args.record, inv.as_dict())
+        io.write_invitation_record(args.record, inv)
         print(f"written: {args.record}")
     return EXIT_OK
 
 
 def _cmd_registrations(args: argparse.Namespace) -> int:
-    quotas = read_targets(args.targets, args.panel_size)
-    invited = read_invited(args.invitations) if args.invitations else None
-    regs = read_registrations(
+    quotas = io.read_targets(args.targets, args.panel_size)
+    invited = io.read_invited(args.invitations) if args.invitations else None
+    regs = io.read_registrations(
         args.registrations, quotas, reference_date=_date(args.reference_date),
         invited=invited, id_field=args.id_column, address_field=args.address_column,
         birth_date_field=args.birth_date_column or None,
@@ -539,8 +520,8 @@ def _cmd_registrations(args: argparse.Namespace) -> int:
     for code, count in summary["reasons"].items():
         if count:
             print(f"  {code}: {count}")
-    _warn_formulas(write_registrations(args.out, regs, rejections=args.rejections,
-                                       escape_formulas=not args.no_escape_formulas))
+    _warn_formulas(io.write_registrations(args.out, regs, rejections=args.rejections,
+                                          escape_formulas=not args.no_escape_formulas))
     print(f"written: {args.out}" + (f", {args.rejections} (organisers only: contains the "
                                     "rejected values)" if args.rejections else ""))
     return EXIT_OK
@@ -678,7 +659,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("select", help="targets + people -> fair lottery over panels (JSON)")
     _input_options(s, required=True)
-    s.add_argument("--algorithm", choices=sorted(ALGORITHMS), default=DEFAULT_ALGORITHM)
+    # The choices are set after add_argument, which would iterate them (to check a metavar)
+    # and so load the algorithms and solvers; None stands for the registry's default.
+    s.add_argument("--algorithm").choices = _AlgorithmChoices()
     s.add_argument("--backend", default="highs", help="highs (default), pulp or pulp:SOLVER")
     s.add_argument("--draws", type=int, default=10_000, help="legacy only: simulated draws")
     s.add_argument("--seed", type=int, help="legacy only: random seed")
@@ -745,7 +728,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="run the whole pipeline on the embedded synthetic example")
     d.add_argument("--panel-size", type=int, default=36)
-    d.add_argument("--seed", default=DEMO_DRAW_SEED, help="public seed of the panel draw")
+    d.add_argument("--seed", help="public seed of the panel draw")  # None: the demo's seed
     d.add_argument("--out", help="directory to write the artefacts to")
     _force(d)
     d.set_defaults(func=_cmd_demo, inputs=(), outputs=())

@@ -33,6 +33,7 @@ import numpy as np
 from ..algorithms import find_distribution
 from ..distribution import Distribution, json_number
 from ..fairness import fairness_metrics, plot_probabilities
+from ..io.artefacts import append_grid_results, read_grid_results
 from ..numerics import COMPARE_TOL
 from ..pool import Pool
 from ..quotas import Quotas
@@ -231,17 +232,11 @@ def run_task(task: Task) -> dict[str, Any]:
 
 
 def read_results(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The rows of a results file (one JSON object per line; a torn last line is ignored)."""
-    p = Path(path)
-    if not p.exists():
-        return []
-    rows = []
-    for line in p.read_text(encoding="utf-8").splitlines():
-        try:
-            rows.append(json.loads(line))
-        except ValueError:
-            continue  # a line cut short by a crash
-    return rows
+    """The rows of a results file (one JSON object per line; a torn last line is ignored).
+
+    See :func:`civicsortition.io.artefacts.read_grid_results`.
+    """
+    return read_grid_results(path)
 
 
 class _Bar:
@@ -306,11 +301,9 @@ def run_grid(tasks: Sequence[Task], path: str | os.PathLike[str], *,
     ex = executor if executor is not None else cf.ProcessPoolExecutor(
         max_workers=max_workers, mp_context=multiprocessing.get_context("spawn"))
     try:
-        with open(out, "a", encoding="utf-8") as f:
+        with append_grid_results(out) as append:
             for row in _completed(ex, todo):
-                f.write(json.dumps(row, sort_keys=True, default=str) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
+                append(row)
                 results[row["key"]] = row
                 count += 1
                 if report is not None:

@@ -1,6 +1,6 @@
 """Writing files without losing any: never over an input, never by surprise, never half a file.
 
-Two pieces, used by every writer of the package and by the command line:
+Two pieces, used by every writer of :mod:`civicsortition.io` and by the command line:
 
 * :class:`OutputPlan` checks every output location *before* any work is done: an output may not
   be one of the run's inputs (compared by resolved path and, when both exist, by file identity,
@@ -21,9 +21,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import InputError, Problem
+from ..errors import InputError, Problem
 
-__all__ = ["OutputPlan", "atomic_open", "atomic_write"]
+__all__ = ["OutputPlan", "atomic_open", "atomic_write", "make_directory"]
 
 PathLike = str | os.PathLike[str]
 
@@ -93,6 +93,26 @@ class OutputPlan:
                                          "to replace it", **where))
         self.outputs.append((option, p))
 
+    def add_directory(self, option: str, directory: PathLike, names: Iterable[str]) -> None:
+        """Register the files ``names`` that a run will write into ``directory``.
+
+        A directory that does not exist yet is fine (the run creates it, see
+        :func:`make_directory`) and its files are not checked; an existing directory has each
+        of its files registered with :meth:`add`.
+
+        Raises
+        ------
+        InputError
+            ``output-is-file`` at once when ``directory`` exists but is not a directory.
+        """
+        d = Path(directory)
+        if d.exists() and not d.is_dir():
+            raise InputError.single("output-is-file", f"{option} must name a directory",
+                                    file=os.fspath(directory), column=option)
+        if d.is_dir():
+            for name in names:
+                self.add(option, d / name)
+
     def check(self) -> None:
         """Raise one :class:`~civicsortition.errors.InputError` listing every problem found.
 
@@ -159,3 +179,8 @@ def atomic_write(path: PathLike, data: str | bytes) -> None:
     else:
         with atomic_open(path) as f:
             f.write(data)
+
+
+def make_directory(path: PathLike) -> None:
+    """Create the directory ``path`` and any missing parents (nothing if it exists)."""
+    Path(path).mkdir(parents=True, exist_ok=True)

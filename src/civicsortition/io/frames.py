@@ -1,0 +1,110 @@
+"""Address frames and invitation lists: stage 1's files.
+
+An address frame has one row per address that may receive a letter: ``address`` (or
+``address_id``/``id``) plus any strata columns (``district``, a flag). The invitations file
+written by :func:`write_invitations` gives every frame address its status, and
+:func:`read_invited` reads back the addresses that were sent a letter or are reserves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import Problem
+from ..invitations import AddressFrame, Invitations
+from .tables import Source, TableSource, open_table, require_columns, require_rows, write_rows
+
+__all__ = ["read_address_frame", "read_invited", "write_invitations"]
+
+
+def read_address_frame(source: TableSource, *, id_column: str = "address",
+                       columns: Sequence[str] | None = None,
+                       delimiter: str | None = None) -> AddressFrame:
+    """Read an address frame: one row per address that may receive a letter.
+
+    Parameters
+    ----------
+    source : path, text stream or Table
+        Anything :func:`~civicsortition.io.tables.open_table` reads.
+    id_column : str
+        Column holding the address id (``address_id`` and ``id`` are accepted when the
+        default ``address`` is absent).
+    columns : sequence of str, optional
+        Other columns to keep (default: all of them).
+    delimiter : str, optional
+
+    Returns
+    -------
+    AddressFrame
+
+    Raises
+    ------
+    InputError
+        ``missing-column``, ``missing-address``, ``duplicate-address`` with file lines.
+    """
+    table = open_table(source, delimiter=delimiter)
+    aliases = [id_column] + (["address_id", "id"] if id_column == "address" else [])
+    cols = require_columns(table, [(id_column, aliases)])
+    require_rows(table)
+    keep = [h for h in table.header if table.column(h) != cols[id_column]] \
+        if columns is None else list(columns)
+    extra = require_columns(table, [(c, [c]) for c in keep])
+    return AddressFrame([cells[cols[id_column]] for cells in table.rows],
+                        {c: [cells[extra[c]].strip() for cells in table.rows] for c in keep},
+                        source=table.source, lines=table.lines)
+
+
+def write_invitations(dest: Source, invitations: Invitations) -> tuple[Problem, ...]:
+    """Write ``address,status,order,inclusion_probability,inclusion_with_reserves``.
+
+    One row per frame address: ``invited`` (with its letter number), ``reserve`` (with its
+    position in the reserve list) or ``not-invited``; probabilities to 12 significant digits.
+
+    Parameters
+    ----------
+    dest : path or text stream
+        Written atomically when a path.
+    invitations : Invitations
+
+    Returns
+    -------
+    tuple of Problem
+        ``formula-cell`` records of cells that look like spreadsheet formulas.
+    """
+    invited = {a: j for j, a in enumerate(invitations.invited)}
+    reserve = {a: j for j, a in enumerate(invitations.reserves)}
+    rows: list[list[str]] = []
+    for i, a in enumerate(invitations.frame_ids):
+        if a in invited:
+            status, order = "invited", str(invited[a] + 1)
+        elif a in reserve:
+            status, order = "reserve", str(reserve[a] + 1)
+        else:
+            status, order = "not-invited", ""
+        rows.append([a, status, order, f"{invitations.inclusion[i]:.12g}",
+                     f"{invitations.inclusion_with_reserves[i]:.12g}"])
+    return write_rows(dest, ["address", "status", "order", "inclusion_probability",
+                             "inclusion_with_reserves"], rows, ",")
+
+
+def read_invited(source: TableSource, *, delimiter: str | None = None) -> frozenset[str]:
+    """Addresses with status ``invited`` or ``reserve`` in a :func:`write_invitations` file.
+
+    Parameters
+    ----------
+    source : path, text stream or Table
+    delimiter : str, optional
+
+    Returns
+    -------
+    frozenset of str
+
+    Raises
+    ------
+    InputError
+        ``missing-column`` (no ``address`` or ``status`` column) and the table errors.
+    """
+    table = open_table(source, delimiter=delimiter)
+    cols = require_columns(table, [("address", ["address"]), ("status", ["status"])])
+    return frozenset(cells[cols["address"]].strip() for cells in table.rows
+                     if cells[cols["status"]].strip() in ("invited", "reserve"))

@@ -1,0 +1,236 @@
+"""People files: one row per person, read into a pool, and written back as selections.
+
+One column per category, optionally an id column and a household column; any other columns
+(names, contact details) are carried through untouched to the selected/remaining files and
+never read by the library. Writers keep the file's delimiter, order and columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from ..errors import InputError, Problem
+from ..pool import Pool
+from ..quotas import Quotas
+from ..strata import Category, Strata
+from .tables import Source, TableSource, open_table, require_columns, require_rows, write_rows
+
+__all__ = ["PeopleTable", "read_people", "write_people", "write_selected_and_remaining"]
+
+
+@attrs.frozen(eq=False)
+class PeopleTable:
+    """A people file as read: the pool plus the untouched rows for writing selections back.
+
+    Attributes
+    ----------
+    pool : Pool
+        Ids, category codes and households (the only part the algorithms see).
+    header : tuple of str
+        The file's header, unchanged.
+    rows : tuple of tuple of str
+        Every data row, unchanged, in file order (``rows[i]`` is ``pool.ids[i]``'s row).
+    source : str
+        File name.
+    delimiter : str
+        Delimiter the file used (writers reuse it).
+    key_columns : tuple of int
+        Positions of the columns the library reads (id, categories, household); writers never
+        alter them (formula escaping applies to the other columns only).
+    """
+
+    pool: Pool
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    source: str
+    delimiter: str
+    key_columns: tuple[int, ...] = ()
+
+
+def read_people(
+    source: TableSource,
+    *,
+    strata: Strata | Quotas | None = None,
+    categories: Sequence[str] | None = None,
+    id_column: str | None = None,
+    household_column: str | None = None,
+    allow_new_values: bool = False,
+    delimiter: str | None = None,
+) -> PeopleTable:
+    """Read a people (respondents) file into a :class:`PeopleTable`.
+
+    Parameters
+    ----------
+    source : path, text stream or Table
+        Anything :func:`~civicsortition.io.tables.open_table` reads.
+    strata : Strata or Quotas, optional
+        The categories and values to expect (a quota table's strata when a Quotas object is
+        given). Values outside it are ``unknown-value`` errors unless ``allow_new_values``.
+    categories : sequence of str, optional
+        Category columns; defaults to the strata's categories. One of ``strata`` and
+        ``categories`` is required. Matched case-insensitively to the header.
+    id_column : str, optional
+        Column holding person ids. Without it the ids are the data row numbers from 0.
+    household_column : str, optional
+        Column holding household keys (for example the invitation address id).
+    allow_new_values : bool
+        Append unseen values to the strata instead of rejecting them (they then have no quota;
+        :func:`~civicsortition.diagnostics.diagnose` reports them).
+    delimiter : str, optional
+
+    Returns
+    -------
+    PeopleTable
+
+    Raises
+    ------
+    InputError
+        ``empty-file``, ``missing-column``, ``ragged-row``, ``missing-value``, ``missing-id``,
+        ``unknown-value``, ``duplicate-id`` -- all of a file's problems together.
+    """
+    if isinstance(strata, Quotas):
+        strata = strata.strata
+    if categories is None:
+        if strata is None:
+            raise TypeError("read_people needs strata (or quotas) or categories")
+        categories = strata.names
+    table = open_table(source, delimiter=delimiter)
+    spec: list[tuple[str, Sequence[str]]] = [(c, [c]) for c in categories]
+    if id_column is not None:
+        spec.append((id_column, [id_column]))
+    if household_column is not None:
+        spec.append((household_column, [household_column]))
+    cols = require_columns(table, spec)
+    require_rows(table)
+    problems: list[Problem] = []
+    ids: list[str] = []
+    texts: list[list[str]] = []
+    households: list[str | None] | None = [] if household_column else None
+    lines: list[int] = []
+    for i, (line, cells) in enumerate(table.located()):
+        lines.append(line)
+        if id_column is not None:
+            pid = cells[cols[id_column]].strip()
+            if not pid:
+                problems.append(Problem("missing-id", "every person needs an id",
+                                        file=table.source, row=line,
+                                        column=table.header[cols[id_column]]))
+            ids.append(pid or f"<missing {i}>")
+        else:
+            ids.append(str(i))
+        row_text = []
+        for c in categories:
+            value = cells[cols[c]].strip()
+            if not value:
+                problems.append(Problem("missing-value", f"no value for category {c!r}",
+                                        file=table.source, row=line,
+                                        column=table.header[cols[c]]))
+            row_text.append(value)
+        texts.append(row_text)
+        if households is not None:
+            assert household_column is not None
+            h = cells[cols[household_column]].strip()
+            households.append(h or None)
+    if strata is not None and allow_new_values:
+        strata = _extend(strata, categories, texts)
+    pool = Pool._from_texts(ids, texts, list(categories), strata, households, problems,
+                            table.source, row_offset=0, row_numbers=lines,
+                            id_column=id_column or "row")
+    return PeopleTable(pool, table.header, table.rows, table.source, table.delimiter,
+                       tuple(sorted(set(cols.values()))))
+
+
+def _extend(strata: Strata, categories: Sequence[str], texts: list[list[str]]) -> Strata:
+    cats = []
+    for cat in strata:
+        values = list(cat.values)
+        pos = next((j for j, c in enumerate(categories) if c.casefold() == cat.name.casefold()),
+                   None)
+        if pos is not None:
+            for row in texts:
+                if row[pos] and row[pos] not in values:
+                    values.append(row[pos])
+        cats.append(Category(cat.name, values))
+    return Strata(cats)
+
+
+def _free_columns(table: PeopleTable, escape_formulas: bool) -> list[int]:
+    if not escape_formulas:
+        return []
+    return [j for j in range(len(table.header)) if j not in table.key_columns]
+
+
+def write_people(dest: Source, table: PeopleTable, ids: Iterable[str], *,
+                 escape_formulas: bool = True) -> tuple[Problem, ...]:
+    """Write the rows of ``table`` whose ids are in ``ids`` (file order, all columns kept).
+
+    Parameters
+    ----------
+    dest : path or text stream
+        Written atomically when a path.
+    table : PeopleTable
+    ids : iterable of str
+    escape_formulas : bool
+        Neutralise formula-like cells (see :func:`~civicsortition.io.tables.formula_like`) in
+        the columns the library does not read (names, contact details) with a leading
+        apostrophe, so that a spreadsheet program shows them as text. Id, category and
+        household cells are never changed.
+
+    Returns
+    -------
+    tuple of Problem
+        ``formula-cell`` records (file, line, column; no value) for every formula-like cell.
+
+    Raises
+    ------
+    InputError
+        ``unknown-id`` naming every id that is not in the table.
+    """
+    wanted = _resolve_ids(table, ids)
+    return write_rows(dest, list(table.header), [list(r) for i, r in enumerate(table.rows)
+                                                 if i in wanted], table.delimiter,
+                      escape=_free_columns(table, escape_formulas))
+
+
+def write_selected_and_remaining(selected: Source | None, remaining: Source | None,
+                                 table: PeopleTable,
+                                 selected_ids: Iterable[str], *,
+                                 escape_formulas: bool = True) -> tuple[Problem, ...]:
+    """Split ``table`` into the selected people and everybody else; two files, all columns.
+
+    ``escape_formulas`` and the returned ``formula-cell`` records are as in
+    :func:`write_people`; both files are written atomically; ``None`` skips one of them.
+
+    Parameters
+    ----------
+    selected, remaining : path, text stream or None
+    table : PeopleTable
+    selected_ids : iterable of str
+    escape_formulas : bool
+
+    Returns
+    -------
+    tuple of Problem
+    """
+    chosen = _resolve_ids(table, selected_ids)
+    rows = [list(r) for r in table.rows]
+    esc = _free_columns(table, escape_formulas)
+    out: tuple[Problem, ...] = ()
+    for dest, keep in ((selected, True), (remaining, False)):
+        if dest is not None:
+            out += write_rows(dest, list(table.header),
+                              [r for i, r in enumerate(rows) if (i in chosen) == keep],
+                              table.delimiter, escape=esc)
+    return out
+
+
+def _resolve_ids(table: PeopleTable, ids: Iterable[str]) -> set[int]:
+    wanted = [str(pid) for pid in ids]
+    index = {pid: i for i, pid in enumerate(table.pool.ids)}
+    problems = [Problem("unknown-id", "no person with this id in the people file",
+                        file=table.source, value=pid) for pid in wanted if pid not in index]
+    if problems:
+        raise InputError(problems)
+    return {index[pid] for pid in wanted}

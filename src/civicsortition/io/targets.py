@@ -1,0 +1,162 @@
+"""Targets (quota) files: ``feature,value,min,max[,min_flex,max_flex]``, read and written.
+
+The aliases ``category,name,...`` and ``category,feature,...`` (the layout of the public
+example instances) are read too; ``min_flex``/``max_flex`` may be empty; the panel size is not
+part of the file. Writers may append provenance columns, which readers ignore.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from ..errors import InputError, Problem
+from ..quotas import Quotas, ValueQuota
+from .tables import (
+    Source,
+    TableSource,
+    key_columns,
+    open_table,
+    require_columns,
+    require_rows,
+    write_rows,
+)
+
+__all__ = ["read_targets", "write_targets"]
+
+
+def _parse_int(text: str, *, problems: list[Problem], where: dict[str, Any], what: str
+               ) -> int | None:
+    """A quota bound: a whole number >= 0 (``3`` and ``3.0``), or ``None`` with a problem."""
+    s = text.strip()
+    try:
+        x = float(s)
+    except ValueError:
+        problems.append(Problem("not-a-number", f"{what} must be a whole number", value=text,
+                                **where))
+        return None
+    if not x.is_integer():
+        problems.append(Problem("not-an-integer", f"{what} must be a whole number", value=text,
+                                **where))
+        return None
+    if x < 0:
+        problems.append(Problem("negative-quota", f"{what} must be >= 0", value=text, **where))
+        return None
+    return int(x)
+
+
+def read_targets(source: TableSource, panel_size: int, *, delimiter: str | None = None
+                 ) -> Quotas:
+    """Read a targets (quota) file.
+
+    Parameters
+    ----------
+    source : path, text stream or Table
+        ``feature,value,min,max[,min_flex,max_flex]`` (or ``category,name,...`` or
+        ``category,feature,...``). Extra columns are ignored. Anything
+        :func:`~civicsortition.io.tables.open_table` reads.
+    panel_size : int
+        The panel size ``k`` (targets files do not state it).
+    delimiter : str, optional
+        Force a delimiter instead of detecting it.
+
+    Returns
+    -------
+    Quotas
+
+    Raises
+    ------
+    InputError
+        All problems of the file at once: ``empty-file``, ``missing-column``, ``ragged-row``,
+        ``missing-value``, ``not-a-number``, ``not-an-integer``, ``negative-quota``,
+        ``min-greater-than-max``, ``bad-flex``, ``duplicate-quota``.
+    """
+    table = open_table(source, delimiter=delimiter)
+    cols = key_columns(table)
+    cols.update(require_columns(table, [("min", ["min"]), ("max", ["max"])]))
+    flex = {k: table.column(k) for k in ("min_flex", "max_flex")}
+    require_rows(table)
+    problems: list[Problem] = []
+    entries: list[ValueQuota] = []
+    seen: dict[tuple[str, str], int] = {}
+    for line, cells in table.located():
+        cat, val = cells[cols["category"]].strip(), cells[cols["value"]].strip()
+        row_ok = True
+        for logical in ("category", "value"):
+            if not cells[cols[logical]].strip():
+                problems.append(Problem("missing-value", f"the {logical} is empty",
+                                        file=table.source, row=line,
+                                        column=table.header[cols[logical]]))
+                row_ok = False
+        nums: dict[str, int | None] = {}
+        for logical, idx in [("min", cols["min"]), ("max", cols["max"]), *flex.items()]:
+            if idx is None:
+                nums[logical] = None
+                continue
+            text = cells[idx]
+            if not text.strip() and logical in ("min_flex", "max_flex"):
+                nums[logical] = None
+                continue
+            where = {"file": table.source, "row": line, "column": table.header[idx]}
+            nums[logical] = _parse_int(text, problems=problems, where=where,
+                                       what=f"{logical} of {cat}={val}")
+            row_ok = row_ok and nums[logical] is not None
+        if not row_ok:
+            continue
+        key = (cat.casefold(), val)
+        if key in seen:
+            problems.append(Problem("duplicate-quota", f"{cat}={val} already has a quota on line "
+                                    f"{seen[key]}", file=table.source, row=line, value=val))
+            continue
+        seen[key] = line
+        lo, hi = nums["min"], nums["max"]
+        assert lo is not None  # guaranteed by row_ok
+        assert hi is not None
+        q = ValueQuota(cat, val, lo, hi, nums["min_flex"], nums["max_flex"])
+        for p in q.problems():
+            problems.append(attrs.evolve(p, file=table.source, row=line))
+        entries.append(q)
+    if problems:
+        raise InputError(problems)
+    return Quotas(panel_size, entries)
+
+
+def write_targets(dest: Source, quotas: Quotas, *, provenance: bool = False
+                  ) -> tuple[Problem, ...]:
+    """Write ``quotas`` as ``feature,value,min,max[,min_flex,max_flex]``.
+
+    Flex columns are written when any entry has them. With ``provenance=True`` the columns
+    ``share,exact_quota,seats,method,band`` are appended (exact fractions as ``p/q``); readers
+    ignore them.
+
+    Parameters
+    ----------
+    dest : path or text stream
+        Written atomically when a path.
+    quotas : Quotas
+    provenance : bool
+
+    Returns
+    -------
+    tuple of Problem
+        ``formula-cell`` records of cells that look like spreadsheet formulas.
+    """
+    has_flex = any(q.min_flex is not None or q.max_flex is not None for q in quotas)
+    header = ["feature", "value", "min", "max"]
+    if has_flex:
+        header += ["min_flex", "max_flex"]
+    if provenance:
+        header += ["share", "exact_quota", "seats", "method", "band"]
+    rows: list[list[str]] = []
+    for q in quotas:
+        row = [q.category, q.value, str(q.min), str(q.max)]
+        if has_flex:
+            row += ["" if q.min_flex is None else str(q.min_flex),
+                    "" if q.max_flex is None else str(q.max_flex)]
+        if provenance:
+            p = q.provenance
+            row += ["", "", "", "", ""] if p is None else [
+                str(p.share), str(p.exact_quota), str(p.seats), p.method, p.band]
+        rows.append(row)
+    return write_rows(dest, header, rows, ",")

@@ -1,0 +1,64 @@
+"""Ballots of the assembly: ``member,recommendation,vote``, one row per member and question.
+
+The accepted vote words (``yes``, ``no``, ``abstain`` and their aliases) are
+:data:`civicsortition.vote.VOTE_WORDS`, re-exported here.
+"""
+
+from __future__ import annotations
+
+from ..errors import InputError, Problem
+from ..vote import VOTE_WORDS
+from .tables import TableSource, open_table, require_columns, require_rows
+
+__all__ = ["VOTE_WORDS", "read_votes"]
+
+
+def read_votes(source: TableSource, *, delimiter: str | None = None
+               ) -> list[tuple[str, str, str]]:
+    """Read ballots: one row per member and recommendation, ``member,recommendation,vote``.
+
+    Parameters
+    ----------
+    source : path, text stream or Table
+        Anything :func:`~civicsortition.io.tables.open_table` reads.
+    delimiter : str, optional
+
+    Returns
+    -------
+    list of (member, recommendation, vote)
+
+    Raises
+    ------
+    InputError
+        ``missing-column``, ``missing-value``, ``bad-vote`` (not yes/no/abstain or an alias)
+        and ``duplicate-ballot`` (a member voting twice on one recommendation), with file
+        lines.
+    """
+    table = open_table(source, delimiter=delimiter)
+    cols = require_columns(table, [("member", ["member", "member_id", "id"]),
+                                   ("recommendation", ["recommendation", "motion"]),
+                                   ("vote", ["vote", "ballot"])])
+    require_rows(table)
+    out: list[tuple[str, str, str]] = []
+    seen: dict[tuple[str, str], int] = {}
+    problems: list[Problem] = []
+    for line, cells in table.located():
+        member, rec, vote = (cells[cols[c]].strip() for c in ("member", "recommendation", "vote"))
+        for name, val in (("member", member), ("recommendation", rec), ("vote", vote)):
+            if not val:
+                problems.append(Problem("missing-value", f"no {name}", file=table.source,
+                                        row=line, column=table.header[cols[name]]))
+        if vote and vote.casefold() not in VOTE_WORDS:
+            problems.append(Problem("bad-vote", f"member {member} on {rec}: expected yes, no "
+                                    "or abstain (or y, n, for, against, abstention)",
+                                    file=table.source, row=line,
+                                    column=table.header[cols["vote"]], value=vote))
+        if (member, rec) in seen:
+            problems.append(Problem("duplicate-ballot", f"second ballot of this member on this "
+                                    f"recommendation (first on line {seen[(member, rec)]})",
+                                    file=table.source, row=line, value=member))
+        seen[(member, rec)] = line
+        out.append((member, rec, vote))
+    if problems:
+        raise InputError(problems)
+    return out
