@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from civicsortition import Band, build_quotas, read_targets
+from civicsortition.algorithms import ALGORITHMS
 from civicsortition.cli import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_OK, main
 from civicsortition.examples import rustavi_synthetic_census
 
@@ -114,7 +115,7 @@ def _select_files(tmp_path: Path) -> tuple[Path, Path]:
     return targets, people
 
 
-@pytest.mark.parametrize("algorithm", ["leximin", "maximin", "nash", "legacy"])
+@pytest.mark.parametrize("algorithm", list(ALGORITHMS))
 def test_cli_select_json(tmp_path: Path, algorithm: str) -> None:
     import json
 

@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 
 from civicsortition import Pool, Quotas, Strata, ValueQuota
 from civicsortition.algorithms import decompose, leximin
+from civicsortition.algorithms._pricing import make_pricing
 from civicsortition.algorithms.decompose import peel
 from civicsortition.algorithms.relaxation import relaxed_nash
 from civicsortition.backends import get_backend
-from civicsortition.backends.persistent import _csc, make_pricing
+from civicsortition.backends.highs import _csc
 from civicsortition.distribution import check_distribution
 from civicsortition.program import PanelProgram
 

@@ -7,12 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from civicsortition import Pool, Quotas, Strata, ValueQuota, read_people, read_targets
 from civicsortition.algorithms import ALGORITHMS, find_distribution, legacy, leximin, maximin, nash
 from civicsortition.algorithms.feasibility import feasible_profile
+from civicsortition.algorithms.relaxation import relaxed_leximin
+from civicsortition.backends import BACKENDS as BUILTIN_BACKENDS
+from civicsortition.backends import get_backend
 from civicsortition.distribution import check_distribution
 from civicsortition.errors import InfeasibleQuotasError, InputError
 from civicsortition.program import PanelProgram
@@ -20,8 +23,9 @@ from civicsortition.program import PanelProgram
 from . import oracle
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-EXACT = ["leximin", "maximin", "nash"]
-BACKENDS = ["highs", "pulp"]
+#: The certified algorithms of the registry (leximin, maximin, nash) and the built-in backends.
+EXACT = [a for a, spec in ALGORITHMS.items() if spec.exact]
+BACKENDS = list(BUILTIN_BACKENDS)
 SLOW_OK = settings(deadline=None, max_examples=40,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
@@ -52,17 +56,66 @@ def _feasible(pool: Pool, quotas: Quotas) -> bool:
     return bool(oracle.feasible_panels(pool, quotas))
 
 
+def _relaxed_leximin_marginals(pool: Pool, quotas: Quotas) -> np.ndarray:
+    """The LEXIMIN vector of the LP relaxation over the people on some feasible panel."""
+    prog = PanelProgram.build(pool, quotas)
+    covered = sorted({i for panel in oracle.feasible_panels(pool, quotas) for i in panel})
+    active = np.zeros(prog.n_types, dtype=bool)
+    active[prog.type_of[covered]] = True
+    return relaxed_leximin(prog, active, get_backend()).pi[prog.type_of]
+
+
+def _relaxation_not_exact() -> tuple[Pool, Quotas]:
+    """Three categories where the relaxation is not integral (found by Hypothesis).
+
+    Every feasible panel takes person 3, one of people 6-7, one of people 1, 2, 4 and one of
+    people 0 and 5: the true maximin is 1/3 (people 1, 2, 4), while the relaxed polytope lets
+    everyone have 2/5 (the five people with c1=v0 share its 2 seats).
+    """
+    strata = Strata.from_mapping({c: ["v0", "v1"] for c in ("c0", "c1", "c2")})
+    codes = [[0, 0, 0], [0, 0, 1], [0, 0, 1], [1, 1, 1], [0, 0, 1], [1, 0, 0], [0, 1, 0],
+             [0, 1, 0]]
+    pool = Pool(strata, [f"p{i}" for i in range(len(codes))], codes)
+    quotas = Quotas(4, [ValueQuota("c0", "v0", 0, 3), ValueQuota("c0", "v1", 0, 2),
+                        ValueQuota("c1", "v0", 0, 2), ValueQuota("c1", "v1", 0, 2),
+                        ValueQuota("c2", "v0", 0, 2), ValueQuota("c2", "v1", 0, 2)])
+    return pool, quotas
+
+
 @pytest.mark.parametrize("method", ["auto", "staged"])
 @SLOW_OK
 @given(inst=tiny_instances())
+@example(inst=_relaxation_not_exact())
 def test_leximin_matches_brute_force(inst: tuple[Pool, Quotas], method: str) -> None:
     pool, quotas = inst
     assume(_feasible(pool, quotas))
     dist = leximin(pool, quotas, method=method)
-    assert dist.details.extra["method"] == ("staged" if method == "staged" else "lp-relaxation")
+    truth = oracle.leximin_marginals(pool, quotas)
+    # The fast path is exact when it succeeds, and it succeeds exactly when the relaxed
+    # LEXIMIN vector is that of a lottery over feasible panels (always with two categories,
+    # not always with three); otherwise "auto" falls back to staged column generation.
+    exact = np.allclose(_relaxed_leximin_marginals(pool, quotas), truth, atol=1e-6)
+    assert dist.details.extra["method"] == ("lp-relaxation" if method == "auto" and exact
+                                            else "staged")
     assert check_distribution(dist) == []
-    np.testing.assert_allclose(dist.marginals, oracle.leximin_marginals(pool, quotas), atol=1e-6)
+    np.testing.assert_allclose(dist.marginals, truth, atol=1e-6)
     assert dist.details.converged
+
+
+def test_fast_path_falls_back_where_the_relaxation_is_not_exact() -> None:
+    # Regression (a Hypothesis example): the relaxed first stage is 2/5 but no lottery gives
+    # everyone more than 1/3, so the peeled lottery falls short of the relaxed vector and the
+    # staged fallback computes the LEXIMIN lottery; its certificate is the staged bound.
+    pool, quotas = _relaxation_not_exact()
+    assert oracle.maximin_value(pool, quotas) == pytest.approx(1 / 3)
+    np.testing.assert_allclose(_relaxed_leximin_marginals(pool, quotas).min(), 0.4)
+    dist = leximin(pool, quotas)
+    assert dist.details.extra["method"] == "staged"
+    assert dist.details.extra["decomposition_gap"] > 1e-7
+    np.testing.assert_allclose(dist.marginals, oracle.leximin_marginals(pool, quotas),
+                               atol=1e-6)
+    assert dist.details.bound == pytest.approx(1 / 3, abs=1e-7)
+    assert dist.details.gap <= 1e-7
 
 
 @pytest.mark.parametrize("method", ["auto", "staged"])

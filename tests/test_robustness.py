@@ -16,6 +16,8 @@ from civicsortition.backends.recovery import LP_LADDER, solve_lp
 from civicsortition.cli import EXIT_INTERNAL, EXIT_OK, EXIT_SOLVER, main
 from civicsortition.research.corpus import torture_instance
 
+from .test_engine import EXACT
+
 DATA = Path(__file__).parent / "data" / "relaxed_stage_infeasible"
 
 
@@ -34,7 +36,7 @@ def _check_leximin_optimal(dist: cs.Distribution) -> None:
     assert dist.details.gap <= numerics.COMPARE_TOL
 
 
-@pytest.mark.parametrize("algorithm", ["leximin", "maximin", "nash"])
+@pytest.mark.parametrize("algorithm", EXACT)
 def test_relaxed_stage_infeasible_pool_is_certified(algorithm: str) -> None:
     # Regression: "relaxed leximin stage LP not solved: infeasible" (HiGHS presolve on stage 6
     # after fixing at the nominal stage value).
@@ -114,8 +116,8 @@ def test_leximin_falls_back_to_staged_when_relaxation_fails(
         raise SolverError("LP not solved after recovery", Status.ERROR, "forced",
                           stage="relaxed leximin stage 1")
 
-    # The module (the package attribute of the same name is the function).
-    monkeypatch.setattr(sys.modules["civicsortition.algorithms.leximin"], "relaxed_leximin",
+    # The module of the LP-relaxation fast path, shared by LEXIMIN and MAXIMIN.
+    monkeypatch.setattr(sys.modules["civicsortition.algorithms.fast_path"], "relaxed_leximin",
                         broken)
     dist = cs.leximin(pool, quotas)
     assert dist.details.extra["method"] == "staged"
@@ -183,7 +185,7 @@ def test_deferred_coverage_redoes_the_relaxation_for_types_on_no_panel(
         [{"id": f"p{i}", "a": r[0], "b": r[1], "c": r[2]} for i, r in enumerate(rows)],
         categories=["a", "b", "c"], id_field="id")
     quotas = cs.Quotas(2, [cs.ValueQuota(cat, v, 1, 1) for cat in "abc" for v in "01"])
-    module = sys.modules["civicsortition.algorithms.leximin"]
+    module = sys.modules["civicsortition.algorithms.fast_path"]
     calls: list[int] = []
     original = module.relaxed_leximin
 
@@ -274,7 +276,7 @@ def test_fast_path_takes_the_peeled_lottery_or_hands_a_short_peel_to_the_master(
 
     from civicsortition.algorithms import decompose
 
-    leximin = importlib.import_module("civicsortition.algorithms.leximin")
+    fast_path = importlib.import_module("civicsortition.algorithms.fast_path")
 
     from civicsortition.research.synthetic import preset
 
@@ -284,7 +286,7 @@ def test_fast_path_takes_the_peeled_lottery_or_hands_a_short_peel_to_the_master(
     assert full.details.extra["decomposition_gap"] <= 1e-7
     assert full.details.extra["peeling"]["stop"] == "done"
     real_peel = decompose.peel
-    monkeypatch.setattr(leximin, "peel", lambda *a, **k: real_peel(*a, **k, max_steps=3))
+    monkeypatch.setattr(fast_path, "peel", lambda *a, **k: real_peel(*a, **k, max_steps=3))
     short = cs.leximin(inst.pool, inst.quotas)
     assert short.details.extra["peeling"]["stop"] == "max-steps"
     assert short.details.extra["method"] in ("lp-relaxation", "staged")

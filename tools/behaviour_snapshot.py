@@ -10,6 +10,12 @@ LEXIMIN and NASH marginals (unique), every algorithm's minimum and certified bou
 LEGACY's marginals with a fixed rng, the error codes and exit codes of a set of bad inputs on
 the command line, and the input-determined lines of ``demo``. Instances: the embedded example
 and one small pool of each torture family (seed 0).
+
+One section, ``same_machine``, does depend on the solver's choice: the digests of 1,000-ticket
+lotteries (and their rounding deviations) of LEXIMIN and NASH. It is meant for a before/after
+comparison on one machine, where it catches a change in the rounding or the lottery; the
+baseline is made by running this script against the older checkout
+(``PYTHONPATH=OLD/src python tools/behaviour_snapshot.py --out ...``).
 """
 
 from __future__ import annotations
@@ -26,7 +32,10 @@ from typing import Any
 
 import civicsortition as cs
 from civicsortition.cli import main
-from civicsortition.research.corpus import FAMILIES, torture_instance
+try:
+    from civicsortition.research.corpus import FAMILIES, torture_instance
+except ImportError:  # a checkout from before the restructure (issue 13): the baseline's source
+    from civicsortition.corpus import FAMILIES, torture_instance  # type: ignore[no-redef]
 from civicsortition.verifier import json_differences
 
 TOL = 1e-7
@@ -56,6 +65,24 @@ def _engine() -> dict[str, Any]:
             if algorithm in ("leximin", "nash", "legacy"):
                 row["marginals"] = [float(x) for x in d.marginals]
             rec[f"{name}/{algorithm}"] = row
+    return rec
+
+
+def _lotteries() -> dict[str, Any]:
+    """Ticket lotteries (1,000 tickets): the digest and the rounding's deviation.
+
+    The digest depends on which optimal lottery the solver returned, so it is comparable only
+    on one machine with one set of solver versions -- which is what a before/after check is.
+    """
+    rec: dict[str, Any] = {}
+    for name, (pool, quotas) in _instances().items():
+        for algorithm in ("leximin", "nash"):
+            d = cs.find_distribution(pool, quotas, algorithm=algorithm)
+            for method in ("ilp", "dependent"):
+                lot = cs.transparent_lottery(d, 1000, method=method)
+                rec[f"{name}/{algorithm}/{method}"] = {
+                    "digest": lot.digest(), "deviation": float(lot.rounding.deviation),
+                    "optimal": bool(lot.rounding.optimal)}
     return rec
 
 
@@ -107,7 +134,7 @@ def _command_line() -> dict[str, Any]:
 
 def snapshot() -> dict[str, Any]:
     """Everything recorded (see the module docstring)."""
-    return {"engine": _engine(), "cli": _command_line()}
+    return {"engine": _engine(), "cli": _command_line(), "same_machine": _lotteries()}
 
 
 def main_(argv: list[str]) -> int:

@@ -225,8 +225,13 @@ def _cmd_select(args: argparse.Namespace) -> int:
     algorithm = _default_algorithm() if args.algorithm is None else args.algorithm
     options: dict[str, object] = {"backend": args.backend,
                                   "households": args.household_column is not None}
-    if algorithm == "legacy":
-        options.update(draws=args.draws, rng=args.seed)
+    from .algorithms import ALGORITHMS
+
+    spec = ALGORITHMS[algorithm]  # the registry says which options an algorithm takes
+    if spec.accepts("draws"):
+        options["draws"] = args.draws
+    if spec.accepts("rng"):
+        options["rng"] = args.seed
     if args.progress:
         started = time.perf_counter()
 

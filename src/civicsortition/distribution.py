@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import numpy as np
@@ -28,9 +29,40 @@ from ._typing import FloatArray, IntArray
 from .numerics import CHECK_TOL
 from .program import PanelProgram
 
-__all__ = ["Distribution", "RunDetails", "check_distribution"]
+__all__ = ["Distribution", "Extra", "RunDetails", "check_distribution"]
 
 
+class Extra(Mapping[str, Any]):
+    """Base of the typed, algorithm-specific records in :attr:`RunDetails.extra`.
+
+    A subclass is an ``attrs`` class (e.g. :class:`~civicsortition.algorithms.LeximinExtra`)
+    whose fields are typed attributes; the record also reads as a read-only mapping, as the
+    plain dict of earlier versions did (``details.extra["method"]``, ``.get(...)``). The
+    mapping's keys are the field names, except that a field's ``metadata`` may rename it
+    (``{"key": "method"}``), leave it out (``{"key": None}``: attribute only), or leave it out
+    while it is None (``{"omit_none": True}``).
+    """
+
+    __slots__ = ()
+
+    def _view(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for field in attrs.fields(cast(Any, type(self))):
+            key = field.metadata.get("key", field.name)
+            value = getattr(self, field.name)
+            if key is None or (value is None and field.metadata.get("omit_none", False)):
+                continue
+            out[key] = value
+        return out
+
+    def __getitem__(self, key: str) -> Any:
+        return self._view()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._view())
+
+    def __len__(self) -> int:
+        return len(self._view())
 
 
 @attrs.frozen(eq=False)
@@ -64,9 +96,10 @@ class RunDetails:
         The options in force (tolerances, limits, rng seed).
     message : str
         Human-readable summary.
-    extra : dict
-        Algorithm-specific records (for example the LEXIMIN stages or LEGACY's confidence
-        intervals).
+    extra : mapping
+        Algorithm-specific records: a typed :class:`Extra` from the library's algorithms (for
+        example the LEXIMIN stages or LEGACY's confidence intervals), readable as a mapping;
+        any mapping from other sources (an empty dict when read back from a file).
     certificate_prices : ndarray of float, optional
         Non-negative prices per type whose exact pricing solve gives ``bound`` (maximin and
         leximin): ``bound = max_S Σ_t y_t c_{S,t} / n_t / Σ_t y_t`` over every feasible panel
@@ -87,7 +120,7 @@ class RunDetails:
     n_types: int
     options: dict[str, Any] = attrs.field(factory=dict)
     message: str = ""
-    extra: dict[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
     certificate_prices: FloatArray | None = None
 
 

@@ -25,7 +25,7 @@ import hashlib
 import itertools
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -43,6 +43,9 @@ from ._typing import FloatArray
 from .distribution import Distribution
 from .errors import InputError, Problem
 from .rounding import Rounding, round_lottery
+
+if TYPE_CHECKING:
+    from .backends import Backend
 
 __all__ = ["LOTTERY_FORMAT", "TransparentLottery", "transparent_lottery"]
 
@@ -272,7 +275,8 @@ def _json_type(x: object) -> str:
 
 def transparent_lottery(dist: Distribution, m: int = 1000, *, method: str = "ilp",
                         seed: int = 0, node_limit: int = 20,
-                        time_limit: float | None = None) -> TransparentLottery:
+                        time_limit: float | None = None,
+                        backend: str | Backend | None = None) -> TransparentLottery:
     """Round a distribution to ``m`` equally likely tickets (default 1000).
 
     Parameters
@@ -288,6 +292,9 @@ def transparent_lottery(dist: Distribution, m: int = 1000, *, method: str = "ilp
     node_limit, time_limit : int, float or None
         Limits of the integer program of ``"ilp"`` (see
         :func:`~civicsortition.rounding.round_lottery`).
+    backend : str or Backend, optional
+        The solver backend of ``"ilp"`` (default ``"highs"``), recorded in ``rounding``. The
+        lottery itself (its canonical form and digest) does not record it.
 
     Returns
     -------
@@ -300,11 +307,11 @@ def transparent_lottery(dist: Distribution, m: int = 1000, *, method: str = "ilp
     ------
     TypeError
         If ``dist`` is not a :class:`~civicsortition.distribution.Distribution` (for example
-        a pool or quotas passed by mistake), or ``m``, ``method``, ``seed``, ``node_limit`` or
-        ``time_limit`` has the wrong type.
+        a pool or quotas passed by mistake), or ``m``, ``method``, ``seed``, ``node_limit``,
+        ``time_limit`` or ``backend`` has the wrong type.
     InputError
         ``bad-ticket-count`` (``m < 1``), ``not-an-integer`` (a fractional ``m``),
-        ``bad-rounding-method``.
+        ``bad-rounding-method``, ``unknown-backend``.
 
     Examples
     --------
@@ -328,11 +335,14 @@ def transparent_lottery(dist: Distribution, m: int = 1000, *, method: str = "ilp
     if time_limit is not None and (isinstance(time_limit, bool)
                                    or not isinstance(time_limit, int | float)):
         raise type_error(f"{fn}(time_limit=...)", "a number of seconds or None", time_limit)
+    if backend is not None and not isinstance(backend, str) and not callable(
+            getattr(backend, "milp", None)):
+        raise type_error(f"{fn}(backend=...)", "a backend id (str), a Backend or None", backend)
     prog = dist.program
     keep = dist.probabilities > 0
     profiles, x = dist.profiles[keep], dist.probabilities[keep]
     rounding = round_lottery(x, profiles, prog.sizes, m, method=method, seed=seed,
-                             node_limit=node_limit, time_limit=time_limit)
+                             node_limit=node_limit, time_limit=time_limit, backend=backend)
     ids = prog.pool.ids
     pointer = np.zeros(prog.n_types, dtype=np.int64)
     tickets: list[tuple[str, ...]] = []

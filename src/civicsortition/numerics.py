@@ -17,6 +17,10 @@ name                              value    what it governs
 ``CHECK_TOL``                     1e-6     invariant checks on probabilities and marginals
 ``COMPARE_TOL``                   1e-6     two certified figures closer than this are equal
 ``ROW_TOL``                       1e-9     integer rows (counts of people) checked exactly
+``INTEGRALITY_TOL``               1e-9     an LP value this close to an integer is one
+``FACE_TOL``                      1e-7     a bound or row counts as tight (peeling's faces)
+``RELAXED_FEASIBLE``              1e-9     the relaxed Nash optimum is feasible (seats)
+``DEFAULT_NASH_TOL``              1e-9     certified gap of NASH, in welfare units (Σ log π)
 ================================  =======  ================================================
 
 The policy in words:
@@ -42,8 +46,9 @@ The policy in words:
 
 from __future__ import annotations
 
-__all__ = ["CHECK_TOL", "COMPARE_TOL", "DEFAULT_TOL", "FIX_PRICE", "FIX_SLACK",
-           "FIX_SLACK_LADDER", "ROW_TOL", "SOLVER_FEASIBILITY"]
+__all__ = ["CHECK_TOL", "COMPARE_TOL", "DEFAULT_NASH_TOL", "DEFAULT_TOL", "FACE_TOL",
+           "FIX_PRICE", "FIX_SLACK", "FIX_SLACK_LADDER", "INTEGRALITY_TOL", "RELAXED_FEASIBLE",
+           "ROW_TOL", "SOLVER_FEASIBILITY"]
 
 #: HiGHS' default primal and dual feasibility tolerances (absolute). Not set by us: every
 #: other figure is chosen so as never to ask a solver for more than this.
@@ -81,3 +86,25 @@ COMPARE_TOL = 10 * DEFAULT_TOL
 #: Rows that count people (quota rows, panel size, household rows) hold integers; a profile is
 #: checked against them with only floating-point rounding allowed.
 ROW_TOL = 1e-9
+
+#: LP values this close to an integer count as integral (the LP dive of the face problems, the
+#: rounding before the repair). Below the solver's feasibility tolerance, since a vertex of a
+#: 0/1 program comes back integral up to rounding; any error is caught by the exact checks that
+#: every profile passes afterwards (``ROW_TOL``).
+INTEGRALITY_TOL = 1e-9
+
+#: Peeling (:mod:`civicsortition.algorithms.decompose`) treats a bound or quota row as tight
+#: when the current target is this close to it, in expected seats: the target is read back
+#: from LPs feasible to ``SOLVER_FEASIBILITY``, so nearer than that is "on the face". Also the
+#: smallest change per unit step that counts as movement along the ray.
+FACE_TOL = SOLVER_FEASIBILITY
+
+#: The relaxed Nash optimum is peeled only if it violates no row by more than this (in seats):
+#: it is computed by Newton's method to rounding error, so a larger violation means the dual
+#: did not converge and its point is no mean of any lottery.
+RELAXED_FEASIBLE = 1e-9
+
+#: Default certified gap of NASH in welfare units (Σ log π). The welfare is flat near its
+#: optimum, so the error of each marginal is of order π·sqrt(gap/N): 1e-9 keeps marginals
+#: within ~1e-5, comparable to the max-min algorithms' ``DEFAULT_TOL`` in probability units.
+DEFAULT_NASH_TOL = 1e-9

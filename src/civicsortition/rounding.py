@@ -24,21 +24,26 @@ already uses, so no ticket can violate a quota):
 ``"ilp"``
     The integer program :math:`\min d` s.t. :math:`-d \le \sum_S m_S c_{S,t}/n_t - m \pi_t \le d`
     for every type, :math:`\sum_S m_S = m`, :math:`m_S \in \mathbb Z_{\ge 0}` (the
-    optimisation-based rounding of the paper), solved by HiGHS within a branch-and-bound node
-    limit (a count, so the result is the same on every machine; a time limit is optional). The
+    optimisation-based rounding of the paper), solved through the chosen solver backend
+    (default HiGHS; :mod:`civicsortition.backends`) within a branch-and-bound node limit (a
+    count, so the result is the same on every machine; a time limit is optional). The
     dependent rounding is a feasible solution, so the result is never worse than it: the
     promised bound is the dependent rounding's deviation (seed 0), and ``optimal`` says
-    whether HiGHS proved the minimum.
+    whether the solver proved the minimum. The backend is recorded in the :class:`Rounding`.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import numpy as np
-from scipy import optimize
 
 from ._typing import FloatArray, IntArray
-from .errors import InputError
+from .errors import InputError, Status
+
+if TYPE_CHECKING:
+    from .backends import Backend
 
 __all__ = ["Rounding", "round_lottery"]
 
@@ -61,6 +66,9 @@ class Rounding:
     method : str
     optimal : bool
         For ``"ilp"``, whether the minimum deviation was proven; True for ``"dependent"``.
+    backend, backend_version : str or None
+        The solver backend of ``"ilp"`` (its id and version, as in
+        :class:`~civicsortition.distribution.RunDetails`); None for ``"dependent"``.
     """
 
     counts: IntArray
@@ -68,6 +76,8 @@ class Rounding:
     bound: float
     method: str
     optimal: bool
+    backend: str | None = None
+    backend_version: str | None = None
 
 
 def type_deviation(counts: IntArray, x: FloatArray, profiles: IntArray, sizes: IntArray,
@@ -105,7 +115,8 @@ def dependent_rounding(values: FloatArray, rng: np.random.Generator) -> IntArray
 
 def round_lottery(probabilities: FloatArray, profiles: IntArray, sizes: IntArray, m: int, *,
                   method: str = "ilp", seed: int = 0, node_limit: int = 20,
-                  time_limit: float | None = None) -> Rounding:
+                  time_limit: float | None = None,
+                  backend: str | Backend | None = None) -> Rounding:
     """Round profile probabilities to ticket counts summing to ``m``.
 
     Parameters
@@ -125,6 +136,9 @@ def round_lottery(probabilities: FloatArray, profiles: IntArray, sizes: IntArray
         Branch-and-bound nodes allowed to the integer program of ``"ilp"`` (deterministic).
     time_limit : float, optional
         Seconds allowed as well (makes the result depend on machine speed).
+    backend : str or Backend, optional
+        The solver backend of ``"ilp"`` (an id of :func:`civicsortition.backends.get_backend`
+        or an instance; default ``"highs"``). Loaded only for ``"ilp"``.
 
     Returns
     -------
@@ -133,7 +147,7 @@ def round_lottery(probabilities: FloatArray, profiles: IntArray, sizes: IntArray
     Raises
     ------
     InputError
-        For an unknown method or ``m < 1``.
+        For an unknown method, ``m < 1`` or an unknown backend id.
     """
     if method not in METHODS:
         raise InputError.single("bad-rounding-method", f"rounding method must be one of "
@@ -151,16 +165,19 @@ def round_lottery(probabilities: FloatArray, profiles: IntArray, sizes: IntArray
     dep_dev = type_deviation(dep, x, profiles, sizes, m)
     if method == "dependent":
         return Rounding(dep, dep_dev, dep_bound, "dependent", True)
-    counts, optimal = _ilp(x, profiles, sizes, m, node_limit, time_limit)
+    from .backends import get_backend  # the solver stack, on first use
+
+    be = get_backend(backend)
+    counts, optimal = _ilp(x, profiles, sizes, m, node_limit, time_limit, be)
     dev = np.inf if counts is None else type_deviation(counts, x, profiles, sizes, m)
     if counts is None or dev > dep_dev:
         counts, optimal, dev = dep, False, dep_dev
-    return Rounding(counts, dev, dep_dev, "ilp", optimal)
+    return Rounding(counts, dev, dep_dev, "ilp", optimal, be.name, be.version())
 
 
 def _ilp(x: FloatArray, profiles: IntArray, sizes: IntArray, m: int, node_limit: int,
-         time_limit: float | None) -> tuple[IntArray | None, bool]:
-    """Minimise the largest type deviation over integer ticket counts (HiGHS)."""
+         time_limit: float | None, backend: Backend) -> tuple[IntArray | None, bool]:
+    """Minimise the largest type deviation over integer ticket counts (through ``backend``)."""
     s, T = profiles.shape
     a = (profiles / sizes).T                    # (T, s)
     target = m * (x @ profiles / sizes)         # m π_t
@@ -172,14 +189,10 @@ def _ilp(x: FloatArray, profiles: IntArray, sizes: IntArray, m: int, node_limit:
     hi = np.concatenate([target, -target, [m]])
     c = np.zeros(s + 1)
     c[-1] = 1.0
-    options: dict[str, float | int] = {"node_limit": int(node_limit), "mip_rel_gap": 0.0}
-    if time_limit is not None:
-        options["time_limit"] = float(time_limit)
-    res = optimize.milp(c, integrality=np.concatenate([np.ones(s), [0]]),
-                        bounds=optimize.Bounds(np.zeros(s + 1), np.concatenate([np.full(s, m),
-                                                                               [np.inf]])),
-                        constraints=[optimize.LinearConstraint(A, lo, hi)],
-                        options=options)
-    if res.x is None:
+    integer = np.concatenate([np.ones(s, dtype=bool), [False]])
+    res = backend.milp(-c, A, lo, hi, np.zeros(s + 1), np.concatenate([np.full(s, m), [np.inf]]),
+                       integer=integer, node_limit=int(node_limit),
+                       time_limit=None if time_limit is None else float(time_limit))
+    if res.x is None:  # neither optimal nor stopped by a limit with a solution in hand
         return None, False
-    return np.rint(res.x[:s]).astype(np.int64), bool(res.status == 0)
+    return np.rint(res.x[:s]).astype(np.int64), res.status is Status.OPTIMAL

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -36,25 +36,19 @@ import numpy as np
 import numpy.typing as npt
 
 from .._typing import FloatArray, IntArray, Progress
-from ..backends import Backend, Status, get_backend
-from ..backends.persistent import (
-    HighsMaster,
-    HighsPricing,
-    StatelessMaster,
-    StatelessPricing,
-    check,
-    make_master,
-    make_pricing,
-)
-from ..errors import InfeasibleError, InputError
+from ..backends import Backend, get_backend
+from ..backends.recovery import check_solved
+from ..distribution import RunDetails
+from ..errors import InfeasibleError, InputError, SolverError, Status
 from ..numerics import CHECK_TOL, FIX_PRICE
 from ..pool import Pool
 from ..program import PanelProgram
 from ..quotas import Quotas
+from ._master import MasterLP
+from ._pricing import Pricing, make_pricing
 from .feasibility import explain_infeasible, local_search
 
-__all__ = ["Progress", "Run", "max_min_stage", "setup"]
-
+__all__ = ["Progress", "Run", "details", "max_min_stage", "setup"]
 
 
 #: At most this many consecutive heuristic-only rounds before an exact pricing solve is forced
@@ -72,14 +66,14 @@ class Run:
     tol: float
     progress: Progress | None
     max_iterations: int
-    pricing: HighsPricing | StatelessPricing
+    pricing: Pricing
     columns: list[IntArray] = attrs.field(factory=list)
     keys: set[bytes] = attrs.field(factory=set)
     iterations: int = 0          # exact pricing solves
     rounds: int = 0              # master solves (bounded by max_iterations)
     started: float = attrs.field(factory=time.perf_counter)
     uncovered_types: list[int] = attrs.field(factory=list)
-    master: HighsMaster | StatelessMaster | None = None
+    master: MasterLP | None = None
     phases: dict[str, float] = attrs.field(factory=dict)  # seconds per phase of the run
 
     @contextlib.contextmanager
@@ -113,7 +107,7 @@ class Run:
         res = self.pricing.solve(np.asarray(weights, dtype=float))
         if res.status is Status.INFEASIBLE:
             raise InfeasibleError("no feasible panel")
-        check(res, "pricing problem")
+        check_solved(res, "pricing problem")
         assert res.x is not None
         return res.x.astype(np.int64), res.objective
 
@@ -155,9 +149,9 @@ class Run:
         self.report("coverage", float(len(self.columns)), float(self.program.n_types))
         return found
 
-    def open_master(self, types: IntArray) -> HighsMaster | StatelessMaster:
+    def open_master(self, types: IntArray) -> MasterLP:
         """Create the master LP over ``types`` with every column generated so far."""
-        self.master = make_master(self.backend, types)
+        self.master = MasterLP(self.backend, types)
         for c in self.columns:
             self.master.add_column(c / self.program.sizes)
         return self.master
@@ -184,6 +178,10 @@ class Run:
     def seconds(self) -> float:
         """Wall time since the run started."""
         return time.perf_counter() - self.started
+
+    def phase_seconds(self) -> dict[str, float]:
+        """Seconds per phase, rounded for the record."""
+        return {k: round(v, 4) for k, v in self.phases.items()}
 
 
 def setup(pool: Pool, quotas: Quotas, *, households: bool, backend: Backend | str | None,
@@ -273,7 +271,7 @@ def solve_master(run: Run) -> tuple[FloatArray, float, FloatArray, float]:
     """Solve the restricted master; return (x over all columns, z, y per type, ŷ)."""
     assert run.master is not None
     res = run.master.solve()
-    check(res, "master LP")
+    check_solved(res, "master LP")
     assert res.x is not None
     assert res.duals_ub is not None
     assert res.duals_eq is not None
@@ -406,8 +404,6 @@ def final_lottery(run: Run, weights: FloatArray, stage: str
     SolverError
         When the solver's output fails an exact check (naming ``stage``).
     """
-    from ..backends import SolverError, Status
-
     profiles = np.array(run.columns, dtype=np.int64)
     x = pad(weights, len(profiles))
     x = np.where(x > 0, x, 0.0)
@@ -423,3 +419,20 @@ def final_lottery(run: Run, weights: FloatArray, stage: str
             raise SolverError("a panel in the lottery breaks the quotas", Status.ERROR,
                               "; ".join(problems), stage=stage)
     return profiles[keep], x[keep] / total
+
+
+def details(run: Run, algorithm: str, *, objective: float, bound: float, converged: bool,
+            stages: int, options: dict[str, Any], message: str, extra: Mapping[str, Any],
+            certificate_prices: FloatArray | None = None, iterations: int | None = None,
+            seconds: float | None = None) -> RunDetails:
+    """The :class:`~civicsortition.distribution.RunDetails` of a run (the one builder).
+
+    Backend, backend version, iterations (exact pricing solves), wall time and the number of
+    types are read from ``run`` unless given; ``gap`` is ``bound − objective``.
+    """
+    return RunDetails(
+        algorithm=algorithm, backend=run.backend.name, backend_version=run.backend.version(),
+        objective=objective, bound=bound, gap=bound - objective, converged=converged,
+        iterations=run.iterations if iterations is None else iterations, stages=stages,
+        seconds=run.seconds() if seconds is None else seconds, n_types=run.program.n_types,
+        options=options, message=message, extra=extra, certificate_prices=certificate_prices)

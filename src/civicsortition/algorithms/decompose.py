@@ -32,7 +32,7 @@ up to ``k`` seats) and *repaired* by swaps (one seat out, one in) that reduce th
 violation :math:`V(c) = \sum_r \operatorname{dist}(A_r c, [\ell_r, u_r])`, best weight gain
 among the best reductions, with sideways moves (``ΔV = 0``) and a short tabu list against
 cycling. Only if that fails (none of 558 faces on that pool) does the LP over every free
-type, then the dive and the MIP of :meth:`HighsPricing.face_point` run. The whole peeling of
+type, then the dive and the MIP of :meth:`~._pricing.Pricing.face_point` run. The whole peeling of
 that pool fell from over 460 s (unfinished) to about 21 s.
 
 Nothing here is trusted: :math:`\mu'` need not be a lottery's mean (the relaxation is not
@@ -52,16 +52,12 @@ import numpy as np
 import numpy.typing as npt
 
 from .._typing import FloatArray, IntArray
-from ..backends import Status
-from ..backends.persistent import INTEGRALITY_TOL, HighsPricing, StatelessPricing
+from ..errors import Status
+from ..numerics import FACE_TOL, INTEGRALITY_TOL
 from ..program import PanelProgram
+from ._pricing import Pricing
 
 __all__ = ["Peeling", "peel"]
-
-
-#: A bound or quota row counts as tight when the current target is this close to it (in
-#: expected seats); also the smallest change per unit step that counts as movement.
-FACE_TOL = 1e-7
 
 #: Relative MIP gap of the face problems: any profile in the face is correct, so the first
 #: one found is taken (the objective only steers the search). Measured on the sf_a shape
@@ -111,7 +107,7 @@ class Peeling:
 
 
 def peel(program: PanelProgram, target: FloatArray,
-         pricing: HighsPricing | StatelessPricing, *, stop_mass: float = 1e-9,
+         pricing: Pricing, *, stop_mass: float = 1e-9,
          max_steps: int | None = None,
          progress: Callable[[int, float], None] | None = None) -> Peeling:
     """Peel feasible profiles off ``target`` (expected counts per type, summing to ``k``).
@@ -122,7 +118,7 @@ def peel(program: PanelProgram, target: FloatArray,
         The panel program (types, rows and bounds).
     target : ndarray (T,)
         Expected number of seats per type, a point of the relaxed polytope.
-    pricing : HighsPricing or StatelessPricing
+    pricing : Pricing
         A pricing model of ``program``; its bounds are restored after every solve.
     stop_mass : float
         Stop once less than this much mass remains unpeeled.
@@ -195,7 +191,7 @@ def peel(program: PanelProgram, target: FloatArray,
                    np.array(weights, dtype=float), float(mass), stop, found_by)
 
 
-def _cheap_face_point(A: FloatArray, pricing: HighsPricing | StatelessPricing, w: FloatArray,
+def _cheap_face_point(A: FloatArray, pricing: Pricing, w: FloatArray,
                       var_lo: FloatArray, var_hi: FloatArray, row_lo: FloatArray,
                       row_hi: FloatArray) -> FloatArray | None:
     """A profile in the face by LP over a neighbourhood, rounding and repair; None if not.

@@ -129,7 +129,7 @@ def explain_infeasible(program: PanelProgram, backend: Backend | str | None = No
     var_hi = np.concatenate([program.sizes.astype(float), s_minus_max, s_plus_max])
     weights = np.concatenate([np.zeros(T), -np.ones(2 * R)])
     res = be.milp(weights, A, row_lo, row_hi, var_lo, var_hi)
-    if res.status is Status.INFEASIBLE or res.x is None:
+    if res.status is not Status.OPTIMAL or res.x is None:
         return InfeasibleQuotasError((), None, False, reasons)
     s_minus = np.rint(res.x[T:T + R]).astype(int)
     s_plus = np.rint(res.x[T + R:]).astype(int)

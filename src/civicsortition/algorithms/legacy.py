@@ -16,20 +16,39 @@ from __future__ import annotations
 
 import time
 
+import attrs
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from .._typing import IntArray
-from ..distribution import Distribution, RunDetails
+from ..distribution import Distribution, Extra
 from ..errors import InputError
 from ..pool import Pool
 from ..program import PanelProgram
 from ..quotas import Quotas
-from ._core import Progress, options_record, setup
+from ._core import Progress, details, options_record, setup
 
-__all__ = ["legacy", "legacy_panel"]
+__all__ = ["LegacyExtra", "legacy", "legacy_panel"]
 
+
+@attrs.frozen(eq=False)
+class LegacyExtra(Extra):
+    """LEGACY's record in ``details.extra`` (also readable as the mapping of earlier versions).
+
+    Attributes
+    ----------
+    ci_low, ci_high : list of float
+        Each person's Jeffreys interval at level ``confidence`` (aligned with the pool).
+    failed_draws : int
+        Draws that ended with a violated quota or nobody available (discarded).
+    confidence : float
+        Level of the intervals.
+    """
+
+    ci_low: list[float]
+    ci_high: list[float]
+    failed_draws: int
+    confidence: float
 
 
 def legacy_panel(prog: PanelProgram, rng: np.random.Generator, *, max_restarts: int = 1000
@@ -126,6 +145,8 @@ def legacy(pool: Pool, quotas: Quotas, *, households: bool = True,
         panels.setdefault(key, panel)
         if progress is not None and (d + 1) % 1000 == 0:
             progress("legacy", d + 1, float(d + 1), float(draws))
+    from scipy import stats
+
     if not counts:
         raise InputError.single("legacy-failed", "the greedy draw failed every time (it can fail "
                                 "on quotas that other algorithms satisfy)")
@@ -145,16 +166,14 @@ def legacy(pool: Pool, quotas: Quotas, *, households: bool = True,
     covered = np.ones(pool.n, dtype=bool)
     uncovered = run.uncovered_people()
     covered[list(uncovered)] = False
-    details = RunDetails(
-        algorithm="legacy", backend=run.backend.name, backend_version=run.backend.version(),
-        objective=float(pi[covered].min()) if covered.any() else 0.0, bound=float("nan"),
-        gap=float("nan"), converged=True, iterations=int(total), stages=1,
-        seconds=time.perf_counter() - started, n_types=prog.n_types,
+    record = details(
+        run, "legacy", objective=float(pi[covered].min()) if covered.any() else 0.0,
+        bound=float("nan"), converged=True, stages=1, iterations=int(total),
+        seconds=time.perf_counter() - started,
         options=options_record(households=households, draws=draws, confidence=confidence,
                                rng=seed),
         message=(f"{int(total)} greedy draws ({failed} failed); estimated minimum "
                  f"{pi[covered].min():.4f}, {confidence:.0%} upper bound "
                  f"{high[covered][np.argmin(pi[covered])]:.4f}"),
-        extra={"ci_low": low.tolist(), "ci_high": high.tolist(), "failed_draws": failed,
-               "confidence": confidence})
-    return Distribution(prog, profiles, dist_probs, details, uncovered)
+        extra=LegacyExtra(low.tolist(), high.tolist(), failed, confidence))
+    return Distribution(prog, profiles, dist_probs, record, uncovered)

@@ -4,13 +4,14 @@ r"""MAXIMIN: maximise the minimum selection probability (Flanigan et al., Nature
 
     \max_{x \in \Delta(\mathcal P)} \min_{i \text{ covered}} \pi_i(x)
 
-``method="auto"`` first tries LEXIMIN's LP-relaxation fast path: a LEXIMIN lottery maximises
-the minimum, and the relaxed first stage bounds the maximin value from above, so when the fast
-path succeeds its lottery is returned with that bound as certificate (``details.extra["method"]
-= "leximin-fast-path"``). Otherwise -- and always with ``method="column-generation"`` -- the
+``method="auto"`` first tries the LP-relaxation fast path
+(:mod:`~civicsortition.algorithms.fast_path`): a LEXIMIN lottery maximises the minimum, and the
+relaxed first stage bounds the maximin value from above, so when the fast path succeeds its
+lottery is returned with that bound as certificate (``details.extra["method"] =
+"leximin-fast-path"``). Otherwise -- and always with ``method="column-generation"`` -- the
 maximin program is solved by column generation over types (see
-:mod:`civicsortition.algorithms._core`), certified by the dual bound
-``max_S Σ_t y_t c_{S,t}/n_t`` for the final prices ``y``.
+:mod:`civicsortition.algorithms._core`), on the same run (the fast path's panels are a warm
+start), certified by the dual bound ``max_S Σ_t y_t c_{S,t}/n_t`` for the final prices ``y``.
 """
 
 from __future__ import annotations
@@ -18,15 +19,42 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from ..distribution import Distribution, RunDetails
+from ..distribution import Distribution, Extra
 from ..errors import InputError
 from ..numerics import DEFAULT_TOL
 from ..pool import Pool
 from ..quotas import Quotas
-from ._core import Progress, final_lottery, max_min_stage, options_record, setup
-from .leximin import fast_or_staged
+from ._core import Progress, details, final_lottery, max_min_stage, options_record, setup
+from ._master import MasterLP
+from .fast_path import leximin_fast_path, relaxed_certificate
 
-__all__ = ["maximin"]
+__all__ = ["METHODS", "MaximinExtra", "maximin"]
+
+#: The values of ``method``.
+METHODS = ("auto", "column-generation")
+
+
+@attrs.frozen(eq=False)
+class MaximinExtra(Extra):
+    """MAXIMIN's record in ``details.extra`` (also readable as the mapping of earlier versions).
+
+    Attributes
+    ----------
+    requested : str
+        The ``method`` asked for: ``"auto"`` or ``"column-generation"`` (attribute only).
+    path : str
+        What produced the result: ``"leximin-fast-path"`` or ``"column-generation"`` (mapping
+        key ``"method"``).
+    explanation : list of str or None
+        What limits the minimum (fast path only; left out of the mapping when None).
+    recoveries : list of str or None
+        Solver trouble met and recovered from (fast path only; likewise).
+    """
+
+    requested: str = attrs.field(metadata={"key": None})
+    path: str = attrs.field(metadata={"key": "method"})
+    explanation: list[str] | None = attrs.field(default=None, metadata={"omit_none": True})
+    recoveries: list[str] | None = attrs.field(default=None, metadata={"omit_none": True})
 
 
 def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
@@ -51,12 +79,14 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     progress : callable, optional
         ``progress(stage, iteration, value, bound)``.
     method : {"auto", "column-generation"}
-        ``"auto"`` tries the LEXIMIN fast path first (see the module docstring).
+        ``"auto"`` tries the LP-relaxation fast path first (see the module docstring).
 
     Returns
     -------
     Distribution
-        Not unique in general: many lotteries attain the maximin value.
+        Not unique in general: many lotteries attain the maximin value. ``details.extra`` is
+        a :class:`MaximinExtra`; ``details.seconds`` and ``details.iterations`` count the
+        whole run, fast path included.
 
     Examples
     --------
@@ -66,47 +96,53 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     >>> round(maximin(pool, quotas).minimum, 6)
     0.25
     """
-    if method not in ("auto", "column-generation"):
+    if method not in METHODS:
         raise InputError.single("bad-method", "method must be 'auto' or 'column-generation'",
                                 value=repr(method))
-    lex = None
-    if method == "auto":
-        lex = fast_or_staged(pool, quotas, households=households, backend=backend, tol=tol,
-                             max_iterations=max_iterations, progress=progress, method="auto",
-                             staged_fallback=False)
-        if lex is not None and lex.details.converged and lex.details.gap <= tol:
-            d = lex.details
-            details = attrs.evolve(
-                d, algorithm="maximin", stages=1,
-                options=options_record(households=households, tol=tol,
-                                       max_iterations=max_iterations, method=method),
-                message=f"maximin {d.objective:.6f}, certified upper bound {d.bound:.6f} "
-                        "(LEXIMIN fast path)",
-                extra={"method": "leximin-fast-path", "explanation": d.extra["explanation"],
-                       "recoveries": d.extra["recoveries"]})
-            return Distribution(lex.program, lex.profiles, lex.probabilities, details,
-                                lex.uncovered)
     run = setup(pool, quotas, households=households, backend=backend, tol=tol,
-                progress=progress, max_iterations=max_iterations)
+                progress=progress, max_iterations=max_iterations, coverage=method != "auto")
     prog = run.program
+    options = options_record(households=households, tol=tol, max_iterations=max_iterations,
+                             method=method)
+    master: MasterLP | None = None
+    if method == "auto":
+        fp = leximin_fast_path(run)   # covers every coverable type, as setup would have
+        if fp.succeeded:
+            assert fp.x is not None
+            assert fp.relaxed is not None
+            profiles, weights = final_lottery(run, fp.x, "leximin (lp-relaxation)")
+            active = run.active()
+            pi = weights @ profiles / prog.sizes
+            minimum = float(pi[active].min()) if active.any() else 0.0
+            bound, prices = relaxed_certificate(run, fp.relaxed)
+            if not np.isfinite(bound):
+                bound, prices = minimum, None
+            if bound - minimum <= tol:
+                extra = MaximinExtra(requested=method, path="leximin-fast-path",
+                                     explanation=fp.relaxed.explanation,
+                                     recoveries=fp.recoveries)
+                record = details(run, "maximin", objective=minimum, bound=bound,
+                                 converged=True, stages=1, options=options, extra=extra,
+                                 message=f"maximin {minimum:.6f}, certified upper bound "
+                                         f"{bound:.6f} (LEXIMIN fast path)",
+                                 certificate_prices=prices)
+                return Distribution(prog, profiles, weights, record, run.uncovered_people())
+            # Just short of tol: the fast path's panels are columns of this run already.
+        master = fp.master
     active = run.active()
-    run.open_master(np.flatnonzero(active))
-    if lex is not None:  # the fast path fell just short of tol: its panels are a warm start
-        for profile in lex.profiles:
-            run.add(profile)
+    if master is None:
+        run.open_master(np.flatnonzero(active))
+    else:  # the decomposition's master: plain max-min from here, every target 0
+        for t in np.flatnonzero(active):
+            master.set_target(int(t), 0.0)
     stage = max_min_stage(run, np.zeros(prog.n_types), "maximin")
     profiles, x = final_lottery(run, stage.x, "maximin")
     minimum = float((x @ profiles / prog.sizes)[active].min()) if active.any() else 0.0
-    details = RunDetails(
-        algorithm="maximin", backend=run.backend.name, backend_version=run.backend.version(),
-        objective=minimum, bound=stage.bound, gap=stage.bound - minimum,
-        converged=stage.converged, iterations=run.iterations, stages=1,
-        seconds=run.seconds() + (0.0 if lex is None else lex.details.seconds),
-        n_types=prog.n_types,
-        options=options_record(households=households, tol=tol, max_iterations=max_iterations,
-                               method=method),
-        message=(f"maximin {minimum:.6f}, certified upper bound {stage.bound:.6f}"
-                 if stage.converged else "stopped at max_iterations before proving optimality"),
-        extra={"method": "column-generation"}, certificate_prices=stage.bound_prices)
-    uncovered = run.uncovered_people()
-    return Distribution(prog, profiles, x, details, uncovered)
+    record = details(run, "maximin", objective=minimum, bound=stage.bound,
+                     converged=stage.converged, stages=1, options=options,
+                     message=(f"maximin {minimum:.6f}, certified upper bound {stage.bound:.6f}"
+                              if stage.converged
+                              else "stopped at max_iterations before proving optimality"),
+                     extra=MaximinExtra(requested=method, path="column-generation"),
+                     certificate_prices=stage.bound_prices)
+    return Distribution(prog, profiles, x, record, run.uncovered_people())

@@ -21,26 +21,30 @@ profiles (``g_S > N``) enter too.
 
 from __future__ import annotations
 
+from typing import Any
+
+import attrs
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
+from .._deprecated import moved_names
 from .._typing import FloatArray
-from ..distribution import Distribution, RunDetails
+from ..distribution import Distribution, Extra
 from ..errors import InputError
+from ..numerics import DEFAULT_NASH_TOL, DEFAULT_TOL
 from ..pool import Pool
 from ..quotas import Quotas
-from ._core import Progress, Run, options_record, setup
-from .decompose import Peeling, peel
-from .leximin import leximin
-from .relaxation import RelaxedNash, relaxed_nash
+from ._core import Progress, Run, details, final_lottery, options_record, setup
+from .decompose import Peeling
+from .fast_path import nash_fast_path
+from .staged import leximin_lottery
 
-__all__ = ["nash"]
+__all__ = ["DEFAULT_NASH_TOL", "METHODS", "NashExtra", "nash"]
 
+__getattr__ = moved_names(__name__, {"RELAXED_FEASIBLE": "civicsortition.numerics"})
 
-#: Default certified gap in welfare units (Σ log π). The welfare is flat near its optimum, so
-#: the error of each marginal is of order π·sqrt(gap/N): 1e-9 keeps marginals within ~1e-5.
-DEFAULT_NASH_TOL = 1e-9
+#: The values of ``method``.
+METHODS = ("auto", "column-generation")
 
 #: The restricted master is polished by the barrier Newton method (:func:`_polish`; dense
 #: ``m × m`` solves) up to this many columns; beyond it only the multiplicative updates run
@@ -57,9 +61,6 @@ POLISH_MAX_SUPPORT = 900
 #: :func:`_polish` forms its Hessian by sparse products when at most this fraction of the
 #: coverage matrix is non-zero.
 SPARSE_DENSITY = 0.05
-
-#: The relaxed Nash optimum is peeled only if it violates no row by more than this (seats).
-RELAXED_FEASIBLE = 1e-9
 
 #: After each pricing MIP, local search (:meth:`~._core.Run.heuristic`) starts from this many
 #: of the best existing columns under the pricing weights; every improving profile found
@@ -124,6 +125,8 @@ def _polish(x: FloatArray, a: FloatArray, sizes: FloatArray) -> FloatArray:
     m = len(x)
     v = np.maximum(x, 1e-9)
     v /= v.sum()
+    from scipy import sparse
+
     # Small panels make sparse columns (k = 2: two non-zeros in 1,025 types): the Hessian's
     # product then costs its non-zeros, not m² T.
     As = sparse.csr_matrix(A) if np.count_nonzero(A) <= SPARSE_DENSITY * A.size else None
@@ -190,23 +193,41 @@ def _start_from(run: Run, profiles: npt.NDArray[np.int64], weights: FloatArray, 
     return out
 
 
-def _relax_and_peel(run: Run) -> tuple[RelaxedNash, Peeling | None]:
-    """The relaxed Nash optimum over the active types and, if it is feasible, its peeling.
+def _leximin_support(pool: Pool, quotas: Quotas, *, households: bool,
+                     backend: str | None, max_iterations: int
+                     ) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """The LEXIMIN lottery's profiles and probabilities (a run of its own: the warm start)."""
+    run = setup(pool, quotas, households=households, backend=backend, tol=DEFAULT_TOL,
+                progress=None, max_iterations=max_iterations, coverage=False)
+    lottery = leximin_lottery(run)
+    return final_lottery(run, lottery.x, f"leximin ({lottery.path})")
 
-    The peeled profiles become columns at once, so that :meth:`Run.cover` skips the types
-    they cover.
+
+@attrs.frozen(eq=False)
+class NashExtra(Extra):
+    """NASH's record in ``details.extra`` (also readable as the mapping of earlier versions).
+
+    Attributes
+    ----------
+    requested : str
+        The ``method`` asked for: ``"auto"`` or ``"column-generation"`` (attribute only).
+    path : str
+        What finished: ``"lp-relaxation"`` (the relaxation's dual bound certified the peeled
+        lottery) or ``"column-generation"`` (mapping key ``"method"``).
+    relaxation : dict or None
+        The relaxed optimum's ``bound`` and ``violation`` and, if peeled, ``profiles``,
+        ``unpeeled_mass`` and ``stop`` (None with ``method="column-generation"``).
+    columns : int
+        Columns generated.
+    phases : dict
+        Seconds per phase (coverage, relaxation, peeling, heuristic pricing).
     """
-    prog = run.program
-    with run.phase("relaxation"):
-        rel = relaxed_nash(prog, run.active())
-    if rel.violation > RELAXED_FEASIBLE:
-        return rel, None
-    with run.phase("peeling"):
-        peeled = peel(prog, rel.pi * prog.sizes, run.pricing, stop_mass=1e-12,
-                      progress=lambda step, mass: run.report("nash: peeling", mass, 1.0))
-    for profile in peeled.profiles:
-        run.add(profile)
-    return rel, peeled
+
+    requested: str = attrs.field(metadata={"key": None})
+    path: str = attrs.field(metadata={"key": "method"})
+    relaxation: dict[str, Any] | None
+    columns: int
+    phases: dict[str, float]
 
 
 def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
@@ -246,7 +267,7 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
     run: Run = setup(pool, quotas, households=households, backend=backend, tol=min(tol, 1e-3),
                      progress=progress, max_iterations=max_iterations,
                      coverage=method != "auto")
-    if method not in ("auto", "column-generation"):
+    if method not in METHODS:
         raise InputError.single("bad-method", "method must be 'auto' or 'column-generation'",
                                 value=repr(method))
     prog = run.program
@@ -254,10 +275,7 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
     relaxed: dict[str, float | int | str] | None = None
     peeled: Peeling | None = None
     if method == "auto":
-        rel, peeled = _relax_and_peel(run)
-        if run.cover(np.ones(prog.n_types, dtype=bool)):
-            # Some type is on no feasible panel: the relaxation counted it; redo without it.
-            rel, peeled = _relax_and_peel(run)
+        rel, peeled = nash_fast_path(run)
         bound = rel.bound
         relaxed = {"bound": rel.bound, "violation": rel.violation}
         if peeled is not None:
@@ -271,9 +289,9 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
         x = _start_from(run, peeled.profiles, peeled.weights, floor=1e-12)
     elif warm_start:
         # Start from the LEXIMIN support: its lottery is usually close to the Nash optimum.
-        lex = leximin(pool, quotas, households=households, backend=backend,
-                      max_iterations=max_iterations)
-        x = _start_from(run, lex.profiles, lex.probabilities, floor=1e-6)
+        profiles, weights = _leximin_support(pool, quotas, households=households,
+                                             backend=backend, max_iterations=max_iterations)
+        x = _start_from(run, profiles, weights, floor=1e-6)
     else:
         x = np.full(len(run.columns), 1.0 / len(run.columns))
     converged = False
@@ -337,16 +355,15 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
     keep = x > 1e-15
     x = np.where(keep, x, 0.0)
     x /= x.sum()
-    details = RunDetails(
-        algorithm="nash", backend=run.backend.name, backend_version=run.backend.version(),
-        objective=welfare, bound=float(bound), gap=float(bound - welfare), converged=converged,
-        iterations=run.iterations, stages=1, seconds=run.seconds(), n_types=prog.n_types,
+    extra = NashExtra(requested=method, path=finished_by, relaxation=relaxed,
+                      columns=len(run.columns), phases=run.phase_seconds())
+    record = details(
+        run, "nash", objective=welfare, bound=float(bound), converged=converged, stages=1,
         options=options_record(households=households, tol=tol, max_iterations=max_iterations,
                                warm_start=warm_start, method=method),
         message=(f"Nash welfare {welfare:.6f} within {bound - welfare:.2e} of optimal"
                  if converged else "stopped before the certified gap reached tol"),
-        extra={"method": finished_by, "relaxation": relaxed, "columns": len(run.columns),
-               "phases": {k: round(v, 4) for k, v in run.phases.items()}})
+        extra=extra)
     uncovered = run.uncovered_people()
     profiles = np.array(run.columns)
-    return Distribution(prog, profiles[keep], x[keep], details, uncovered)
+    return Distribution(prog, profiles[keep], x[keep], record, uncovered)

@@ -23,10 +23,11 @@ The duals of the first relaxed stage also say *what limits the minimum*: an uppe
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, sparse
 
 from .._typing import FloatArray
 from ..backends import Backend, LpResult, SolverError
@@ -34,6 +35,9 @@ from ..backends.recovery import solve_lp
 from ..numerics import FIX_SLACK_LADDER, ROW_TOL
 from ..program import PanelProgram
 from ._core import types_to_fix
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = ["RelaxedLeximin", "RelaxedNash", "relaxed_leximin", "relaxed_nash"]
 
@@ -131,6 +135,8 @@ def relaxed_leximin(prog: PanelProgram, active: npt.NDArray[np.bool_],
 def _stage_matrices(A: FloatArray, unfixed: npt.NDArray[np.bool_],
                     capped: npt.NDArray[np.bool_]) -> tuple[sparse.csr_matrix, FloatArray]:
     """Rows of a substituted stage LP over (v, z): quota rows both ways, caps; panel size."""
+    from scipy import sparse
+
     Ta = A.shape[1]
     Az = np.hstack([A, (A @ unfixed.astype(float))[:, None]])  # π = v + z on unfixed types
     cap = np.flatnonzero(capped)
@@ -370,6 +376,8 @@ def relaxed_nash(prog: PanelProgram, active: npt.NDArray[np.bool_]) -> RelaxedNa
 
     start = np.zeros(2 * Rq)
     start[0] = n.sum() / prog.panel_size  # row 0 is Σ c = k: every π_t = k / N
+    from scipy import optimize
+
     res = optimize.minimize(split, start, jac=True, method="L-BFGS-B",
                             bounds=[(0.0, None)] * (2 * Rq),
                             options={"maxiter": 20_000, "ftol": 1e-16, "gtol": 1e-13})

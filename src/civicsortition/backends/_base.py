@@ -1,17 +1,29 @@
-"""The backend protocol, result records and the library's solver status enum."""
+"""The backend protocols, result records and the library's solver status enum.
+
+Two protocols:
+
+* :class:`Backend` -- what every adapter offers: stateless :meth:`~Backend.milp` and
+  :meth:`~Backend.lp` solves given as arrays, a ``name`` and a :meth:`~Backend.version`;
+* :class:`PersistentModel` -- a solver model kept alive between solves (add rows and columns,
+  change costs, bounds and coefficients, solve, read the row duals). A backend that has one
+  natively offers it through :meth:`SupportsPersistentModel.persistent_model` (HiGHS, through
+  ``highspy``); every other backend gets an emulated one that rebuilds the problem for each
+  solve through its stateless calls (:func:`civicsortition.backends.persistent.open_model`).
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
-from .._typing import FloatArray
+from .._typing import FloatArray, IntArray
 from ..errors import SolverError, Status
 
-__all__ = ["Backend", "LpResult", "MilpResult", "SolverError", "Status"]
-
+__all__ = ["Backend", "LpResult", "MilpResult", "ModelResult", "PersistentModel", "SolverError",
+           "Status", "SupportsPersistentModel", "integral"]
 
 
 @attrs.frozen(eq=False)
@@ -20,6 +32,8 @@ class MilpResult:
 
     ``x`` is rounded to the nearest integers for integer variables; ``bound`` is the solver's
     proven upper bound on the objective (equal to ``objective`` when solved to optimality).
+    ``x`` is None unless the status is optimal, or ``LIMIT`` with a feasible solution found
+    before the limit (the incumbent).
     """
 
     status: Status
@@ -46,18 +60,54 @@ class LpResult:
     raw: str
 
 
+@attrs.frozen(eq=False)
+class ModelResult:
+    """Result of :meth:`PersistentModel.solve`.
+
+    Attributes
+    ----------
+    status : Status
+    x : ndarray or None
+        Column values (integer columns rounded to the nearest integers); None unless optimal.
+    objective : float
+        Objective value in the model's own sense.
+    bound : float
+        For a model with integer columns, the solver's proven bound on the objective (an upper
+        bound when maximising, never on the wrong side of ``objective``); otherwise
+        ``objective``.
+    duals : ndarray or None
+        Per row, the derivative of the optimal objective with respect to the row's active
+        bound (for a minimisation: non-negative at a lower bound, non-positive at an upper
+        one). None for models with integer columns.
+    raw : str
+        The solver's own status text, with every recovery attempt.
+    """
+
+    status: Status
+    x: FloatArray | None
+    objective: float
+    bound: float
+    duals: FloatArray | None
+    raw: str
+
+
 class Backend(Protocol):
     """What an algorithm needs from a solver."""
 
     name: str
 
     def milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
-             var_lo: FloatArray, var_hi: FloatArray, *, integer: bool = True,
-             time_limit: float | None = None, presolve: bool = True) -> MilpResult:
+             var_lo: FloatArray, var_hi: FloatArray, *,
+             integer: bool | npt.NDArray[np.bool_] = True, time_limit: float | None = None,
+             node_limit: int | None = None, presolve: bool = True) -> MilpResult:
         """Maximise ``weights @ x`` s.t. ``row_lo <= A x <= row_hi``, ``var_lo <= x <= var_hi``.
 
-        Integer variables when ``integer``; solved to a zero relative gap. ``presolve=False``
-        is the first recovery step when a solve ends in a status other than optimal.
+        ``integer`` is True (every variable integer), False (an LP), or a mask of the integer
+        variables. Solved to a zero relative gap, unless a ``time_limit`` (seconds) or a
+        ``node_limit`` (branch-and-bound nodes; deterministic) stops the solver first: the
+        status is then ``LIMIT`` and ``x`` the best solution found, if any. A backend that
+        cannot honour a node limit solves to optimality. ``presolve=False`` is the first
+        recovery step when a solve ends in a status other than optimal.
         """
         ...
 
@@ -75,6 +125,81 @@ class Backend(Protocol):
 
     def version(self) -> str:
         """Solver name and version, for the run record."""
+        ...
+
+
+class PersistentModel(Protocol):
+    """A solver model kept alive between solves: the persistent-model capability.
+
+    Rows are ``lo <= A x <= hi`` (``±inf`` for a missing side; ``lo == hi`` an equality);
+    columns have a cost, bounds and optionally integrality. Every method changes the model in
+    place; :meth:`solve` solves it as it stands. Index arguments are integer arrays.
+    """
+
+    #: Whether re-solving after a small change is cheap (a native model warm-starts from its
+    #: last basis); False for an emulated model, which rebuilds the problem every time.
+    warm: bool
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows."""
+        ...
+
+    @property
+    def n_cols(self) -> int:
+        """Number of columns."""
+        ...
+
+    def add_rows(self, lo: FloatArray, hi: FloatArray) -> None:
+        """Append rows with these bounds and no coefficients yet."""
+        ...
+
+    def add_columns(self, cost: FloatArray, lo: FloatArray, hi: FloatArray,
+                    coefficients: FloatArray, *, integer: bool = False) -> None:
+        """Append columns; ``coefficients`` is dense, shape ``(n_rows, len(cost))``."""
+        ...
+
+    def set_costs(self, cols: IntArray, cost: FloatArray) -> None:
+        """Change the objective coefficients of ``cols``."""
+        ...
+
+    def set_col_bounds(self, cols: IntArray, lo: FloatArray, hi: FloatArray) -> None:
+        """Change the bounds of ``cols``."""
+        ...
+
+    def set_row_bounds(self, rows: IntArray, lo: FloatArray, hi: FloatArray) -> None:
+        """Change the bounds of ``rows``."""
+        ...
+
+    def set_coefficient(self, row: int, col: int, value: float) -> None:
+        """Change one matrix coefficient."""
+        ...
+
+    def set_maximize(self, maximize: bool) -> None:
+        """Set the objective sense (a new model minimises)."""
+        ...
+
+    def solve(self, *, gap: float = 0.0, recover: bool = True) -> ModelResult:
+        """Solve the model as it stands.
+
+        ``gap`` is the relative MIP gap to stop at (0: proven optimal; a backend without the
+        option solves exactly). With ``recover``, a status other than optimal is not believed
+        on the first answer: the backend re-solves in ways that do not share a failure (see
+        :mod:`civicsortition.backends.recovery`) and the last answer stands.
+        """
+        ...
+
+
+@runtime_checkable
+class SupportsPersistentModel(Protocol):
+    """A backend with native persistent models (the capability, asked of the backend)."""
+
+    def persistent_model(self, *, warm_start: bool = False) -> PersistentModel | None:
+        """A new, empty native model, or None if the native binding is not installed.
+
+        ``warm_start`` announces a model that is re-solved after every small change (a
+        column appended, a bound moved): the backend may then tune it for warm starts.
+        """
         ...
 
 

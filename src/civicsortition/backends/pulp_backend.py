@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .._typing import FloatArray
 from ..errors import SolverError, Status
@@ -50,6 +51,11 @@ def _available() -> list[str]:
     return names
 
 
+def _finite(v: float) -> float | None:
+    """A bound for PuLP (None: unbounded)."""
+    return float(v) if np.isfinite(v) else None
+
+
 def _var(prob: Any, name: str, lo: float | None, hi: float | None, cat: str) -> Any:
     """A variable attached to ``prob`` (PuLP >= 3.3 API, falling back to the older one)."""
     import pulp
@@ -81,10 +87,13 @@ class PulpBackend:
                               f"available: {available}")
         self.solver_name = solver
 
-    def _solver(self, time_limit: float | None = None, presolve: bool = True) -> Any:
+    def _solver(self, time_limit: float | None = None, presolve: bool = True,
+                node_limit: int | None = None) -> Any:
         import pulp
 
         kwargs: dict[str, Any] = {"msg": False}
+        if node_limit is not None and self.solver_name in ("PULP_CBC_CMD", "COIN_CMD"):
+            kwargs["maxNodes"] = int(node_limit)
         if not presolve and self.solver_name in ("PULP_CBC_CMD", "COIN_CMD"):
             kwargs["presolve"] = False
         elif not presolve and self.solver_name in ("HiGHS",):
@@ -102,14 +111,19 @@ class PulpBackend:
             return pulp.getSolver(self.solver_name, **kwargs)
 
     def milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
-             var_lo: FloatArray, var_hi: FloatArray, *, integer: bool = True,
-             time_limit: float | None = None, presolve: bool = True) -> MilpResult:
-        """See :meth:`Backend.milp`."""
+             var_lo: FloatArray, var_hi: FloatArray, *,
+             integer: bool | npt.NDArray[np.bool_] = True, time_limit: float | None = None,
+             node_limit: int | None = None, presolve: bool = True) -> MilpResult:
+        """See :meth:`Backend.milp`.
+
+        ``node_limit`` reaches CBC (``maxNodes``); other PuLP solvers solve to optimality.
+        """
         import pulp
 
         prob = pulp.LpProblem("civicsortition", pulp.LpMaximize)
-        cat = pulp.LpInteger if integer else pulp.LpContinuous
-        xs = [_var(prob, f"x{j}", float(var_lo[j]), float(var_hi[j]), cat)
+        mask = np.broadcast_to(np.asarray(integer, dtype=bool), (len(weights),))
+        xs = [_var(prob, f"x{j}", _finite(var_lo[j]), _finite(var_hi[j]),
+                   pulp.LpInteger if mask[j] else pulp.LpContinuous)
               for j in range(len(weights))]
         prob += pulp.lpSum(float(w) * x for w, x in zip(weights, xs, strict=True) if w != 0)
         for i in range(len(A)):
@@ -122,16 +136,21 @@ class PulpBackend:
                     prob += expr >= float(row_lo[i])
                 if np.isfinite(row_hi[i]):
                     prob += expr <= float(row_hi[i])
-        code = prob.solve(self._solver(time_limit, presolve))
+        code = prob.solve(self._solver(time_limit, presolve, node_limit))
         status = _STATUS.get(code, Status.ERROR)
         raw = f"PuLP {self.solver_name}: {pulp.LpStatus.get(code, code)}"
-        if status is not Status.OPTIMAL:
+        # A limit that stopped the solver with a solution in hand: the incumbent, as LIMIT.
+        if ((time_limit is not None or node_limit is not None)
+                and status in (Status.OPTIMAL, Status.LIMIT)
+                and getattr(prob, "sol_status", None) == pulp.LpSolutionIntegerFeasible):
+            status, raw = Status.LIMIT, f"{raw} (a limit stopped it with a feasible solution)"
+        elif status is not Status.OPTIMAL:
             return MilpResult(status, None, float("nan"), float("nan"), raw)
         x = np.array([v.value() or 0.0 for v in xs], dtype=float)
-        if integer:
-            x = integral(x)
+        x[mask] = integral(x[mask])
         obj = float(np.dot(weights, x))
-        return MilpResult(status, x, obj, obj, raw)
+        return MilpResult(status, x, obj, obj if status is Status.OPTIMAL else float("inf"),
+                          raw)
 
     def lp(self, c: FloatArray, A_ub: FloatArray | None, b_ub: FloatArray | None,
            A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from .._typing import FloatArray
 from ..errors import SolverError, Status
-from ._base import Backend, LpResult
+from ._base import Backend, LpResult, MilpResult, ModelResult
 
-__all__ = ["LP_LADDER", "solve_lp"]
+__all__ = ["LP_LADDER", "check_solved", "solve_lp"]
 
 #: The recovery ladder for stateless LP solves: (label, keyword options of Backend.lp).
 LP_LADDER: tuple[tuple[str, dict[str, object]], ...] = (
@@ -60,3 +60,12 @@ def solve_lp(backend: Backend, c: FloatArray, A_ub: FloatArray | None, b_ub: Flo
     assert last is not None
     raise SolverError("LP not solved after recovery", last.status, last.raw, stage=stage,
                       attempts=tuple(attempts))
+
+
+def check_solved(res: LpResult | MilpResult | ModelResult, what: str) -> None:
+    """Raise :class:`SolverError` (naming ``what``) unless ``res`` is optimal.
+
+    Called after the model's own recovery has run, so the error is final.
+    """
+    if res.status is not Status.OPTIMAL or res.x is None:
+        raise SolverError("not solved after recovery", res.status, res.raw, stage=what)

@@ -329,7 +329,7 @@ def torture_sweep(count: int, *, n_range: tuple[int, int] = (60, 2000), seed: in
              int(rng.integers(0, 2**31))) for i in range(count)]
 
 
-def check_instance(inst: Instance, algorithms: tuple[str, ...] = ("leximin", "maximin", "nash"),
+def check_instance(inst: Instance, algorithms: tuple[str, ...] | None = None,
                    backends: tuple[str, ...] = ("highs",), *,
                    options: dict[str, dict[str, object]] | None = None
                    ) -> list[dict[str, object]]:
@@ -341,7 +341,9 @@ def check_instance(inst: Instance, algorithms: tuple[str, ...] = ("leximin", "ma
     invariant of :func:`~civicsortition.check_distribution` holds and
     :func:`~civicsortition.verify_selection` passes it; *converged* says whether the run also
     proved its optimality (a run stopped by an iteration limit in ``options`` is valid but
-    unproven). ``options`` maps an algorithm id to keyword options for it.
+    unproven). ``options`` maps an algorithm id to keyword options for it. ``algorithms``
+    defaults to every registered algorithm that certifies its result (``exact`` in
+    :data:`civicsortition.algorithms.ALGORITHMS`).
 
     Returns
     -------
@@ -351,10 +353,12 @@ def check_instance(inst: Instance, algorithms: tuple[str, ...] = ("leximin", "ma
     """
     import time
 
-    from ..algorithms import find_distribution
+    from ..algorithms import ALGORITHMS, find_distribution
     from ..distribution import check_distribution
     from ..verifier import verify_selection
 
+    if algorithms is None:
+        algorithms = tuple(a for a, spec in ALGORITHMS.items() if spec.exact)
     out: list[dict[str, object]] = []
     for backend in backends:
         for algorithm in algorithms:

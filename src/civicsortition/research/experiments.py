@@ -30,7 +30,7 @@ from typing import IO, Any
 import attrs
 import numpy as np
 
-from ..algorithms import find_distribution
+from ..algorithms import ALGORITHMS, find_distribution
 from ..distribution import Distribution, json_number
 from ..fairness import fairness_metrics, plot_probabilities
 from ..io.artefacts import append_grid_results, read_grid_results
@@ -90,7 +90,7 @@ def _row(name: str, pi: np.ndarray, seconds: float, support: int, gap: float,
 
 
 def compare_algorithms(pool: Pool, quotas: Quotas,
-                       algorithms: Sequence[str] = ("leximin", "maximin", "nash", "legacy"), *,
+                       algorithms: Sequence[str] | None = None, *,
                        households: bool = True, peer: bool = False,
                        options: Mapping[str, Mapping[str, Any]] | None = None) -> Comparison:
     """Run several algorithms on one instance; one tidy row each.
@@ -98,9 +98,11 @@ def compare_algorithms(pool: Pool, quotas: Quotas,
     Parameters
     ----------
     pool, quotas : Pool, Quotas
-    algorithms : sequence of str
-        Registered algorithm ids. LEXIMIN is run in any case (its minimum is the reference of
-        ``share_below_leximin_minimum``) but only reported if listed.
+    algorithms : sequence of str, optional
+        Registered algorithm ids (default: every registered algorithm, in registry order,
+        :data:`civicsortition.algorithms.ALGORITHMS`). LEXIMIN is run in any case (its
+        minimum is the reference of ``share_below_leximin_minimum``) but only reported if
+        listed.
     households : bool
     peer : bool
         Also run the peer library's maximin and nash (requires ``sortition-algorithms``).
@@ -112,6 +114,7 @@ def compare_algorithms(pool: Pool, quotas: Quotas,
     Comparison
     """
     options = options or {}
+    algorithms = tuple(ALGORITHMS) if algorithms is None else tuple(algorithms)
     dists: dict[str, Distribution] = {}
     for alg in dict.fromkeys(["leximin", *algorithms]):
         dists[alg] = find_distribution(pool, quotas, algorithm=alg, households=households,
@@ -215,8 +218,8 @@ def run_task(task: Task) -> dict[str, Any]:
         row.update(n=inst.pool.n, k=inst.quotas.panel_size, categories=len(inst.pool.strata),
                    types=inst.n_types, instance_sha256=inst.digest)
         opts = dict(task.options)
-        if task.algorithm == "legacy":
-            opts.setdefault("rng", task.seed)
+        if task.algorithm in ALGORITHMS and ALGORITHMS[task.algorithm].accepts("rng"):
+            opts.setdefault("rng", task.seed)  # a randomised algorithm is seeded by the task
         started = time.perf_counter()
         dist = find_distribution(inst.pool, inst.quotas, algorithm=task.algorithm,
                                  households=inst.pool.households is not None, **opts)

@@ -1,0 +1,219 @@
+"""The algorithm registry: id -> function, display name and options; ``find_distribution``.
+
+Every consumer that offers a choice of algorithm reads it from here: the command line's
+``--algorithm`` choices and per-algorithm options, the experiment grids' defaults and the test
+matrix. A new algorithm is one module (a function ``f(pool, quotas, **options) ->
+Distribution``) plus one :func:`register_algorithm` call::
+
+    register_algorithm(AlgorithmSpec("mine", "My lottery", mine,
+                                     (*COMMON_OPTIONS, Option("tol", float, 1e-7, "gap"))))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from ..distribution import Distribution
+from ..errors import InputError
+from ..numerics import DEFAULT_NASH_TOL, DEFAULT_TOL
+from ..pool import Pool
+from ..quotas import Quotas
+from .legacy import legacy
+from .leximin import METHODS as LEXIMIN_METHODS
+from .leximin import leximin
+from .maximin import METHODS as MAXIMIN_METHODS
+from .maximin import maximin
+from .nash import METHODS as NASH_METHODS
+from .nash import nash
+
+__all__ = ["ALGORITHMS", "COMMON_OPTIONS", "DEFAULT_ALGORITHM", "Algorithm", "AlgorithmSpec",
+           "Option", "find_distribution", "register_algorithm"]
+
+#: A lottery algorithm: ``f(pool, quotas, **options) -> Distribution``.
+Algorithm = Callable[..., Distribution]
+
+
+@attrs.frozen
+class Option:
+    """One keyword option of an algorithm.
+
+    Attributes
+    ----------
+    name : str
+        The keyword.
+    type : type
+        Its type (``bool``, ``int``, ``float``, ``str``; ``object`` for a callable).
+    default : object
+        The function's default.
+    help : str
+        One line, for the command line and the documentation.
+    choices : tuple, optional
+        The allowed values, when they are a fixed set.
+    """
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    choices: tuple[Any, ...] | None = None
+
+
+@attrs.frozen(slots=False, eq=False)
+class AlgorithmSpec:
+    """A registered algorithm: id, display name, the function and its options.
+
+    Calling the spec calls the function. Like a wrapper made by :func:`functools.wraps`, it
+    carries the function's ``__module__`` and ``__doc__`` (the module implementing it).
+
+    Attributes
+    ----------
+    id : str
+        What ``find_distribution(..., algorithm=...)`` accepts.
+    name : str
+        Display name.
+    function : callable
+        ``function(pool, quotas, **options) -> Distribution``.
+    options : tuple of Option
+        The keyword options the function takes, with their defaults.
+    exact : bool
+        Whether results are optimal with a certified bound (False: an estimate, e.g. LEGACY's
+        Monte Carlo).
+    """
+
+    id: str
+    name: str
+    function: Algorithm
+    options: tuple[Option, ...] = ()
+    exact: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "__module__", getattr(self.function, "__module__", None))
+        object.__setattr__(self, "__doc__", getattr(self.function, "__doc__", None))
+        object.__setattr__(self, "__wrapped__", self.function)
+
+    def __call__(self, pool: Pool, quotas: Quotas, **options: Any) -> Distribution:
+        """Run the algorithm (see :attr:`function`)."""
+        return self.function(pool, quotas, **options)
+
+    def __getitem__(self, index: int) -> Any:
+        """``spec[0]`` is the function and ``spec[1]`` the display name (the 0.1 tuple)."""
+        return (self.function, self.name)[index]
+
+    def accepts(self, name: str) -> bool:
+        """Whether the algorithm takes keyword option ``name``."""
+        return any(o.name == name for o in self.options)
+
+    def option(self, name: str) -> Option:
+        """The option called ``name`` (``KeyError`` if the algorithm has none)."""
+        for o in self.options:
+            if o.name == name:
+                return o
+        raise KeyError(name)
+
+    def defaults(self) -> dict[str, Any]:
+        """Every option's default, by name."""
+        return {o.name: o.default for o in self.options}
+
+
+#: Options every built-in algorithm takes.
+COMMON_OPTIONS = (
+    Option("households", bool, True, "at most one selected member per household (when the "
+           "pool has household keys)"),
+    Option("backend", str, None, "solver backend: 'highs' (default), 'pulp' or 'pulp:SOLVER'"),
+    Option("progress", object, None, "callback progress(stage, iteration, value, bound)"),
+)
+_COLUMN_GENERATION = (
+    Option("max_iterations", int, 10_000, "limit on column-generation rounds; reaching it "
+           "returns a valid lottery with converged=False"),
+)
+
+#: Registered algorithms by id (iterate for the ids; ``in`` tests an id).
+ALGORITHMS: dict[str, AlgorithmSpec] = {}
+
+#: The default; it may change between minor versions, and every result records the one used.
+DEFAULT_ALGORITHM = "leximin"
+
+
+def register_algorithm(spec: AlgorithmSpec, *, replace: bool = False) -> AlgorithmSpec:
+    """Add an algorithm to :data:`ALGORITHMS` (under ``spec.id``, lower case).
+
+    Raises
+    ------
+    ValueError
+        If the id is taken (unless ``replace``) or not lower case without spaces.
+    """
+    if not spec.id or spec.id != spec.id.strip().lower() or " " in spec.id:
+        raise ValueError(f"algorithm id must be lower case without spaces: {spec.id!r}")
+    if spec.id in ALGORITHMS and not replace:
+        raise ValueError(f"algorithm {spec.id!r} is already registered")
+    ALGORITHMS[spec.id] = spec
+    return spec
+
+
+register_algorithm(AlgorithmSpec("leximin", "LEXIMIN (Flanigan et al. 2021)", leximin, (
+    *COMMON_OPTIONS,
+    Option("tol", float, DEFAULT_TOL, "certified optimality gap of every stage, in "
+           "probability units"),
+    *_COLUMN_GENERATION,
+    Option("method", str, "auto", "'auto': the LP-relaxation fast path first; 'staged': "
+           "progressive filling only", LEXIMIN_METHODS))))
+register_algorithm(AlgorithmSpec("maximin", "MAXIMIN", maximin, (
+    *COMMON_OPTIONS,
+    Option("tol", float, DEFAULT_TOL, "certified optimality gap, in probability units"),
+    *_COLUMN_GENERATION,
+    Option("method", str, "auto", "'auto': the LP-relaxation fast path first; "
+           "'column-generation': column generation only", MAXIMIN_METHODS))))
+register_algorithm(AlgorithmSpec("nash", "Nash welfare (maximise Σ log π)", nash, (
+    *COMMON_OPTIONS,
+    Option("tol", float, DEFAULT_NASH_TOL, "certified gap in Nash-welfare units (Σ log π)"),
+    *_COLUMN_GENERATION,
+    Option("warm_start", bool, False, "start column generation from the LEXIMIN support "
+           "(computed first)"),
+    Option("method", str, "auto", "'auto': the relaxed optimum, peeled, first; "
+           "'column-generation': Frank-Wolfe column generation only", NASH_METHODS))))
+register_algorithm(AlgorithmSpec("legacy", "LEGACY greedy sequential draw (Monte Carlo)",
+                                 legacy, (
+    *COMMON_OPTIONS,
+    Option("draws", int, 10_000, "simulated draws (the result is their empirical lottery)"),
+    Option("confidence", float, 0.99, "level of the per-person Jeffreys intervals"),
+    Option("rng", int, None, "random seed (recorded)")), exact=False))
+
+
+def find_distribution(pool: Pool, quotas: Quotas, *,
+                      algorithm: str | Algorithm = DEFAULT_ALGORITHM,
+                      **options: Any) -> Distribution:
+    """Compute a lottery over panels with the chosen algorithm.
+
+    Parameters
+    ----------
+    pool : Pool
+    quotas : Quotas
+    algorithm : str or callable
+        A registered id (:data:`ALGORITHMS`: ``"leximin"`` (default), ``"maximin"``,
+        ``"nash"``, ``"legacy"``), or a callable ``f(pool, quotas, **options) ->
+        Distribution``.
+    **options
+        Passed to the algorithm (``backend``, ``households``, ``tol``, ``progress``, ...; see
+        ``ALGORITHMS[id].options``).
+
+    Returns
+    -------
+    Distribution
+
+    Raises
+    ------
+    InputError
+        Unknown algorithm or bad options.
+    civicsortition.errors.InfeasibleQuotasError
+        No panel satisfies the quotas (with a suggested relaxation).
+    """
+    if callable(algorithm):
+        return algorithm(pool, quotas, **options)
+    key = algorithm.strip().lower()
+    if key not in ALGORITHMS:
+        raise InputError.single("unknown-algorithm", f"expected one of {sorted(ALGORITHMS)}",
+                                value=algorithm)
+    return ALGORITHMS[key](pool, quotas, **options)
