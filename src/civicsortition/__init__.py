@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     )
     from .io import (
         PeopleTable,
+        Table,
+        open_table,
         read_address_frame,
         read_census,
         read_invited,
@@ -145,6 +147,8 @@ _EXPORTS: dict[str, str] = {
     "invite": ".invitations",
     "plan_letters": ".invitations",
     "PeopleTable": ".io",
+    "Table": ".io",
+    "open_table": ".io",
     "read_address_frame": ".io",
     "read_census": ".io",
     "read_invited": ".io",
@@ -248,6 +252,7 @@ __all__ = [
     "SolverError",
     "Strata",
     "Stratified",
+    "Table",
     "Tally",
     "TieError",
     "TransparentLottery",
@@ -276,6 +281,7 @@ __all__ = [
     "leximin",
     "maximin",
     "nash",
+    "open_table",
     "plan_letters",
     "plot_probabilities",
     "prepare_alternates",

@@ -256,7 +256,7 @@ def _cmd_select(args: argparse.Namespace) -> int:
         from .draw import draw
         from .lottery import transparent_lottery
 
-        lottery = transparent_lottery(dist, args.tickets)
+        lottery = transparent_lottery(dist, args.tickets, backend=args.backend)
         print(f"transparent lottery: {lottery.m} tickets, SHA-256 {lottery.digest()} "
               f"(largest change of a probability {lottery.deviation():.4f})")
         if args.lottery:

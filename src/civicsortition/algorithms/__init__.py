@@ -12,10 +12,20 @@ the max-min column generation, the run-details builder), :mod:`._master` (the ma
 relaxation), :mod:`.relaxation`, :mod:`.decompose`, :mod:`.fast_path` (the LP-relaxation fast
 path) and :mod:`.staged` (progressive filling). Importing the package loads no SciPy and no
 solver library: they are imported on first solve.
+
+For a new algorithm (``docs/extending.md``): :func:`setup` formulates the program and finds
+panels covering every coverable type (a :class:`Run`), :func:`run_details` builds the
+:class:`~civicsortition.distribution.RunDetails`, :func:`options_record` makes options
+JSON-friendly, :class:`Extra` is the base of an algorithm's typed record, and
+:func:`register_algorithm` makes the algorithm known to ``find_distribution``, the command line
+and the experiment grids.
 """
 
 from __future__ import annotations
 
+from ..distribution import Extra
+from ._core import Run, options_record, setup
+from ._core import details as run_details
 from .legacy import LegacyExtra, legacy
 from .leximin import LeximinExtra, leximin
 from .maximin import MaximinExtra, maximin
@@ -32,5 +42,6 @@ from .registry import (
 )
 
 __all__ = ["ALGORITHMS", "COMMON_OPTIONS", "DEFAULT_ALGORITHM", "Algorithm", "AlgorithmSpec",
-           "LegacyExtra", "LeximinExtra", "MaximinExtra", "NashExtra", "Option",
-           "find_distribution", "legacy", "leximin", "maximin", "nash", "register_algorithm"]
+           "Extra", "LegacyExtra", "LeximinExtra", "MaximinExtra", "NashExtra", "Option", "Run",
+           "find_distribution", "legacy", "leximin", "maximin", "nash", "options_record",
+           "register_algorithm", "run_details", "setup"]
