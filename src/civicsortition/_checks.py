@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-
-import numpy as np
 
 from .errors import InputError
 
@@ -54,7 +53,8 @@ def require_str(x: object, where: str, expected: str = "a string") -> str:
 
 def require_bool(x: object, where: str) -> bool:
     """``x`` if it is a :class:`bool` (numpy booleans included); a TypeError otherwise."""
-    if isinstance(x, bool | np.bool_):
+    np = sys.modules.get("numpy")  # a NumPy boolean exists only once NumPy is loaded
+    if isinstance(x, bool) or (np is not None and isinstance(x, np.bool_)):
         return bool(x)
     raise type_error(where, "True or False", x)
 

@@ -30,14 +30,17 @@ F. Pukelsheim, *Proportional Representation: Apportionment Methods and Their App
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
-import numpy as np
 
 from .errors import InputError, Problem, TieError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["METHODS", "Apportionment", "apportion", "resolve_method"]
 
@@ -113,7 +116,7 @@ class Apportionment:
 def _validate(shares: Mapping[str, Fraction | int | str | float], seats: int,
               minimums: Mapping[str, int] | None) -> tuple[list[str], list[Fraction], list[int]]:
     problems: list[Problem] = []
-    if isinstance(seats, bool) or not isinstance(seats, (int, np.integer)) or seats < 0:
+    if isinstance(seats, bool) or not isinstance(seats, numbers.Integral) or seats < 0:
         problems.append(Problem("bad-seats", "the number of seats must be a non-negative integer",
                                 value=repr(seats)))
     names = list(shares)
@@ -121,9 +124,9 @@ def _validate(shares: Mapping[str, Fraction | int | str | float], seats: int,
     for name in names:
         raw = shares[name]
         try:
-            if isinstance(raw, np.integer):
-                raw = int(raw)
-            elif isinstance(raw, (float, np.floating)):
+            if isinstance(raw, numbers.Integral) and not isinstance(raw, int):
+                raw = int(raw)  # a NumPy integer
+            elif isinstance(raw, numbers.Real) and not isinstance(raw, numbers.Rational):
                 if not math.isfinite(raw):
                     raise ValueError
                 raw = float(raw)
@@ -146,7 +149,7 @@ def _validate(shares: Mapping[str, Fraction | int | str | float], seats: int,
             if key not in shares:
                 problems.append(Problem("unknown-value", "minimum given for a value that has no "
                                         "share", column=key, value=str(m)))
-            elif isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 0:
+            elif isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 0:
                 problems.append(Problem("bad-minimum", "a minimum must be a non-negative integer",
                                         column=key, value=repr(m)))
             else:
@@ -244,6 +247,8 @@ def apportion(
     names, p, mins = _validate(shares, seats, minimums)
     gen = None
     if tie_break == "random":
+        import numpy as np  # only a random tie-break needs NumPy
+
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     if method == "largest-remainder":
         alloc, ties = _largest_remainder(names, p, int(seats), mins, tie_break, gen)

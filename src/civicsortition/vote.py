@@ -32,7 +32,6 @@ from fractions import Fraction
 from typing import Any, Literal
 
 import attrs
-import numpy as np
 
 from ._checks import describe, id_tuple, optional_id_tuple, require, type_error
 from .errors import InputError, Problem
@@ -80,7 +79,7 @@ def required_votes(threshold: Fraction | float | int | str, denominator: int) ->
         ``bad-threshold`` (not in (0, 1]), ``bad-denominator`` (not a non-negative integer).
     """
     t = _fraction(threshold, "required_votes(threshold=...)")
-    if isinstance(denominator, bool) or not isinstance(denominator, int | np.integer) \
+    if isinstance(denominator, bool) or not isinstance(denominator, numbers.Integral) \
             or denominator < 0:
         raise InputError.single("bad-denominator", "required_votes(denominator=...): expected a "
                                 "non-negative integer", column="denominator",
@@ -105,7 +104,7 @@ def answer_due(handover: dt.date, days: int = 30) -> dt.date:
         ``bad-days`` if ``days`` is not a non-negative integer.
     """
     require(handover, dt.date, "answer_due(handover=...)", "a datetime.date")
-    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 0:
+    if isinstance(days, bool) or not isinstance(days, numbers.Integral) or days < 0:
         raise InputError.single("bad-days", "answer_due(days=...): expected a non-negative "
                                 "integer", column="days", value=repr(days))
     return handover + dt.timedelta(days=int(days))
@@ -261,7 +260,7 @@ def tally(votes: Mapping[str, Mapping[str, str]], members: Sequence[str], *,
     present_ids = optional_id_tuple(present, "tally(present=...)", "member ids")
     if handover is not None:
         require(handover, dt.date, "tally(handover=...)", "a datetime.date or None")
-    if isinstance(response_days, bool) or not isinstance(response_days, int | np.integer) \
+    if isinstance(response_days, bool) or not isinstance(response_days, numbers.Integral) \
             or response_days < 0:
         raise InputError.single("bad-days", "tally(response_days=...): expected a non-negative "
                                 "integer", column="response_days", value=repr(response_days))
