@@ -350,6 +350,7 @@ def render(rows: dict[str, dict[str, Any]], argv: str, plot: bool) -> str:
                   f"tickets, draw, verification, report, a replacement, the vote): "
                   f"{demo['seconds']:.1f} s, peak {demo['peak_mb']:.0f} MB."]
     lines += _torture_section()
+    lines += _startup_section()
     lines += ["", NOTES]
     return "\n".join(lines) + "\n"
 
@@ -385,6 +386,13 @@ def _hard_section(rows: dict[str, dict[str, Any]]) -> list[str]:
                        f"| {alg} | {_secs(r)} | {r.get('method') or ''} | {_phases(r)} | "
                        f"{_fmt(r.get('peak_mb'))} | {_secs(peer)} | {_ratio(peer, r)} |")
     return out
+
+
+def _startup_section() -> list[str]:
+    """Start-up times (``benchmarks/startup.py``), if it has run."""
+    from startup import section  # benchmarks/startup.py, next to this file
+
+    return section()
 
 
 def _torture_section() -> list[str]:

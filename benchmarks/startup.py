@@ -38,6 +38,10 @@ def _commands(work: Path, src: Path) -> dict[str, list[str]]:
         "import numpy": [py, "-c", "import numpy"],
         "import civicsortition": [py, "-c", "import civicsortition"],
         "civicsortition --help": [py, "-m", "civicsortition", "--help"],
+        "invite (stage 1: 6,000 letters from 40,000 addresses)": [
+            py, "-m", "civicsortition", "invite", "--frame", str(work / "frame.csv"),
+            "--letters", "6000", "--design", "stratified", "--by", "district",
+            "--seed", "startup benchmark", "--out", str(work / "invited.csv"), "--force"],
         "quotas (stage 0: census -> targets)": [
             py, "-m", "civicsortition", "quotas", "--panel-size", "36", "--floors"],
         "check (targets + people)": [
@@ -55,6 +59,14 @@ def _prepare(work: Path, src: Path) -> None:
     pool = next(src.rglob("rustavi_synthetic_pool.csv"))
     (work / "people.csv").write_bytes(pool.read_bytes())
     env = {**os.environ, "PYTHONPATH": str(src)}
+    frame = ("import csv, sys\n"
+             "from civicsortition.examples import rustavi_address_frame\n"
+             "f = rustavi_address_frame()\n"
+             "w = csv.writer(open(sys.argv[1], 'w', newline=''))\n"
+             "w.writerow(['address', *f.columns])\n"
+             "w.writerows([a, *(f.columns[c][i] for c in f.columns)] for i, a in enumerate(f.ids))\n")
+    subprocess.run([sys.executable, "-c", frame, str(work / "frame.csv")], check=True, env=env,
+                   capture_output=True)
     subprocess.run([sys.executable, "-m", "civicsortition", "quotas", "--panel-size", "36",
                     "--floors", "--out", str(work / "targets.csv")], check=True, env=env,
                    capture_output=True)
