@@ -303,3 +303,20 @@ def test_the_warning_points_at_the_caller() -> None:
 def test_unknown_names_raise_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no_such_name"):
         civicsortition.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_every_embedded_data_file_is_packaged() -> None:
+    """A non-editable install ships exactly the data files the package reads."""
+    import fnmatch
+
+    import tomllib
+
+    config = tomllib.loads((SRC.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"][PACKAGE]
+    data = [p for p in SRC.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")
+            and "__pycache__" not in p.parts]
+    assert data
+    for path in data:
+        rel = path.relative_to(SRC)
+        assert any(fnmatch.fnmatch(rel.as_posix(), pattern) for pattern in patterns), \
+            f"{rel} is not packaged"
