@@ -5,6 +5,8 @@ interpreter loads. The rules are those of ``docs/extending.md`` ("The shape of t
 
 * no import cycle among module-level imports (``TYPE_CHECKING`` blocks are for type checkers and
   are left out; a function-level import is a deliberate lazy load and is checked separately);
+* no upward import: each core module belongs to a layer of the data flow and imports, anywhere
+  in its code, only from its own layer and the layers before it;
 * the nouns, stage 1, the problem as data, the distribution, the lottery, the draw and the audit
   load no solver (neither ``civicsortition.backends`` nor ``civicsortition.algorithms``, nor
   SciPy's optimisers, PuLP or highspy), at import or anywhere in their code;
@@ -200,6 +202,46 @@ def test_algorithms_never_import_each_other() -> None:
     for module in implementations:
         _, every, _ = GRAPH[module]
         assert not {_known(t) for t in every} & (implementations - {module}), module
+
+
+#: The data flow of docs/extending.md, top first: a core module imports only its own layer and
+#: the layers above it (anywhere in its code, lazy imports included).
+LAYERS = (
+    ("_typing", "numerics", "errors", "_checks", "seeds", "_lazy", "_deprecated"),
+    ("strata", "pool", "census", "apportionment", "quotas"),
+    ("invitations", "registrations"),
+    ("program", "diagnostics"),
+    ("distribution",),
+    ("backends",),
+    ("algorithms",),
+    ("rounding", "lottery", "draw", "verifier", "fairness"),
+    ("audit", "households", "replacements", "vote"),
+)
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    if len(parts) < 2:
+        return None
+    for depth, names in enumerate(LAYERS):
+        if parts[1] in names:
+            return depth
+    return None
+
+
+def test_every_core_module_has_a_layer() -> None:
+    core = [m for m in MODULES if m != PACKAGE and not _edge_of(m) and m not in FORWARDERS]
+    assert [m for m in core if _layer(m) is None] == []
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _layer(m) is not None))
+def test_no_upward_import(module: str) -> None:
+    _, every, _ = GRAPH[module]
+    mine = _layer(module)
+    assert mine is not None
+    upward = sorted(t for t in {_known(t) for t in every}
+                    if (theirs := _layer(t)) is not None and theirs > mine)
+    assert upward == [], f"{module} (layer {mine}) imports from below: {upward}"
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))

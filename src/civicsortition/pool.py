@@ -287,11 +287,11 @@ class Pool:
                 assert household_field is not None
                 h = rec.get(household_field)
                 households.append(None if is_missing(h) else cell_text(h))
-        return cls._from_texts(ids, texts, categories, strata, households, problems, source,
+        return cls.from_texts(ids, texts, categories, strata, households, problems, source,
                                row_offset=0)
 
     @classmethod
-    def _from_texts(
+    def from_texts(
         cls,
         ids: list[str],
         texts: list[list[str]],
@@ -305,7 +305,46 @@ class Pool:
         id_column: str = "id",
         row_numbers: Sequence[int] | None = None,
     ) -> Pool:
-        """Shared tail of the constructors: validate texts against strata and encode them."""
+        """A pool from cleaned text cells, validated against strata (the readers' constructor).
+
+        The shared tail of :meth:`from_records` and of the table readers of
+        :mod:`civicsortition.io`: every unknown value and duplicate id is added to ``problems``
+        with its location, and if there are any problems at all (including those the caller
+        collected before) one :class:`~civicsortition.errors.InputError` carries them.
+
+        Parameters
+        ----------
+        ids : list of str
+            One id per row (already trimmed).
+        texts : list of list of str
+            Per row, the value of each of ``categories`` (``""`` for a cell already reported
+            missing).
+        categories : list of str
+            The category of each text column.
+        strata : Strata or None
+            Validate against these; None infers them from the values (sorted).
+        households : list of (str or None), optional
+            Household keys, one per row.
+        problems : list of Problem
+            Problems found so far; appended to.
+        source : str or None
+            The file named in each problem.
+        row_offset : int
+            Row ``i`` is reported as line ``i + row_offset`` (unless ``row_numbers``).
+        id_column : str
+            Column named in ``duplicate-id`` problems.
+        row_numbers : sequence of int, optional
+            The line of each row, when rows are not consecutive.
+
+        Returns
+        -------
+        Pool
+
+        Raises
+        ------
+        InputError
+            ``unknown-value``, ``duplicate-id`` and every problem passed in.
+        """
         if strata is None:
             value_sets = [sorted({t[c] for t in texts if t[c]}) for c in range(len(categories))]
             strata = Strata(Category(name, vals or ["<none>"])

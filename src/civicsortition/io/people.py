@@ -135,7 +135,7 @@ def read_people(
             households.append(h or None)
     if strata is not None and allow_new_values:
         strata = _extend(strata, categories, texts)
-    pool = Pool._from_texts(ids, texts, list(categories), strata, households, problems,
+    pool = Pool.from_texts(ids, texts, list(categories), strata, households, problems,
                             table.source, row_offset=0, row_numbers=lines,
                             id_column=id_column or "row")
     return PeopleTable(pool, table.header, table.rows, table.source, table.delimiter,
