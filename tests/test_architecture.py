@@ -207,7 +207,8 @@ def test_algorithms_never_import_each_other() -> None:
 #: The data flow of docs/extending.md, top first: a core module imports only its own layer and
 #: the layers above it (anywhere in its code, lazy imports included).
 LAYERS = (
-    ("_typing", "numerics", "errors", "_checks", "seeds", "_lazy", "_deprecated"),
+    ("_typing", "numerics", "errors", "_checks", "seeds", "_lazy", "_deprecated", "_frames",
+     "_html", "_log"),
     ("strata", "pool", "census", "apportionment", "quotas"),
     ("invitations", "registrations"),
     ("program", "diagnostics"),

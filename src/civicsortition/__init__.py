@@ -21,6 +21,7 @@ __version__ = "0.1.0.dev0"
 
 if TYPE_CHECKING:
     from . import examples, research
+    from ._frames import to_frame
     from .algorithms import ALGORITHMS, find_distribution, legacy, leximin, maximin, nash
     from .apportionment import METHODS as APPORTIONMENT_METHODS
     from .apportionment import Apportionment, apportion
@@ -104,6 +105,7 @@ _EXPORTS: dict[str, str] = {
     "maximin": ".algorithms",
     "nash": ".algorithms",
     "examples": ".examples:",
+    "to_frame": "._frames",
     "research": ".research:",
     "APPORTIONMENT_METHODS": ".apportionment:METHODS",
     "Apportionment": ".apportionment",
@@ -300,6 +302,7 @@ __all__ = [
     "residual_quotas",
     "result_distribution",
     "tally",
+    "to_frame",
     "transparent_lottery",
     "validate_registrations",
     "verify",

@@ -234,6 +234,24 @@ class AuditReport:
         """JSON text (UTF-8 safe, keys in a fixed order)."""
         return json.dumps(self.data, ensure_ascii=False, indent=1)
 
+    def _repr_html_(self) -> str:
+        from ._html import card
+
+        d = self.data
+        run, fair, inputs = d["run"], d["fairness"], d["inputs"]
+        facts: list[tuple[str, object]] = [
+            ("pool", inputs["pool_size"]), ("seats", inputs["panel_size"]),
+            ("algorithm", run["algorithm"]), ("proven optimal", run["converged"]),
+            ("minimum probability", fair["minimum"]), ("certified bound", run["bound"]),
+            ("maximum probability", fair["maximum"]), ("uniform k/n", fair["uniform"]),
+            ("Gini", fair["gini"]), ("on no feasible panel", fair["uncovered"]),
+            ("pool SHA-256", inputs["pool_sha256"][:16] + "…")]
+        if d.get("lottery"):
+            facts.append(("lottery tickets", d["lottery"].get("tickets")))
+        if d.get("verdict"):
+            facts.append(("verifier", "passed" if d["verdict"].get("ok") else "FAILED"))
+        return card("Selection audit report (no names or ids)", facts)
+
     def to_markdown(self) -> str:
         """A human-readable Markdown report."""
         d = self.data

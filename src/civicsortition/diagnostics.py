@@ -66,6 +66,16 @@ class Diagnosis:
         """The findings of severity ``"warning"``."""
         return tuple(f for f in self.findings if f.severity == "warning")
 
+    def _repr_html_(self) -> str:
+        from ._html import card, table
+
+        verdict = "no problem found" if not self.findings else (
+            "necessary conditions hold" if self.ok else "the quotas cannot be met")
+        rows = [(f.severity, f.code, f.message) for f in self.findings]
+        return card(f"Diagnosis: {verdict}",
+                    [("errors", len(self.errors)), ("warnings", len(self.warnings))],
+                    [("findings", table(["severity", "code", "finding"], rows))] if rows else [])
+
     def codes(self) -> tuple[str, ...]:
         """Codes of all findings, in order."""
         return tuple(f.code for f in self.findings)

@@ -178,6 +178,54 @@ class Distribution:
         covered = self.covered
         return float(self.marginals[covered].min()) if covered.any() else 0.0
 
+    def to_frame(self, *, like: Any = "pandas") -> Any:
+        """Each person's selection probability as a DataFrame (needs narwhals).
+
+        Parameters
+        ----------
+        like : str or DataFrame
+            The library (``"pandas"``, ``"polars"``, ...) or a frame of it.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``id``, ``probability``, ``covered`` (on some feasible panel) and one
+            column per category with the person's value, in pool order. It holds the pool's
+            ids: publish the audit report, not this frame.
+        """
+        from ._frames import to_frame
+
+        pool = self.program.pool
+        columns: dict[str, list[Any]] = {"id": list(pool.ids),
+                                         "probability": [float(x) for x in self.marginals],
+                                         "covered": [bool(c) for c in self.covered]}
+        for j, cat in enumerate(pool.strata):
+            columns[cat.name] = [cat.values[int(c)] for c in pool.codes[:, j]]
+        return to_frame(columns, like=like)
+
+    def _repr_html_(self) -> str:
+        from ._html import card, table
+
+        d = self.details
+        pool, k = self.program.pool, self.program.panel_size
+        pi = self.marginals
+        facts: list[tuple[str, object]] = [
+            ("algorithm", d.algorithm), ("backend", d.backend), ("people", pool.n),
+            ("seats", k), ("types", self.program.n_types),
+            ("panels in the lottery", int((self.probabilities > 0).sum())),
+            ("minimum probability", self.minimum), ("maximum probability", float(pi.max())),
+            ("uniform k/n", k / pool.n), ("on no feasible panel", len(self.uncovered)),
+            ("certified bound", d.bound), ("gap", d.gap), ("proven optimal", d.converged),
+            ("seconds", d.seconds)]
+        rows = []
+        for j, cat in enumerate(pool.strata):
+            for code, value in enumerate(cat.values):
+                mask = pool.codes[:, j] == code
+                rows.append((cat.name, value, int(mask.sum()), k * float(mask.mean()),
+                             float(pi[mask].sum())))
+        groups = table(["category", "value", "in pool", "pool seats", "expected seats"], rows)
+        return card(f"{d.algorithm.upper()} lottery", facts, [("by value", groups)])
+
     def panels(self) -> list[tuple[IntArray, float]]:
         """Expand to concrete panels: ``[(sorted person indices, probability), ...]``.
 

@@ -323,6 +323,46 @@ class Quotas:
                 lo[j], hi[j] = q.min, q.max
         return lo, hi
 
+    def _rows(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for q in self.entries:
+            row: dict[str, Any] = {"category": q.category, "value": q.value, "min": q.min,
+                                   "max": q.max}
+            p = q.provenance
+            if p is not None:
+                row.update(share=float(p.share), exact_quota=float(p.exact_quota),
+                           seats=p.seats, floor=p.floor_applied, tie=p.tie)
+            rows.append(row)
+        return rows
+
+    def to_frame(self, *, like: Any = "pandas") -> Any:
+        """The quota table as a DataFrame (one row per value; provenance columns when known).
+
+        Parameters
+        ----------
+        like : str or DataFrame
+            The library (``"pandas"``, ``"polars"``, ...) or a frame of it (needs narwhals).
+
+        Returns
+        -------
+        DataFrame
+            Columns ``category, value, min, max`` and, where known, ``share, exact_quota,
+            seats, floor, tie``.
+        """
+        from ._frames import to_frame
+
+        return to_frame(self._rows(), like=like)
+
+    def _repr_html_(self) -> str:
+        from ._html import card, table
+
+        rows = self._rows()
+        header = list(dict.fromkeys(k for r in rows for k in r))
+        body = table(header, [[r.get(h) for h in header] for r in rows])
+        return card(f"Quotas for a panel of {self.panel_size}",
+                    [("categories", len({q.category for q in self.entries})),
+                     ("values", len(self.entries))], [("bounds", body)])
+
     def to_markdown(self) -> str:
         """A Markdown table of the bounds with their provenance where known."""
         with_prov = any(q.provenance is not None for q in self.entries)

@@ -177,6 +177,39 @@ class Tally:
                 "answer_due": None if self.answer_due is None else self.answer_due.isoformat(),
                 "outcomes": [attrs.asdict(o) for o in self.outcomes]}
 
+    def to_frame(self, *, like: Any = "pandas") -> Any:
+        """One row per recommendation (counts, votes needed, result) as a DataFrame.
+
+        Parameters
+        ----------
+        like : str or DataFrame
+            The library (``"pandas"``, ``"polars"``, ...) or a frame of it (needs narwhals).
+
+        Returns
+        -------
+        DataFrame
+            Columns ``recommendation, yes, no, abstain, not_voting, denominator, required,
+            adopted`` (no member ids).
+        """
+        from ._frames import to_frame
+
+        return to_frame([attrs.asdict(o) for o in self.outcomes], like=like)
+
+    def _repr_html_(self) -> str:
+        from ._html import card, table
+
+        facts: list[tuple[str, object]] = [
+            ("rule", f"at least {float(self.threshold):.0%} of {self.denominator}"),
+            ("members", self.members)]
+        if self.answer_due is not None:
+            facts.append(("answer due", self.answer_due.isoformat()))
+        body = table(["recommendation", "yes", "no", "abstain", "not voting", "needed",
+                      "result"],
+                     [(o.recommendation, o.yes, o.no, o.abstain, o.not_voting,
+                       f"{o.required} of {o.denominator}",
+                       "adopted" if o.adopted else "not adopted") for o in self.outcomes])
+        return card("Tally", facts, [("outcomes", body)])
+
     def to_markdown(self) -> str:
         """A table of the outcomes plus the rule and the answer date."""
         pct = f"{float(self.threshold):.0%}"

@@ -76,6 +76,31 @@ class Comparison:
             out.append("| " + " | ".join(cells) + " |")
         return "\n".join(out) + "\n"
 
+    def to_frame(self, *, like: Any = "pandas") -> Any:
+        """The comparison's rows as a DataFrame (needs narwhals).
+
+        Parameters
+        ----------
+        like : str or DataFrame
+            The library (``"pandas"``, ``"polars"``, ...) or a frame of it.
+
+        Returns
+        -------
+        DataFrame
+            One row per algorithm, the columns of :attr:`rows`.
+        """
+        from .._frames import to_frame
+
+        return to_frame(self.rows, like=like)
+
+    def _repr_html_(self) -> str:
+        from .._html import card, table
+
+        cols = ["algorithm", "minimum", "gini", "geometric_mean", "share_below_leximin_minimum",
+                "support", "seconds", "gap", "converged"]
+        return card("Comparison of algorithms", [("algorithms", len(self.rows))],
+                    [("", table(cols, [[r.get(c) for c in cols] for r in self.rows]))])
+
     def plot(self, ax: Any = None) -> Any:
         """Sorted probabilities, one line per row (``fairness.plot_probabilities``)."""
         return plot_probabilities({**self.marginals, **self.distributions}, ax)
