@@ -19,19 +19,27 @@ panels covering every coverable type (a :class:`Run`), :func:`run_details` build
 JSON-friendly, :class:`Extra` is the base of an algorithm's typed record, and
 :func:`register_algorithm` makes the algorithm known to ``find_distribution``, the command line
 and the experiment grids.
+
+Embedding: every algorithm takes ``time_limit=`` (seconds) and stops early, with the best valid
+lottery found so far and ``details.converged=False``, when it runs out or when the ``progress``
+callback returns ``False``; :func:`progress_bar` is a ready-made callback (tqdm when
+installed). Runs log to ``logging.getLogger("civicsortition")`` (stages at INFO, solver calls
+at DEBUG; never personal data).
 """
 
 from __future__ import annotations
 
 from ..distribution import Extra
-from ._core import Run, options_record, setup
+from ._core import Progress, Run, options_record, setup
 from ._core import details as run_details
 from .legacy import LegacyExtra, legacy
 from .leximin import LeximinExtra, leximin
 from .maximin import MaximinExtra, maximin
 from .nash import NashExtra, nash
+from .progress import ProgressBar, progress_bar
 from .registry import (
     ALGORITHMS,
+    BUDGET_OPTIONS,
     COMMON_OPTIONS,
     DEFAULT_ALGORITHM,
     Algorithm,
@@ -41,7 +49,8 @@ from .registry import (
     register_algorithm,
 )
 
-__all__ = ["ALGORITHMS", "COMMON_OPTIONS", "DEFAULT_ALGORITHM", "Algorithm", "AlgorithmSpec",
-           "Extra", "LegacyExtra", "LeximinExtra", "MaximinExtra", "NashExtra", "Option", "Run",
-           "find_distribution", "legacy", "leximin", "maximin", "nash", "options_record",
-           "register_algorithm", "run_details", "setup"]
+__all__ = ["ALGORITHMS", "BUDGET_OPTIONS", "COMMON_OPTIONS", "DEFAULT_ALGORITHM", "Algorithm",
+           "AlgorithmSpec", "Extra", "LegacyExtra", "LeximinExtra", "MaximinExtra", "NashExtra",
+           "Option", "Progress", "ProgressBar", "Run", "find_distribution", "legacy", "leximin",
+           "maximin", "nash", "options_record", "progress_bar", "register_algorithm",
+           "run_details", "setup"]

@@ -27,15 +27,17 @@ exceeds ``ŷ`` the profile enters, otherwise the stage is optimal. At every iter
 from __future__ import annotations
 
 import contextlib
+import math
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from .._typing import FloatArray, IntArray, Progress
+from .._log import get_logger
+from .._typing import FloatArray, IntArray
 from ..backends import Backend, get_backend
 from ..backends.recovery import check_solved
 from ..distribution import RunDetails
@@ -48,7 +50,18 @@ from ._master import MasterLP
 from ._pricing import Pricing, make_pricing
 from .feasibility import explain_infeasible, local_search
 
-__all__ = ["Progress", "Run", "details", "max_min_stage", "setup"]
+__all__ = ["STOPPED_BY", "Progress", "Run", "details", "max_min_stage", "setup"]
+
+#: The callback ``progress(stage, iteration, value, bound)``. Returning ``False`` (not merely
+#: a falsy value: ``None`` continues) asks the run to stop at its next check, as a time limit
+#: does (see :meth:`Run.should_stop`).
+Progress = Callable[[str, int, float, float], "bool | None"]
+
+#: What a stopped run's message says stopped it, by :attr:`Run.stop_reason`.
+STOPPED_BY = {"time limit": "stopped by the time limit",
+              "cancelled": "cancelled by the progress callback"}
+
+LOG = get_logger("algorithms")
 
 
 #: At most this many consecutive heuristic-only rounds before an exact pricing solve is forced
@@ -75,6 +88,26 @@ class Run:
     uncovered_types: list[int] = attrs.field(factory=list)
     master: MasterLP | None = None
     phases: dict[str, float] = attrs.field(factory=dict)  # seconds per phase of the run
+    deadline: float | None = None  # time.perf_counter() at which the time limit runs out
+    stop_reason: str | None = None  # "time limit" or "cancelled" once the run must stop
+
+    def should_stop(self) -> bool:
+        """Whether the run must stop now: the time limit ran out or the callback cancelled.
+
+        Checked between solves (pricing rounds, stages, peeling steps, coverage solves); a
+        solve under way is not interrupted. Once true it stays true.
+        """
+        if (self.stop_reason is None and self.deadline is not None
+                and time.perf_counter() >= self.deadline):
+            self.stop_reason = "time limit"
+            LOG.info("time limit reached after %.2f s", self.seconds())
+        return self.stop_reason is not None
+
+    def remaining(self) -> float | None:
+        """Seconds left before the time limit (None without one; never negative)."""
+        if self.deadline is None:
+            return None
+        return max(self.deadline - time.perf_counter(), 0.0)
 
     @contextlib.contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -139,6 +172,8 @@ class Run:
             uncovered &= c == 0
         with self.phase("coverage"):
             while uncovered.any():
+                if self.should_stop():  # the rest stays unsettled: active, not uncovered
+                    return []
                 profile, value = self.price(uncovered.astype(float))
                 if value < 0.5:
                     break
@@ -146,6 +181,8 @@ class Run:
                 uncovered &= profile == 0
         found = [int(t) for t in np.flatnonzero(uncovered)]
         self.uncovered_types = sorted({*self.uncovered_types, *found})
+        LOG.info("coverage: %d panels, %d types on no feasible panel", len(self.columns),
+                 len(self.uncovered_types))
         self.report("coverage", float(len(self.columns)), float(self.program.n_types))
         return found
 
@@ -171,9 +208,12 @@ class Run:
         return np.array(self.columns, dtype=float) / self.program.sizes
 
     def report(self, stage: str, value: float, bound: float) -> None:
-        """Call the progress callback, if any."""
+        """Call the progress callback, if any; a ``False`` answer cancels the run."""
         if self.progress is not None:
-            self.progress(stage, self.iterations, value, bound)
+            answer = self.progress(stage, self.iterations, value, bound)
+            if answer is False and self.stop_reason is None:
+                self.stop_reason = "cancelled"
+                LOG.info("cancelled by the progress callback at %s", stage)
 
     def seconds(self) -> float:
         """Wall time since the run started."""
@@ -186,7 +226,8 @@ class Run:
 
 def setup(pool: Pool, quotas: Quotas, *, households: bool, backend: Backend | str | None,
           tol: float, progress: Progress | None, max_iterations: int,
-          compress: bool = True, coverage: bool = True) -> Run:
+          compress: bool = True, coverage: bool = True,
+          time_limit: float | None = None) -> Run:
     """Formulate the program and generate columns covering every coverable type.
 
     Validates options, fails with an explanation if the quotas are infeasible, and generates an
@@ -194,6 +235,11 @@ def setup(pool: Pool, quotas: Quotas, *, households: bool, backend: Backend | st
     :meth:`Run.cover`). With ``coverage=False`` only one feasible panel is found: the caller
     generates columns its own way and calls :meth:`Run.cover` for the types they missed
     (LEXIMIN's fast path, whose peeled profiles cover most types without a coverage MIP).
+
+    ``time_limit`` (seconds, from the start of this call) sets :attr:`Run.deadline`; the first
+    feasible panel is always looked for, and coverage stops early when the limit runs out
+    (the types it has not settled stay active: they count, with probability 0 if no panel
+    generated so far has them).
 
     Raises
     ------
@@ -208,6 +254,7 @@ def setup(pool: Pool, quotas: Quotas, *, households: bool, backend: Backend | st
     if not isinstance(max_iterations, int) or max_iterations < 1:
         raise InputError.single("bad-max-iterations", "max_iterations must be a positive "
                                 "integer", value=repr(max_iterations))
+    check_time_limit(time_limit)
     if quotas.panel_size > pool.n:
         raise InputError.single("panel-larger-than-pool", f"panel_size must not exceed the pool "
                                 f"(got {quotas.panel_size} for a pool of {pool.n})",
@@ -219,6 +266,11 @@ def setup(pool: Pool, quotas: Quotas, *, households: bool, backend: Backend | st
     pricing = make_pricing(be, prog.A, prog.row_lo, prog.row_hi, np.zeros(prog.n_types),
                            prog.sizes.astype(float))
     run = Run(prog, be, float(tol), progress, max_iterations, pricing)
+    if time_limit is not None:
+        run.deadline = run.started + float(time_limit)
+    LOG.info("setup: %d people, %d types, panel size %d, %d quota rows, households %s, "
+             "backend %s", pool.n, prog.n_types, prog.panel_size, prog.n_quota_rows,
+             "on" if prog.households else "off", be.name)
     try:
         if coverage:
             run.cover(np.ones(prog.n_types, dtype=bool))
@@ -231,6 +283,22 @@ def setup(pool: Pool, quotas: Quotas, *, households: bool, backend: Backend | st
         reasons = [str(f) for f in diagnose(pool, quotas).errors]
         raise explain_infeasible(prog, be, reasons) from None
     return run
+
+
+def check_time_limit(time_limit: float | None) -> None:
+    """Reject a ``time_limit`` that is not None or a non-negative number of seconds.
+
+    Raises
+    ------
+    InputError
+        ``bad-time-limit``.
+    """
+    if time_limit is None:
+        return
+    if (isinstance(time_limit, bool) or not isinstance(time_limit, float | int)
+            or math.isnan(time_limit) or time_limit < 0):
+        raise InputError.single("bad-time-limit", "time_limit must be None or a non-negative "
+                                "number of seconds", value=repr(time_limit))
 
 
 def _uncompressed(prog: PanelProgram) -> PanelProgram:
@@ -324,6 +392,8 @@ def max_min_stage(run: Run, rhs: FloatArray, stage: str, *,
         run.rounds += 1
         if stop_at is not None and z >= stop_at:
             return StageResult(x, z, bound, y, True, best)
+        if run.should_stop():
+            return StageResult(x, z, bound, y, False, best)
         out_of_rounds = run.rounds >= run.max_iterations
         fixed_term = float(rhs @ y)
         w = y / sizes
@@ -369,8 +439,14 @@ def pad(x: FloatArray, m: int) -> FloatArray:
     return out
 
 
-def options_record(**kwargs: Any) -> dict[str, Any]:
-    """Options as recorded in the run details (JSON-friendly)."""
+def options_record(*, time_limit: float | None = None, **kwargs: Any) -> dict[str, Any]:
+    """Options as recorded in the run details (JSON-friendly).
+
+    ``time_limit`` is recorded only when one was set (records of runs without one are as
+    before it existed).
+    """
+    if time_limit is not None:
+        kwargs["time_limit"] = float(time_limit)
     return {k: (v if isinstance(v, str | int | float | bool) or v is None else repr(v))
             for k, v in kwargs.items()}
 
@@ -428,11 +504,81 @@ def details(run: Run, algorithm: str, *, objective: float, bound: float, converg
     """The :class:`~civicsortition.distribution.RunDetails` of a run (the one builder).
 
     Backend, backend version, iterations (exact pricing solves), wall time and the number of
-    types are read from ``run`` unless given; ``gap`` is ``bound − objective``.
+    types are read from ``run`` unless given; ``gap`` is ``bound − objective``. The result is
+    logged at INFO (figures only).
     """
+    seconds = run.seconds() if seconds is None else seconds
+    get_logger(f"algorithms.{algorithm}").info(
+        "%s done: objective %.6g, bound %.6g, gap %.3g, converged %s, %d stages, "
+        "%d pricing solves, %.2f s", algorithm, objective, bound, bound - objective, converged,
+        stages, run.iterations if iterations is None else iterations, seconds)
     return RunDetails(
         algorithm=algorithm, backend=run.backend.name, backend_version=run.backend.version(),
         objective=objective, bound=bound, gap=bound - objective, converged=converged,
         iterations=run.iterations if iterations is None else iterations, stages=stages,
-        seconds=run.seconds() if seconds is None else seconds, n_types=run.program.n_types,
+        seconds=seconds, n_types=run.program.n_types,
         options=options, message=message, extra=extra, certificate_prices=certificate_prices)
+
+
+def stopped_message(run: Run, what: str | None) -> str:
+    """The message of a run that a time limit or the progress callback stopped.
+
+    ``what`` names the optimality not proven (None: only why and when the run stopped).
+    """
+    reason = STOPPED_BY.get(run.stop_reason or "", "stopped")
+    text = f"{reason} after {run.seconds():.2f} s"
+    return text if what is None else f"{text}: the lottery is valid but not proven {what}"
+
+
+def best_over_columns(run: Run) -> FloatArray:
+    """The max-min lottery over the columns generated so far: a stopped run's result.
+
+    One master LP over the active types that some column covers (a type no column covers
+    has probability 0 whatever the weights, and would make every lottery tie at 0); uniform
+    weights if that LP fails. Returns weights over ``run.columns``.
+
+    Raises
+    ------
+    SolverError
+        With stage ``"time limit"`` if no feasible panel was found before the run stopped.
+    """
+    if not run.columns:
+        raise SolverError("no feasible panel was found before the run stopped", Status.LIMIT,
+                          run.stop_reason or "stopped", stage="time limit")
+    m = len(run.columns)
+    cols = np.array(run.columns)
+    types = np.flatnonzero((cols > 0).any(axis=0) & run.active())
+    if m == 1 or len(types) == 0:
+        return np.full(m, 1.0 / m)
+    master = MasterLP(run.backend, types)
+    for c in run.columns:
+        master.add_column(c / run.program.sizes)
+    res = master.solve()
+    if res.status is not Status.OPTIMAL or res.x is None:
+        return np.full(m, 1.0 / m)
+    x = np.maximum(res.x[1:], 0.0)
+    total = float(x.sum())
+    if not np.isfinite(total) or total <= 0:
+        return np.full(m, 1.0 / m)
+    out: FloatArray = x / total
+    return out
+
+
+def stopped_bound(run: Run, bound: float, prices: FloatArray | None
+                  ) -> tuple[float, FloatArray | None]:
+    """A stopped max-min run's certified bound: ``bound`` or the averaging bound, the smaller.
+
+    The averaging bound ``k / N`` (``N`` the people of the active types) holds for every
+    lottery, since the probabilities of the active people add up to ``k``; its certificate
+    prices are the type sizes (every person the same weight ``1 / N``), which an exact pricing
+    solve re-checks like any other. So a run stopped before it proved anything still states a
+    finite, checkable bound.
+    """
+    active = run.active()
+    people = float(run.program.sizes[active].sum())
+    if people <= 0:
+        return bound, prices
+    average = run.program.panel_size / people
+    if np.isfinite(bound) and bound <= average:
+        return bound, prices
+    return average, np.where(active, run.program.sizes, 0).astype(float)

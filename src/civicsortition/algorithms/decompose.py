@@ -93,7 +93,7 @@ class Peeling:
         Mass not yet peeled (``1 - weights.sum()``).
     stop : str
         Why peeling ended: ``"done"``, ``"no-profile-in-face"``, ``"no-progress"`` or
-        ``"max-steps"``.
+        ``"max-steps"`` or ``"stopped"``.
     found_by : dict
         How many face points each method found: ``"repair"`` (neighbourhood or full LP,
         rounded and repaired), ``"solver"`` (the pricing model's dive or MIP).
@@ -109,7 +109,8 @@ class Peeling:
 def peel(program: PanelProgram, target: FloatArray,
          pricing: Pricing, *, stop_mass: float = 1e-9,
          max_steps: int | None = None,
-         progress: Callable[[int, float], None] | None = None) -> Peeling:
+         progress: Callable[[int, float], None] | None = None,
+         should_stop: Callable[[], bool] | None = None) -> Peeling:
     """Peel feasible profiles off ``target`` (expected counts per type, summing to ``k``).
 
     Parameters
@@ -126,6 +127,9 @@ def peel(program: PanelProgram, target: FloatArray,
         At most this many integer programs (default ``2 (T + 1)``).
     progress : callable, optional
         Called as ``progress(step, peeled_mass)`` after every step.
+    should_stop : callable, optional
+        Asked before every step; when it answers True peeling ends with ``stop="stopped"``
+        (a time limit or a cancelled run).
 
     Returns
     -------
@@ -147,6 +151,9 @@ def peel(program: PanelProgram, target: FloatArray,
     for step in range(steps_cap):
         if mass <= stop_mass:
             stop = "done"
+            break
+        if should_stop is not None and should_stop():
+            stop = "stopped"
             break
         mu = np.clip(residual / mass, 0.0, n)
         act = A @ mu

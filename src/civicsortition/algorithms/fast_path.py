@@ -22,6 +22,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from .._log import get_logger
 from .._typing import FloatArray
 from ..errors import SolverError
 from ..numerics import RELAXED_FEASIBLE
@@ -40,6 +41,8 @@ __all__ = ["DECOMPOSITION_ROUNDS", "LeximinFastPath", "leximin_fast_path", "nash
 #: households corpus pool: 80 rounds at ~1 s, still undecided; staged: 65 s in all). A count,
 #: so runs are deterministic.
 DECOMPOSITION_ROUNDS = 30
+
+LOG = get_logger("algorithms.fast_path")
 
 
 @attrs.frozen(eq=False)
@@ -90,13 +93,20 @@ def leximin_fast_path(run: Run, *, peeling: bool = True) -> LeximinFastPath:
     ``run`` comes from :func:`~civicsortition.algorithms._core.setup` with ``coverage=False``;
     on return every coverable type is covered (:meth:`Run.cover`). With ``peeling=False``
     only the relaxation is computed (its prices certify a bound; ``x`` is None).
+
+    A run that must stop (:meth:`Run.should_stop`) returns at the next check with ``x`` None:
+    the caller builds its stopped result from the columns found so far.
     """
     prog = run.program
     recoveries: list[str] = []
     relaxed, peeled = _relax_and_peel(run, peeling, recoveries)
+    if run.should_stop():
+        return LeximinFastPath(None, relaxed, peeled, None, None, recoveries)
     if run.cover(np.ones(prog.n_types, dtype=bool)):
         # Some type is on no feasible panel: the relaxation counted it; redo without it.
         relaxed, peeled = _relax_and_peel(run, peeling, recoveries)
+    if run.should_stop():
+        return LeximinFastPath(None, relaxed, peeled, None, None, recoveries)
     active = run.active()
     decomposition: StageResult | None = None
     deficit: float | None = None
@@ -124,6 +134,9 @@ def leximin_fast_path(run: Run, *, peeling: bool = True) -> LeximinFastPath:
             if (decomposition is not None and decomposition.converged
                     and decomposition.value >= -run.tol):
                 x, deficit = decomposition.x, -decomposition.value
+        LOG.info("leximin fast path: %s (largest deficit %.3g, %d panels)",
+                 "the relaxed vector is reached" if x is not None else "not reached",
+                 float("nan") if deficit is None else deficit, len(run.columns))
     return LeximinFastPath(x, relaxed, peeled, deficit, master, recoveries)
 
 
@@ -170,14 +183,19 @@ def _relax_and_peel(run: Run, fast: bool, recoveries: list[str]
     """
     prog = run.program
     active = run.active()
+    if run.should_stop():
+        return None, None
     try:
         with run.phase("relaxation"):
             relaxed = relaxed_leximin(prog, active, run.backend)
     except SolverError as e:  # the relaxation is only a shortcut: go the staged way
         recoveries.append(f"LP relaxation abandoned ({e}); staged column generation instead")
+        LOG.info("LP relaxation abandoned after a solver failure")
         return None, None
     recoveries.extend(relaxed.recoveries)
-    if not fast:
+    LOG.info("relaxed leximin: %d stages, minimum %.6f (%.2f s)", len(relaxed.stages),
+             relaxed.stages[0]["value"], run.phases.get("relaxation", 0.0))
+    if not fast or run.should_stop():
         return relaxed, None
     run.report("leximin: LP relaxation", relaxed.stages[0]["value"], relaxed.stages[0]["value"])
     targets = np.where(active, relaxed.pi, 0.0)
@@ -185,13 +203,21 @@ def _relax_and_peel(run: Run, fast: bool, recoveries: list[str]
         with run.phase("peeling"):
             peeled = peel(prog, targets * prog.sizes, run.pricing, stop_mass=run.tol * 1e-2,
                           progress=lambda step, mass: run.report("leximin: peeling", mass,
-                                                                 1.0))
+                                                                 1.0),
+                          should_stop=run.should_stop)
     except SolverError as e:
         recoveries.append(f"fast path abandoned ({e}); staged column generation instead")
         return relaxed, None
+    _log_peeling(run, peeled)
     for profile in peeled.profiles:
         run.add(profile)
     return relaxed, peeled
+
+
+def _log_peeling(run: Run, peeled: Peeling) -> None:
+    LOG.info("peeling: %d profiles, unpeeled mass %.3g, stop %s (%.2f s)",
+             len(peeled.profiles), peeled.remaining, peeled.stop,
+             run.phases.get("peeling", 0.0))
 
 
 def nash_fast_path(run: Run) -> tuple[RelaxedNash, Peeling | None]:
@@ -202,6 +228,8 @@ def nash_fast_path(run: Run) -> tuple[RelaxedNash, Peeling | None]:
     types they cover.
     """
     rel, peeled = _relax_and_peel_nash(run)
+    if run.should_stop():
+        return rel, peeled
     if run.cover(np.ones(run.program.n_types, dtype=bool)):
         # Some type is on no feasible panel: the relaxation counted it; redo without it.
         rel, peeled = _relax_and_peel_nash(run)
@@ -212,11 +240,15 @@ def _relax_and_peel_nash(run: Run) -> tuple[RelaxedNash, Peeling | None]:
     prog = run.program
     with run.phase("relaxation"):
         rel = relaxed_nash(prog, run.active())
-    if rel.violation > RELAXED_FEASIBLE:
+    LOG.info("relaxed Nash optimum: bound %.6g, violation %.3g seats (%.2f s)", rel.bound,
+             rel.violation, run.phases.get("relaxation", 0.0))
+    if rel.violation > RELAXED_FEASIBLE or run.should_stop():
         return rel, None
     with run.phase("peeling"):
         peeled = peel(prog, rel.pi * prog.sizes, run.pricing, stop_mass=1e-12,
-                      progress=lambda step, mass: run.report("nash: peeling", mass, 1.0))
+                      progress=lambda step, mass: run.report("nash: peeling", mass, 1.0),
+                      should_stop=run.should_stop)
+    _log_peeling(run, peeled)
     for profile in peeled.profiles:
         run.add(profile)
     return rel, peeled

@@ -22,11 +22,11 @@ import numpy.typing as npt
 
 from .._typing import IntArray
 from ..distribution import Distribution, Extra
-from ..errors import InputError
+from ..errors import InputError, SolverError, Status
 from ..pool import Pool
 from ..program import PanelProgram
 from ..quotas import Quotas
-from ._core import Progress, details, options_record, setup
+from ._core import Progress, details, options_record, setup, stopped_message
 
 __all__ = ["LegacyExtra", "legacy", "legacy_panel"]
 
@@ -98,7 +98,7 @@ def legacy_panel(prog: PanelProgram, rng: np.random.Generator, *, max_restarts: 
 def legacy(pool: Pool, quotas: Quotas, *, households: bool = True,
            backend: str | None = None, draws: int = 10_000, confidence: float = 0.99,
            rng: np.random.Generator | int | None = None,
-           progress: Progress | None = None) -> Distribution:
+           progress: Progress | None = None, time_limit: float | None = None) -> Distribution:
     """Estimate the greedy draw's lottery by ``draws`` Monte Carlo draws.
 
     Parameters
@@ -112,6 +112,11 @@ def legacy(pool: Pool, quotas: Quotas, *, households: bool = True,
         Level of the per-person Jeffreys intervals in ``details.extra``.
     rng : int or numpy.random.Generator, optional
         Seed for reproducibility (recorded).
+    time_limit : float, optional
+        Wall-clock budget in seconds, checked after every draw; when it runs out (or the
+        progress callback, called every 1,000 draws, returns ``False``) the empirical lottery
+        of the draws made so far is returned with ``converged=False`` (not reproducible from
+        the seed alone: how many draws were made depends on the machine).
 
     Returns
     -------
@@ -130,12 +135,17 @@ def legacy(pool: Pool, quotas: Quotas, *, households: bool = True,
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     started = time.perf_counter()
     run = setup(pool, quotas, households=households, backend=backend, tol=1e-7,
-                progress=progress, max_iterations=10**9, compress=False)
+                progress=progress, max_iterations=10**9, compress=False,
+                time_limit=time_limit)
     prog = run.program
     counts: dict[bytes, int] = {}
     panels: dict[bytes, IntArray] = {}
     failed = 0
+    made = 0
     for d in range(draws):
+        if made and run.should_stop():
+            break
+        made += 1
         panel = legacy_panel(prog, gen)
         if panel is None:
             failed += 1
@@ -143,10 +153,14 @@ def legacy(pool: Pool, quotas: Quotas, *, households: bool = True,
         key = panel.tobytes()
         counts[key] = counts.get(key, 0) + 1
         panels.setdefault(key, panel)
-        if progress is not None and (d + 1) % 1000 == 0:
-            progress("legacy", d + 1, float(d + 1), float(draws))
+        if (progress is not None and (d + 1) % 1000 == 0
+                and progress("legacy", d + 1, float(d + 1), float(draws)) is False):
+            run.stop_reason = run.stop_reason or "cancelled"
     from scipy import stats
 
+    if not counts and run.stop_reason is not None:
+        raise SolverError("no panel was drawn before the run stopped", Status.LIMIT,
+                          f"{made} draws failed", stage="time limit")
     if not counts:
         raise InputError.single("legacy-failed", "the greedy draw failed every time (it can fail "
                                 "on quotas that other algorithms satisfy)")
@@ -166,14 +180,18 @@ def legacy(pool: Pool, quotas: Quotas, *, households: bool = True,
     covered = np.ones(pool.n, dtype=bool)
     uncovered = run.uncovered_people()
     covered[list(uncovered)] = False
+    stopped = run.stop_reason is not None
+    message = (f"{int(total)} greedy draws ({failed} failed); estimated minimum "
+               f"{pi[covered].min():.4f}, {confidence:.0%} upper bound "
+               f"{high[covered][np.argmin(pi[covered])]:.4f}")
+    if stopped:
+        message = f"{stopped_message(run, None)}, {made} of {draws} draws made; {message}"
     record = details(
         run, "legacy", objective=float(pi[covered].min()) if covered.any() else 0.0,
-        bound=float("nan"), converged=True, stages=1, iterations=int(total),
+        bound=float("nan"), converged=not stopped, stages=1, iterations=int(total),
         seconds=time.perf_counter() - started,
         options=options_record(households=households, draws=draws, confidence=confidence,
-                               rng=seed),
-        message=(f"{int(total)} greedy draws ({failed} failed); estimated minimum "
-                 f"{pi[covered].min():.4f}, {confidence:.0%} upper bound "
-                 f"{high[covered][np.argmin(pi[covered])]:.4f}"),
+                               rng=seed, time_limit=time_limit),
+        message=message,
         extra=LegacyExtra(low.tolist(), high.tolist(), failed, confidence))
     return Distribution(prog, profiles, dist_probs, record, uncovered)

@@ -16,13 +16,20 @@ import attrs
 import numpy as np
 
 from .._deprecated import moved_names
-from .._typing import Progress
 from ..distribution import Distribution, Extra
 from ..errors import InputError
 from ..numerics import DEFAULT_TOL
 from ..pool import Pool
 from ..quotas import Quotas
-from ._core import details, final_lottery, options_record, setup
+from ._core import (
+    Progress,
+    details,
+    final_lottery,
+    options_record,
+    setup,
+    stopped_bound,
+    stopped_message,
+)
 from .fast_path import relaxed_certificate
 from .staged import leximin_lottery
 
@@ -45,7 +52,7 @@ class LeximinExtra(Extra):
         Each stage's ``value``, certified ``bound`` (staged), ``people_fixed``, ``converged``.
     path : str
         The way that produced the result: ``"lp-relaxation"`` or ``"staged"`` (mapping key
-        ``"method"``).
+        ``"method"``); for a run stopped early, the way it was taking.
     decomposition_gap : float or None
         Largest shortfall of the fast path's lottery below the relaxed vector.
     peeling : dict or None
@@ -74,7 +81,7 @@ class LeximinExtra(Extra):
 def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
             backend: str | None = None, tol: float = DEFAULT_TOL,
             max_iterations: int = 10_000, progress: Progress | None = None,
-            method: str = "auto") -> Distribution:
+            method: str = "auto", time_limit: float | None = None) -> Distribution:
     """The LEXIMIN lottery (unique in its marginals).
 
     Parameters are as in :func:`~civicsortition.algorithms.maximin.maximin`, plus:
@@ -85,6 +92,11 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
         column generation when it is not reachable; ``"staged"`` goes straight to the latter.
         Both are exact; ``details.extra.path`` (``details.extra["method"]``) records which one
         produced the result.
+    time_limit : float, optional
+        Wall-clock budget in seconds, checked between solves (see
+        :func:`~civicsortition.algorithms.maximin.maximin`); a stopped run returns the best
+        lottery found so far -- the current stage's, or the max-min lottery over the panels
+        found -- with ``converged=False`` and the best bound proven on the first stage.
 
     Returns
     -------
@@ -104,7 +116,8 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     """
     # Coverage is deferred (see civicsortition.algorithms.fast_path).
     run = setup(pool, quotas, households=households, backend=backend, tol=tol,
-                progress=progress, max_iterations=max_iterations, coverage=False)
+                progress=progress, max_iterations=max_iterations, coverage=False,
+                time_limit=time_limit)
     prog = run.program
     if method not in METHODS:  # checked after setup: bad input is reported first
         raise InputError.single("bad-method", "method must be 'auto' or 'staged'",
@@ -120,9 +133,11 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     bound, prices = relaxed_certificate(run, fp.relaxed)
     if path == "staged" and stages and float(stages[0]["bound"]) < bound:
         bound, prices = float(stages[0]["bound"]), lottery.first_stage_prices
+    converged = lottery.converged
+    if run.stop_reason is not None and not converged:
+        bound, prices = stopped_bound(run, bound, prices)
     if not np.isfinite(bound):
         bound, prices = dist_min, None
-    converged = lottery.converged
     extra = LeximinExtra(
         requested=method, path=path, stages=stages, decomposition_gap=fp.deficit,
         peeling=fp.peeling_record(),
@@ -130,10 +145,13 @@ def leximin(pool: Pool, quotas: Quotas, *, households: bool = True,
         recoveries=fp.recoveries, phases=run.phase_seconds())
     message = (f"leximin by {path} in {len(stages)} stages; minimum {dist_min:.6f} "
                f"(certified bound {bound:.6f})" if converged else
+               f"{stopped_message(run, 'leximin')}; minimum {dist_min:.6f} (certified bound "
+               f"{bound:.6f})" if run.stop_reason is not None else
                "stopped at max_iterations: the lottery is valid but not proven leximin")
     record = details(run, "leximin", objective=dist_min, bound=bound, converged=converged,
                      stages=len(stages), message=message, extra=extra,
                      options=options_record(households=households, tol=tol,
-                                            max_iterations=max_iterations),
+                                            max_iterations=max_iterations,
+                                            time_limit=time_limit),
                      certificate_prices=prices)
     return Distribution(prog, profiles, weights, record, run.uncovered_people())

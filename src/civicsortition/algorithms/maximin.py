@@ -16,15 +16,29 @@ start), certified by the dual bound ``max_S Σ_t y_t c_{S,t}/n_t`` for the final
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import numpy as np
 
+from .._typing import FloatArray
 from ..distribution import Distribution, Extra
 from ..errors import InputError
 from ..numerics import DEFAULT_TOL
 from ..pool import Pool
 from ..quotas import Quotas
-from ._core import Progress, details, final_lottery, max_min_stage, options_record, setup
+from ._core import (
+    Progress,
+    Run,
+    best_over_columns,
+    details,
+    final_lottery,
+    max_min_stage,
+    options_record,
+    setup,
+    stopped_bound,
+    stopped_message,
+)
 from ._master import MasterLP
 from .fast_path import leximin_fast_path, relaxed_certificate
 
@@ -60,7 +74,7 @@ class MaximinExtra(Extra):
 def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
             backend: str | None = None, tol: float = DEFAULT_TOL,
             max_iterations: int = 10_000, progress: Progress | None = None,
-            method: str = "auto") -> Distribution:
+            method: str = "auto", time_limit: float | None = None) -> Distribution:
     """Lottery maximising the minimum selection probability of any (covered) pool member.
 
     Parameters
@@ -77,9 +91,18 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
         Limit on column-generation rounds (master solves); hitting it returns a valid lottery
         with ``converged=False``.
     progress : callable, optional
-        ``progress(stage, iteration, value, bound)``.
+        ``progress(stage, iteration, value, bound)``; returning ``False`` cancels the run: it
+        stops at the next check as if the time limit had run out (``None`` continues).
     method : {"auto", "column-generation"}
         ``"auto"`` tries the LP-relaxation fast path first (see the module docstring).
+    time_limit : float, optional
+        Wall-clock budget in seconds (None: none), checked between solves -- a solve under way
+        is not interrupted, so a run may overrun by one solve and the few that assemble the
+        result (one master LP, one pricing solve for the certificate). When it runs out, the
+        best valid lottery found so far is returned with ``converged=False``, a message
+        saying so, and the best bound proven (at worst the averaging bound ``k / N``, with
+        its prices), so ``details.gap`` stays honest. Results under a time limit are not
+        deterministic: where the run stops depends on the machine.
 
     Returns
     -------
@@ -100,10 +123,11 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
         raise InputError.single("bad-method", "method must be 'auto' or 'column-generation'",
                                 value=repr(method))
     run = setup(pool, quotas, households=households, backend=backend, tol=tol,
-                progress=progress, max_iterations=max_iterations, coverage=method != "auto")
+                progress=progress, max_iterations=max_iterations, coverage=method != "auto",
+                time_limit=time_limit)
     prog = run.program
     options = options_record(households=households, tol=tol, max_iterations=max_iterations,
-                             method=method)
+                             method=method, time_limit=time_limit)
     master: MasterLP | None = None
     if method == "auto":
         fp = leximin_fast_path(run)   # covers every coverable type, as setup would have
@@ -129,6 +153,10 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
                 return Distribution(prog, profiles, weights, record, run.uncovered_people())
             # Just short of tol: the fast path's panels are columns of this run already.
         master = fp.master
+        if run.should_stop():
+            return _stopped(run, options, method, *relaxed_certificate(run, fp.relaxed))
+    elif run.should_stop():
+        return _stopped(run, options, method, float("inf"), None)
     active = run.active()
     if master is None:
         run.open_master(np.flatnonzero(active))
@@ -138,11 +166,33 @@ def maximin(pool: Pool, quotas: Quotas, *, households: bool = True,
     stage = max_min_stage(run, np.zeros(prog.n_types), "maximin")
     profiles, x = final_lottery(run, stage.x, "maximin")
     minimum = float((x @ profiles / prog.sizes)[active].min()) if active.any() else 0.0
-    record = details(run, "maximin", objective=minimum, bound=stage.bound,
-                     converged=stage.converged, stages=1, options=options,
-                     message=(f"maximin {minimum:.6f}, certified upper bound {stage.bound:.6f}"
-                              if stage.converged
-                              else "stopped at max_iterations before proving optimality"),
+    bound, prices = stage.bound, stage.bound_prices
+    message = (f"maximin {minimum:.6f}, certified upper bound {stage.bound:.6f}"
+               if stage.converged else "stopped at max_iterations before proving optimality")
+    if run.stop_reason is not None and not stage.converged:
+        bound, prices = stopped_bound(run, bound, prices)
+        message = (f"{stopped_message(run, 'maximin')}; minimum {minimum:.6f}, certified "
+                   f"upper bound {bound:.6f}")
+    record = details(run, "maximin", objective=minimum, bound=bound,
+                     converged=stage.converged, stages=1, options=options, message=message,
                      extra=MaximinExtra(requested=method, path="column-generation"),
-                     certificate_prices=stage.bound_prices)
+                     certificate_prices=prices)
+    return Distribution(prog, profiles, x, record, run.uncovered_people())
+
+
+def _stopped(run: Run, options: dict[str, Any], method: str, bound: float,
+             prices: FloatArray | None) -> Distribution:
+    """A MAXIMIN run stopped before its column generation: the best lottery over its panels."""
+    prog = run.program
+    profiles, x = final_lottery(run, best_over_columns(run), "maximin (stopped)")
+    active = run.active()
+    minimum = float((x @ profiles / prog.sizes)[active].min()) if active.any() else 0.0
+    bound, prices = stopped_bound(run, bound, prices)
+    record = details(run, "maximin", objective=minimum, bound=bound, converged=False,
+                     stages=1, options=options,
+                     message=(f"{stopped_message(run, 'maximin')}; minimum {minimum:.6f}, "
+                              f"certified upper bound {bound:.6f}"),
+                     extra=MaximinExtra(requested=method, path="leximin-fast-path"
+                                        if method == "auto" else "column-generation"),
+                     certificate_prices=prices)
     return Distribution(prog, profiles, x, record, run.uncovered_people())

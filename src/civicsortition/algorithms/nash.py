@@ -28,13 +28,22 @@ import numpy as np
 import numpy.typing as npt
 
 from .._deprecated import moved_names
+from .._log import get_logger
 from .._typing import FloatArray
 from ..distribution import Distribution, Extra
 from ..errors import InputError
 from ..numerics import DEFAULT_NASH_TOL, DEFAULT_TOL
 from ..pool import Pool
 from ..quotas import Quotas
-from ._core import Progress, Run, details, final_lottery, options_record, setup
+from ._core import (
+    Progress,
+    Run,
+    details,
+    final_lottery,
+    options_record,
+    setup,
+    stopped_message,
+)
 from .decompose import Peeling
 from .fast_path import nash_fast_path
 from .staged import leximin_lottery
@@ -66,6 +75,8 @@ SPARSE_DENSITY = 0.05
 #: of the best existing columns under the pricing weights; every improving profile found
 #: enters the restricted master.
 HEURISTIC_STARTS = 8
+
+LOG = get_logger("algorithms.nash")
 
 
 def _welfare(pi: FloatArray, sizes: FloatArray) -> float:
@@ -194,11 +205,15 @@ def _start_from(run: Run, profiles: npt.NDArray[np.int64], weights: FloatArray, 
 
 
 def _leximin_support(pool: Pool, quotas: Quotas, *, households: bool,
-                     backend: str | None, max_iterations: int
+                     backend: str | None, max_iterations: int, time_limit: float | None = None
                      ) -> tuple[npt.NDArray[np.int64], FloatArray]:
-    """The LEXIMIN lottery's profiles and probabilities (a run of its own: the warm start)."""
+    """The LEXIMIN lottery's profiles and probabilities (a run of its own: the warm start).
+
+    Under a time limit the LEXIMIN run may stop early: its lottery is still a valid start.
+    """
     run = setup(pool, quotas, households=households, backend=backend, tol=DEFAULT_TOL,
-                progress=None, max_iterations=max_iterations, coverage=False)
+                progress=None, max_iterations=max_iterations, coverage=False,
+                time_limit=time_limit)
     lottery = leximin_lottery(run)
     return final_lottery(run, lottery.x, f"leximin ({lottery.path})")
 
@@ -233,7 +248,8 @@ class NashExtra(Extra):
 def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
          backend: str | None = None, tol: float = DEFAULT_NASH_TOL,
          max_iterations: int = 10_000, progress: Progress | None = None,
-         warm_start: bool = False, method: str = "auto") -> Distribution:
+         warm_start: bool = False, method: str = "auto",
+         time_limit: float | None = None) -> Distribution:
     """Lottery maximising ``Σ log π_i`` over the people on some feasible panel.
 
     Parameters are as in :func:`~civicsortition.algorithms.maximin.maximin`, except that
@@ -247,6 +263,11 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
         certifies it; otherwise, and with ``"column-generation"``, Frank-Wolfe column
         generation continues (from the peeled columns in the first case). Both are exact;
         ``details.extra["method"]`` records which one finished.
+    time_limit : float, optional
+        Wall-clock budget in seconds, checked between Frank-Wolfe rounds and phases (see
+        :func:`~civicsortition.algorithms.maximin.maximin`); a stopped run returns its current
+        lottery with ``converged=False`` and the best bound proven: the relaxation's dual
+        bound or the last Frank-Wolfe bound, at worst Jensen's ``N log(k / N)``.
 
     Returns
     -------
@@ -266,7 +287,7 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
     # they missed (the 1,473-person households corpus pool: 369 coverage MIPs, 45 s, before).
     run: Run = setup(pool, quotas, households=households, backend=backend, tol=min(tol, 1e-3),
                      progress=progress, max_iterations=max_iterations,
-                     coverage=method != "auto")
+                     coverage=method != "auto", time_limit=time_limit)
     if method not in METHODS:
         raise InputError.single("bad-method", "method must be 'auto' or 'column-generation'",
                                 value=repr(method))
@@ -290,7 +311,8 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
     elif warm_start:
         # Start from the LEXIMIN support: its lottery is usually close to the Nash optimum.
         profiles, weights = _leximin_support(pool, quotas, households=households,
-                                             backend=backend, max_iterations=max_iterations)
+                                             backend=backend, max_iterations=max_iterations,
+                                             time_limit=run.remaining())
         x = _start_from(run, profiles, weights, floor=1e-6)
     else:
         x = np.full(len(run.columns), 1.0 / len(run.columns))
@@ -301,6 +323,8 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
         a = run.coverage()
         pi = x @ a
         welfare = _welfare(pi[active], sizes[active])
+        if run.should_stop():  # before re-weighting: coverage may be unsettled (π_t = 0)
+            break
         # Re-weight and polish only when the bound does not already certify x (a complete
         # peel of the relaxed optimum usually is certified as it stands); polish over every
         # column while they are few, else over the columns in use and the newest ones: an
@@ -325,6 +349,8 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
         if bound - welfare <= tol:  # the relaxation's dual bound already certifies x
             converged = True
             finished_by = "lp-relaxation"
+            break
+        if run.should_stop():  # re-weighted and polished, but not priced again
             break
         w = np.where(active, 1.0 / np.maximum(pi, 1e-300), 0.0)
         profile, g_best = run.price(w)  # max_S Σ_t c_t / π_t
@@ -355,15 +381,22 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
     keep = x > 1e-15
     x = np.where(keep, x, 0.0)
     x /= x.sum()
+    message = (f"Nash welfare {welfare:.6f} within {bound - welfare:.2e} of optimal"
+               if converged else "stopped before the certified gap reached tol")
+    if run.stop_reason is not None and not converged:
+        if not np.isfinite(bound) and n_cov > 0:
+            # Jensen: Σ_t n_t log π_t <= N log(Σ_t n_t π_t / N) = N log(k / N) for every
+            # lottery (the active people's probabilities add up to k).
+            bound = n_cov * float(np.log(prog.panel_size / n_cov))
+        message = (f"{stopped_message(run, 'Nash-optimal')}; Nash welfare {welfare:.6f}, "
+                   f"certified bound {bound:.6f}")
     extra = NashExtra(requested=method, path=finished_by, relaxation=relaxed,
                       columns=len(run.columns), phases=run.phase_seconds())
     record = details(
         run, "nash", objective=welfare, bound=float(bound), converged=converged, stages=1,
         options=options_record(households=households, tol=tol, max_iterations=max_iterations,
-                               warm_start=warm_start, method=method),
-        message=(f"Nash welfare {welfare:.6f} within {bound - welfare:.2e} of optimal"
-                 if converged else "stopped before the certified gap reached tol"),
-        extra=extra)
+                               warm_start=warm_start, method=method, time_limit=time_limit),
+        message=message, extra=extra)
     uncovered = run.uncovered_people()
     profiles = np.array(run.columns)
     return Distribution(prog, profiles[keep], x[keep], record, uncovered)

@@ -29,8 +29,8 @@ from .maximin import maximin
 from .nash import METHODS as NASH_METHODS
 from .nash import nash
 
-__all__ = ["ALGORITHMS", "COMMON_OPTIONS", "DEFAULT_ALGORITHM", "Algorithm", "AlgorithmSpec",
-           "Option", "find_distribution", "register_algorithm"]
+__all__ = ["ALGORITHMS", "BUDGET_OPTIONS", "COMMON_OPTIONS", "DEFAULT_ALGORITHM", "Algorithm",
+           "AlgorithmSpec", "Option", "find_distribution", "register_algorithm"]
 
 #: A lottery algorithm: ``f(pool, quotas, **options) -> Distribution``.
 Algorithm = Callable[..., Distribution]
@@ -123,7 +123,15 @@ COMMON_OPTIONS = (
     Option("households", bool, True, "at most one selected member per household (when the "
            "pool has household keys)"),
     Option("backend", str, None, "solver backend: 'highs' (default), 'pulp' or 'pulp:SOLVER'"),
-    Option("progress", object, None, "callback progress(stage, iteration, value, bound)"),
+    Option("progress", object, None, "callback progress(stage, iteration, value, bound); "
+           "returning False cancels the run (the best valid lottery so far, converged=False)"),
+)
+#: The wall-clock budget every built-in algorithm takes (kept out of :data:`COMMON_OPTIONS`,
+#: which algorithms registered elsewhere build on: add it where the function takes it).
+BUDGET_OPTIONS = (
+    Option("time_limit", float, None, "wall-clock budget in seconds, checked between solves; "
+           "when it runs out the best valid lottery found so far is returned with "
+           "converged=False and its certified bound (not deterministic)"),
 )
 _COLUMN_GENERATION = (
     Option("max_iterations", int, 10_000, "limit on column-generation rounds; reaching it "
@@ -159,13 +167,15 @@ register_algorithm(AlgorithmSpec("leximin", "LEXIMIN (Flanigan et al. 2021)", le
            "probability units"),
     *_COLUMN_GENERATION,
     Option("method", str, "auto", "'auto': the LP-relaxation fast path first; 'staged': "
-           "progressive filling only", LEXIMIN_METHODS))))
+           "progressive filling only", LEXIMIN_METHODS),
+    *BUDGET_OPTIONS)))
 register_algorithm(AlgorithmSpec("maximin", "MAXIMIN", maximin, (
     *COMMON_OPTIONS,
     Option("tol", float, DEFAULT_TOL, "certified optimality gap, in probability units"),
     *_COLUMN_GENERATION,
     Option("method", str, "auto", "'auto': the LP-relaxation fast path first; "
-           "'column-generation': column generation only", MAXIMIN_METHODS))))
+           "'column-generation': column generation only", MAXIMIN_METHODS),
+    *BUDGET_OPTIONS)))
 register_algorithm(AlgorithmSpec("nash", "Nash welfare (maximise Σ log π)", nash, (
     *COMMON_OPTIONS,
     Option("tol", float, DEFAULT_NASH_TOL, "certified gap in Nash-welfare units (Σ log π)"),
@@ -173,13 +183,15 @@ register_algorithm(AlgorithmSpec("nash", "Nash welfare (maximise Σ log π)", na
     Option("warm_start", bool, False, "start column generation from the LEXIMIN support "
            "(computed first)"),
     Option("method", str, "auto", "'auto': the relaxed optimum, peeled, first; "
-           "'column-generation': Frank-Wolfe column generation only", NASH_METHODS))))
+           "'column-generation': Frank-Wolfe column generation only", NASH_METHODS),
+    *BUDGET_OPTIONS)))
 register_algorithm(AlgorithmSpec("legacy", "LEGACY greedy sequential draw (Monte Carlo)",
                                  legacy, (
     *COMMON_OPTIONS,
     Option("draws", int, 10_000, "simulated draws (the result is their empirical lottery)"),
     Option("confidence", float, 0.99, "level of the per-person Jeffreys intervals"),
-    Option("rng", int, None, "random seed (recorded)")), exact=False))
+    Option("rng", int, None, "random seed (recorded)"),
+    *BUDGET_OPTIONS), exact=False))
 
 
 def find_distribution(pool: Pool, quotas: Quotas, *,

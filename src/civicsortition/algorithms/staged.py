@@ -17,14 +17,17 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from .._log import get_logger
 from .._typing import FloatArray
 from ..errors import SolverError
 from ..numerics import FIX_SLACK_LADDER
-from ._core import Run, max_min_stage, pad, types_to_fix
+from ._core import Run, best_over_columns, max_min_stage, pad, types_to_fix
 from ._master import MasterLP
 from .fast_path import LeximinFastPath, leximin_fast_path
 
 __all__ = ["LeximinLottery", "leximin_lottery", "progressive_filling"]
+
+LOG = get_logger("algorithms.leximin")
 
 
 @attrs.frozen(eq=False)
@@ -41,7 +44,8 @@ class LeximinLottery:
         Per stage ``{"value", "bound", "people_fixed", "converged"}`` when staged; on the
         fast path the relaxation's ``{"value", "people_fixed", "converged"}``.
     converged : bool
-        Whether every stage converged (always True on the fast path).
+        Whether every stage converged (always True when the fast path succeeded; False when
+        a time limit or the progress callback stopped the run).
     first_stage_prices : ndarray or None
         When staged, the prices behind the first stage's certified bound.
     fast : LeximinFastPath
@@ -62,6 +66,11 @@ def leximin_lottery(run: Run, *, fast: bool = True) -> LeximinLottery:
     With ``fast``, the LP-relaxation fast path is tried first; either way the relaxation is
     computed (its prices certify the maximin bound), and progressive filling runs when the
     fast path is not tried or fails.
+
+    A run stopped (time limit, cancelled) during the fast path returns the max-min lottery
+    over the panels found so far (:func:`~._core.best_over_columns`), unconverged, on the
+    path it was taking; one stopped during progressive filling returns the last stage's
+    lottery (it keeps every earlier stage's floors).
     """
     fp = leximin_fast_path(run, peeling=fast)
     if fp.succeeded:
@@ -69,6 +78,9 @@ def leximin_lottery(run: Run, *, fast: bool = True) -> LeximinLottery:
         assert fp.x is not None
         stages: list[dict[str, float]] = [dict(st, converged=True) for st in fp.relaxed.stages]
         return LeximinLottery(fp.x, "lp-relaxation", stages, True, None, fp)
+    if run.should_stop():
+        return LeximinLottery(best_over_columns(run), "lp-relaxation" if fast else "staged",
+                              [], False, None, fp)
     active = run.active()
     master = fp.master if fp.master is not None else run.open_master(np.flatnonzero(active))
     for t in np.flatnonzero(active):
@@ -100,6 +112,8 @@ def progressive_filling(run: Run, master: MasterLP, active: npt.NDArray[np.bool_
     slack_step = 0
     first: FloatArray | None = None
     while (active & ~fixed).any():
+        if stages and run.should_stop():
+            return x, stages, False, first
         unfixed = active & ~fixed
         name = f"leximin stage {len(stages) + 1}"
         try:
@@ -128,6 +142,8 @@ def progressive_filling(run: Run, master: MasterLP, active: npt.NDArray[np.bool_
         stages.append({"value": stage.value, "bound": stage.bound,
                        "people_fixed": int(prog.sizes[newly].sum()),
                        "converged": stage.converged})
+        LOG.info("%s: value %.6f, bound %.6f, %d people fixed, converged %s", name,
+                 stage.value, stage.bound, int(prog.sizes[newly].sum()), stage.converged)
         if not stage.converged:
             return x, stages, False, first
     return x, stages, True, first

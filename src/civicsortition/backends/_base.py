@@ -13,17 +13,45 @@ Two protocols:
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Protocol, runtime_checkable
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from .._log import get_logger
 from .._typing import FloatArray, IntArray
 from ..errors import SolverError, Status
 
 __all__ = ["Backend", "LpResult", "MilpResult", "ModelResult", "PersistentModel", "SolverError",
-           "Status", "SupportsPersistentModel", "integral"]
+           "Status", "SupportsPersistentModel", "integral", "log_solve"]
+
+#: Every solver call is logged here at DEBUG (see :func:`log_solve`).
+LOG = get_logger("backends")
+
+
+def log_solve(backend: str, kind: str, rows: int, cols: int, status: Status,
+              started: float) -> None:
+    """Log one solver call at DEBUG: backend, kind, size, status and seconds.
+
+    Parameters
+    ----------
+    backend : str
+        The backend's id (``"highs"``, ``"pulp"``, ...).
+    kind : str
+        ``"MIP"``, ``"LP"`` or, for a persistent model, ``"model MIP"`` / ``"model LP"``.
+    rows, cols : int
+        The problem's size.
+    status : Status
+        The status the call ended in.
+    started : float
+        :func:`time.perf_counter` when the call began.
+    """
+    if LOG.isEnabledFor(logging.DEBUG):
+        LOG.debug("%s %s solve: %d rows x %d columns, %s, %.4f s", backend, kind, rows, cols,
+                  status.value, time.perf_counter() - started)
 
 
 @attrs.frozen(eq=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy.typing as npt
 
 from .._typing import FloatArray, IntArray
 from ..errors import Status
-from ._base import LpResult, MilpResult, ModelResult
+from ._base import LpResult, MilpResult, ModelResult, log_solve
 
 __all__ = ["FEASIBILITY_HEURISTICS_OFF", "HighsBackend", "HighsModel", "highspy_available"]
 
@@ -55,6 +56,16 @@ class HighsBackend:
              integer: bool | npt.NDArray[np.bool_] = True, time_limit: float | None = None,
              node_limit: int | None = None, presolve: bool = True) -> MilpResult:
         """See :meth:`Backend.milp`."""
+        started = time.perf_counter()
+        res = self._milp(weights, A, row_lo, row_hi, var_lo, var_hi, integer=integer,
+                         time_limit=time_limit, node_limit=node_limit, presolve=presolve)
+        log_solve(self.name, "MIP", len(A), len(weights), res.status, started)
+        return res
+
+    def _milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
+              var_lo: FloatArray, var_hi: FloatArray, *,
+              integer: bool | npt.NDArray[np.bool_], time_limit: float | None,
+              node_limit: int | None, presolve: bool) -> MilpResult:
         from scipy import optimize
 
         n = len(weights)
@@ -88,6 +99,15 @@ class HighsBackend:
            A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,
            hi: FloatArray, *, presolve: bool = True, method: str = "auto") -> LpResult:
         """See :meth:`Backend.lp`."""
+        started = time.perf_counter()
+        res = self._lp(c, A_ub, b_ub, A_eq, b_eq, lo, hi, presolve=presolve, method=method)
+        rows = sum(0 if M is None else M.shape[0] for M in (A_ub, A_eq))
+        log_solve(self.name, "LP", rows, len(c), res.status, started)
+        return res
+
+    def _lp(self, c: FloatArray, A_ub: FloatArray | None, b_ub: FloatArray | None,
+            A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,
+            hi: FloatArray, *, presolve: bool, method: str) -> LpResult:
         from scipy import optimize
 
         res = optimize.linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
@@ -295,6 +315,13 @@ class HighsModel:
         ``gap`` above zero also switches off the root heuristics of
         :data:`FEASIBILITY_HEURISTICS_OFF` for this solve.
         """
+        started = time.perf_counter()
+        res = self._solve(gap, recover)
+        log_solve("highs", "model MIP" if self._integer.any() else "model LP", self.n_rows,
+                  self.n_cols, res.status, started)
+        return res
+
+    def _solve(self, gap: float, recover: bool) -> ModelResult:
         h = self.h
         mip = bool(self._integer.any())
         saved: dict[str, object] = {}

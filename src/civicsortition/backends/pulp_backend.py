@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import numpy.typing as npt
 
 from .._typing import FloatArray
 from ..errors import SolverError, Status
-from ._base import LpResult, MilpResult, integral
+from ._base import LpResult, MilpResult, integral, log_solve
 
 __all__ = ["PulpBackend"]
 
@@ -118,6 +119,16 @@ class PulpBackend:
 
         ``node_limit`` reaches CBC (``maxNodes``); other PuLP solvers solve to optimality.
         """
+        started = time.perf_counter()
+        res = self._milp(weights, A, row_lo, row_hi, var_lo, var_hi, integer=integer,
+                         time_limit=time_limit, node_limit=node_limit, presolve=presolve)
+        log_solve(self.name, "MIP", len(A), len(weights), res.status, started)
+        return res
+
+    def _milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
+              var_lo: FloatArray, var_hi: FloatArray, *,
+              integer: bool | npt.NDArray[np.bool_], time_limit: float | None,
+              node_limit: int | None, presolve: bool) -> MilpResult:
         import pulp
 
         prob = pulp.LpProblem("civicsortition", pulp.LpMaximize)
@@ -161,6 +172,15 @@ class PulpBackend:
         reaches CBC and HiGHS.
         """
         del method
+        started = time.perf_counter()
+        res = self._lp(c, A_ub, b_ub, A_eq, b_eq, lo, hi, presolve=presolve)
+        rows = sum(0 if M is None else M.shape[0] for M in (A_ub, A_eq))
+        log_solve(self.name, "LP", rows, len(c), res.status, started)
+        return res
+
+    def _lp(self, c: FloatArray, A_ub: FloatArray | None, b_ub: FloatArray | None,
+            A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,
+            hi: FloatArray, *, presolve: bool) -> LpResult:
         if A_ub is not None and not isinstance(A_ub, np.ndarray):  # scipy.sparse
             A_ub = A_ub.toarray()
         import pulp
