@@ -30,7 +30,10 @@ def test_cli_demo(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
         assert step in out, step
     written = {p.name for p in tmp_path.iterdir()}
     assert written == {"invitations.csv", "lottery.json", "draw.json", "result.json",
-                       "replacement.json", "report.md", "report.json"}
+                       "replacement.json", "report.md", "report.json", "inputs"}
+    assert {p.name for p in (tmp_path / "inputs").iterdir()} == {
+        "frame.csv", "census.csv", "registrations.csv", "targets.csv", "people.csv",
+        "votes.csv"}
     record = json.loads((tmp_path / "draw.json").read_text())
     report = (tmp_path / "report.md").read_text() + (tmp_path / "report.json").read_text()
     assert not any(pid in report for pid in record["panel"])  # no ids in the report

@@ -392,14 +392,37 @@ class Pool:
         id_column: str | None = None,
         household_column: str | None = None,
     ) -> Pool:
-        """Build a pool from a :class:`pandas.DataFrame` (pandas is optional).
+        """Build a pool from a DataFrame: pandas, polars or any other narwhals supports.
 
         Parameters are as in :meth:`from_records`; ``id_column=None`` uses the row positions.
-        The frame is not modified.
+        The frame is read through `narwhals <https://narwhals-dev.github.io/narwhals/>`_
+        (extra ``frames``; no branch per DataFrame library) and is not modified. Without
+        narwhals, a frame with a pandas-style ``to_dict(orient="records")`` still works.
+
+        Raises
+        ------
+        TypeError
+            If ``df`` is not an eager DataFrame (a lazy frame must be collected first), or
+            is not a pandas-style frame while narwhals is not installed.
+        InputError
+            As :meth:`from_records`.
         """
-        if not hasattr(df, "to_dict") or not hasattr(df, "columns"):
-            raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
-        records = df.to_dict(orient="records")
+        try:
+            import narwhals as nw
+        except ImportError:
+            if not hasattr(df, "to_dict") or not hasattr(df, "columns"):
+                raise TypeError(f"expected a DataFrame, got {type(df).__name__} (DataFrames "
+                                "other than pandas need narwhals: pip install "
+                                "'civicsortition[frames]')") from None
+            records: list[dict[str, Any]] = df.to_dict(orient="records")
+        else:
+            frame = nw.from_native(df, pass_through=True)
+            if isinstance(frame, nw.LazyFrame):
+                raise TypeError("Pool.from_dataframe needs an eager DataFrame; collect the "
+                                "lazy frame first (for example frame.collect())")
+            if not isinstance(frame, nw.DataFrame):
+                raise TypeError(f"expected a DataFrame, got {type(df).__name__}")
+            records = [{str(k): v for k, v in row.items()} for row in frame.rows(named=True)]
         return cls.from_records(records, categories=categories, strata=strata,
                                 id_field=id_column, household_field=household_column,
                                 source="DataFrame")

@@ -3,7 +3,10 @@
 * :mod:`civicsortition.examples.rustavi` -- the synthetic census, address frame, registrations
   and the fixed pool of 240 registrants (nothing describes a real person or address);
 * :mod:`civicsortition.examples.demo` -- :func:`rustavi_demo`, the two-stage selection from
-  letters to the vote, as run by ``civicsortition demo``.
+  letters to the vote, as run by ``civicsortition demo``;
+* :mod:`civicsortition.examples.inputs` -- :func:`write_example_inputs`, the example's input
+  files (frame, census, registrations, targets, people, votes) as ``civicsortition example
+  --out DIR`` writes them.
 
 Both are edges of the package: nothing else in ``civicsortition`` imports them.
 """
@@ -15,7 +18,8 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from .demo import DEMO_DRAW_SEED, DemoRun, rustavi_demo
+    from .demo import DEMO_DRAW_SEED, DemoRun, rustavi_demo, simulated_votes
+    from .inputs import EXAMPLE_FILES, write_demo_inputs, write_example_inputs
     from .rustavi import (
         RUSTAVI_REFERENCE_DATE,
         rustavi_address_frame,
@@ -35,10 +39,15 @@ _EXPORTS = {
     "DEMO_DRAW_SEED": ".demo",
     "DemoRun": ".demo",
     "rustavi_demo": ".demo",
+    "simulated_votes": ".demo",
+    "EXAMPLE_FILES": ".inputs",
+    "write_demo_inputs": ".inputs",
+    "write_example_inputs": ".inputs",
 }
 
 __all__ = [
     "DEMO_DRAW_SEED",
+    "EXAMPLE_FILES",
     "RUSTAVI_REFERENCE_DATE",
     "DemoRun",
     "rustavi_address_frame",
@@ -47,6 +56,9 @@ __all__ = [
     "rustavi_registrations",
     "rustavi_synthetic_census",
     "rustavi_synthetic_pool",
+    "simulated_votes",
+    "write_demo_inputs",
+    "write_example_inputs",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -37,7 +37,7 @@ from .rustavi import (
     rustavi_synthetic_census,
 )
 
-__all__ = ["DEMO_DRAW_SEED", "DemoRun", "rustavi_demo"]
+__all__ = ["DEMO_DRAW_SEED", "DemoRun", "rustavi_demo", "simulated_votes"]
 
 DEMO_INVITATION_SEED = "Rustavi assembly 2027 - invitations - demo seed"
 DEMO_DRAW_SEED = "Rustavi assembly 2027 - panel draw - demo seed"
@@ -66,8 +66,20 @@ class DemoRun:
     vote: Tally
 
 
-def _simulated_votes(members: Sequence[str]) -> dict[str, dict[str, str]]:
-    """Deterministic made-up ballots: support 90%, 80% and 60% on the three recommendations."""
+def simulated_votes(members: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Deterministic made-up ballots: support 90%, 80% and 60% on the three recommendations.
+
+    Parameters
+    ----------
+    members : sequence of str
+        Who votes.
+
+    Returns
+    -------
+    dict
+        ``{recommendation: {member: "yes" | "no" | "abstain"}}`` (SHA-256 of the
+        recommendation and the member: the same on every platform).
+    """
     support = (0.9, 0.8, 0.6)
     out: dict[str, dict[str, str]] = {}
     for rec, s in zip(DEMO_RECOMMENDATIONS, support, strict=True):
@@ -126,7 +138,7 @@ def rustavi_demo(*, panel_size: int = 36, target_pool: int = 300,
     replacement = replace(pool, quotas, record.panel, record.panel[:2], DEMO_REPLACEMENT_SEED,
                           on_infeasible="relax")
     members = replacement.panel
-    vote = tally(_simulated_votes(members), members, handover=RUSTAVI_REFERENCE_DATE
+    vote = tally(simulated_votes(members), members, handover=RUSTAVI_REFERENCE_DATE
                  + dt.timedelta(days=120))
     return DemoRun(frame, plan, invitations, registrations, census, quotas, dist, effect,
                    lottery, record, verdict, report, replacement, vote)

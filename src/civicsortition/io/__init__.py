@@ -54,45 +54,78 @@ from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .artefacts import (
+        ALTERNATES_FILL_FORMAT,
+        ALTERNATES_FORMAT,
+        AlternatesRecord,
         append_grid_results,
         canonical_json,
+        read_alternates,
         read_draw_record,
         read_grid_results,
         read_json_object,
         read_lottery,
+        read_panel,
         read_result,
         read_result_document,
         report_document,
         result_distribution,
         try_result_distribution,
+        write_alternates,
+        write_alternates_fill,
         write_draw_record,
         write_invitation_record,
         write_json,
         write_lottery,
+        write_markdown,
         write_replacement,
         write_report_json,
         write_report_markdown,
         write_result,
     )
-    from .census import read_census
-    from .frames import read_address_frame, read_invited, write_invitations
-    from .people import PeopleTable, read_people, write_people, write_selected_and_remaining
-    from .registrations import read_registrations, write_registrations
+    from .census import read_census, write_census
+    from .dataframes import read_dataframe
+    from .frames import read_address_frame, read_invited, write_address_frame, write_invitations
+    from .people import (
+        PeopleTable,
+        read_id_list,
+        read_people,
+        write_people,
+        write_selected_and_remaining,
+    )
+    from .registrations import read_registrations, write_registration_records, write_registrations
+    from .spreadsheets import read_sheet, sheet_names, write_workbook
     from .tables import (
         FORMULA_START,
         SOURCE_KINDS,
+        MissingDependencyError,
         Source,
         SourceKind,
         Table,
         TableSource,
+        cell_to_text,
         formula_like,
         open_table,
+        split_sheet,
+        write_table,
     )
     from .targets import read_targets, write_targets
-    from .votes import VOTE_WORDS, read_votes
+    from .votes import VOTE_WORDS, read_votes, write_votes
 
 #: Public name -> the module that defines it (loaded on first access).
 _EXPORTS: dict[str, str] = {
+    "ALTERNATES_FILL_FORMAT": ".artefacts",
+    "ALTERNATES_FORMAT": ".artefacts",
+    "AlternatesRecord": ".artefacts",
+    "read_alternates": ".artefacts",
+    "read_panel": ".artefacts",
+    "write_alternates": ".artefacts",
+    "write_alternates_fill": ".artefacts",
+    "write_markdown": ".artefacts",
+    "write_census": ".census",
+    "write_address_frame": ".frames",
+    "read_id_list": ".people",
+    "write_registration_records": ".registrations",
+    "write_votes": ".votes",
     "append_grid_results": ".artefacts",
     "canonical_json": ".artefacts",
     "read_draw_record": ".artefacts",
@@ -130,6 +163,14 @@ _EXPORTS: dict[str, str] = {
     "TableSource": ".tables",
     "formula_like": ".tables",
     "open_table": ".tables",
+    "MissingDependencyError": ".tables",
+    "cell_to_text": ".tables",
+    "split_sheet": ".tables",
+    "write_table": ".tables",
+    "read_dataframe": ".dataframes",
+    "read_sheet": ".spreadsheets",
+    "sheet_names": ".spreadsheets",
+    "write_workbook": ".spreadsheets",
     "read_targets": ".targets",
     "write_targets": ".targets",
     "VOTE_WORDS": ".votes",
@@ -137,9 +178,13 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "ALTERNATES_FILL_FORMAT",
+    "ALTERNATES_FORMAT",
     "FORMULA_START",
     "SOURCE_KINDS",
     "VOTE_WORDS",
+    "AlternatesRecord",
+    "MissingDependencyError",
     "PeopleTable",
     "Source",
     "SourceKind",
@@ -147,37 +192,54 @@ __all__ = [
     "TableSource",
     "append_grid_results",
     "canonical_json",
+    "cell_to_text",
     "formula_like",
     "open_table",
     "read_address_frame",
+    "read_alternates",
     "read_census",
+    "read_dataframe",
     "read_draw_record",
     "read_grid_results",
+    "read_id_list",
     "read_invited",
     "read_json_object",
     "read_lottery",
+    "read_panel",
     "read_people",
     "read_registrations",
     "read_result",
     "read_result_document",
+    "read_sheet",
     "read_targets",
     "read_votes",
     "report_document",
     "result_distribution",
+    "sheet_names",
+    "split_sheet",
     "try_result_distribution",
+    "write_address_frame",
+    "write_alternates",
+    "write_alternates_fill",
+    "write_census",
     "write_draw_record",
     "write_invitation_record",
     "write_invitations",
     "write_json",
     "write_lottery",
+    "write_markdown",
     "write_people",
+    "write_registration_records",
     "write_registrations",
     "write_replacement",
     "write_report_json",
     "write_report_markdown",
     "write_result",
     "write_selected_and_remaining",
+    "write_table",
     "write_targets",
+    "write_votes",
+    "write_workbook",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

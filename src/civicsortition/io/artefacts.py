@@ -13,6 +13,9 @@ where a later step reads it, read back here:
 * the **draw record**: :func:`write_draw_record`, :func:`read_draw_record`;
 * the **invitation record** of stage 1 and the **replacement** record:
   :func:`write_invitation_record`, :func:`write_replacement`;
+* the **alternates** list prepared in advance and the record of filling seats from it:
+  :func:`write_alternates`, :func:`read_alternates`, :func:`write_alternates_fill`;
+  :func:`read_panel` reads the current panel back from a draw, replacement or fill record;
 * the **audit report**, JSON and Markdown: :func:`write_report_json`,
   :func:`write_report_markdown`, and :func:`read_json_object` for the one a verifier compares;
 * the **results file** of an experiment grid (JSON lines, appended as tasks finish):
@@ -29,7 +32,7 @@ import contextlib
 import json
 import math
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..distribution import Distribution, RunDetails
+from ..draw import DrawRecord
 from ..errors import InputError, Problem
 from ..numerics import CHECK_TOL
 from ..program import PanelProgram
@@ -46,29 +50,36 @@ from .tables import Source, read_text, source_name
 
 if TYPE_CHECKING:
     from ..audit import AuditReport
-    from ..draw import DrawRecord
     from ..invitations import Invitations
     from ..lottery import TransparentLottery
     from ..pool import Pool
     from ..quotas import Quotas
-    from ..replacements import Replacement
+    from ..replacements import Alternates, Replacement
 
 __all__ = [
+    "ALTERNATES_FILL_FORMAT",
+    "ALTERNATES_FORMAT",
+    "AlternatesRecord",
     "append_grid_results",
     "canonical_json",
+    "read_alternates",
     "read_draw_record",
     "read_grid_results",
     "read_json_object",
     "read_lottery",
+    "read_panel",
     "read_result",
     "read_result_document",
     "report_document",
     "result_distribution",
     "try_result_distribution",
+    "write_alternates",
+    "write_alternates_fill",
     "write_draw_record",
     "write_invitation_record",
     "write_json",
     "write_lottery",
+    "write_markdown",
     "write_replacement",
     "write_report_json",
     "write_report_markdown",
@@ -183,6 +194,153 @@ def write_replacement(path: PathLike, replacement: Replacement) -> None:
     write_json(path, replacement.as_dict())
 
 
+#: Format tag of the alternates file written by :func:`write_alternates`.
+ALTERNATES_FORMAT = "civicsortition-alternates-list/1"
+#: Format tag of the record written by :func:`write_alternates_fill`.
+ALTERNATES_FILL_FORMAT = "civicsortition-alternates-fill/1"
+
+
+@attrs.frozen
+class AlternatesRecord:
+    """An alternates file as read back by :func:`read_alternates`.
+
+    Attributes
+    ----------
+    order : tuple of str
+        Alternate ids, first to be asked first (checked against the public key order).
+    seed : str
+        The public seed of the draw and the order.
+    panel : tuple of str
+        The panel the alternates were prepared for.
+    draw : DrawRecord
+        The public draw of the set (re-check with :func:`civicsortition.draw.verify`).
+    """
+
+    order: tuple[str, ...]
+    seed: str
+    panel: tuple[str, ...]
+    draw: DrawRecord
+
+
+def write_alternates(path: PathLike, alternates: Alternates, panel: Sequence[str]) -> None:
+    """Write prepared alternates: their order, the quotas, the panel and the public draw.
+
+    Parameters
+    ----------
+    path : path
+    alternates : Alternates
+        From :func:`civicsortition.replacements.prepare_alternates`.
+    panel : sequence of str
+        The panel they were prepared for.
+    """
+    from ..seeds import ALTERNATES_PROCEDURE
+
+    d = alternates.distribution
+    write_json(path, {
+        "format": ALTERNATES_FORMAT, "procedure": ALTERNATES_PROCEDURE,
+        "seed": alternates.record.seed, "order": list(alternates.order),
+        "panel": sorted(panel),
+        "quotas": [{"category": q.category, "value": q.value, "min": q.min, "max": q.max}
+                   for q in alternates.quotas],
+        "algorithm": d.details.algorithm, "minimum_probability": d.minimum,
+        "draw": alternates.record.as_dict()})
+
+
+def read_alternates(path: str) -> AlternatesRecord:
+    """Read an alternates file written by :func:`write_alternates` and check its order.
+
+    The order must be the drawn set sorted by the public key
+    :func:`~civicsortition.seeds.alternate_key` of the recorded seed, so an edited order is
+    refused.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_json_object`; ``bad-alternates`` (not an alternates file, or its
+        order is not the public key order of its draw), each naming ``path``.
+    """
+    from ..draw import DrawRecord
+    from ..seeds import alternate_key
+
+    doc = read_json_object(path)
+    if doc.get("format") != ALTERNATES_FORMAT:
+        raise InputError.single("bad-alternates", f"not a {ALTERNATES_FORMAT} file "
+                                "(written by alternates prepare)", file=path, column="format")
+    try:
+        order = tuple(_strings(doc["order"]))
+        panel = tuple(_strings(doc["panel"]))
+        seed = doc["seed"]
+        if not isinstance(seed, str):
+            raise TypeError("seed must be text")
+        record = DrawRecord.from_dict(doc["draw"])
+    except (KeyError, TypeError, ValueError):
+        raise InputError.single("bad-alternates", "malformed alternates file (order, panel, "
+                                "seed and draw are required)", file=path) from None
+    except InputError as e:
+        raise _named(path, e) from None
+    expected = tuple(sorted(record.panel, key=lambda pid: (alternate_key(seed, pid), pid)))
+    if order != expected:
+        raise InputError.single("bad-alternates", "the order is not the drawn alternates in "
+                                "the public key order of the recorded seed", file=path,
+                                column="order")
+    return AlternatesRecord(order, seed, panel, record)
+
+
+def _strings(x: Any) -> list[str]:
+    if not isinstance(x, list) or not all(isinstance(v, str) for v in x):
+        raise TypeError("expected a list of ids")
+    return list(x)
+
+
+def write_alternates_fill(path: PathLike, *, kept: Sequence[str], dropouts: Sequence[str],
+                          replacements: Sequence[str], unavailable: Sequence[str] = (),
+                          alternates: AlternatesRecord | None = None) -> None:
+    """Write the record of seats filled from the alternates list.
+
+    Parameters
+    ----------
+    path : path
+    kept, dropouts, replacements : sequence of str
+        The members staying, leaving, and the alternates taking their seats.
+    unavailable : sequence of str
+        Alternates who could not be reached or declined (skipped).
+    alternates : AlternatesRecord, optional
+        The list used (its seed and draw digest are recorded).
+    """
+    doc: dict[str, Any] = {"format": ALTERNATES_FILL_FORMAT, "kept": sorted(kept),
+                           "dropouts": sorted(dropouts), "replacements": list(replacements),
+                           "unavailable": list(unavailable),
+                           "panel": sorted([*kept, *replacements])}
+    if alternates is not None:
+        doc["alternates"] = {"seed": alternates.seed, "digest": alternates.draw.digest,
+                             "order": list(alternates.order)}
+    write_json(path, doc)
+
+
+def read_panel(path: str) -> tuple[str, ...]:
+    """The current panel in a draw record, a replacement record or an alternates fill record.
+
+    A draw record's panel; for a replacement (:func:`write_replacement`) or fill record
+    (:func:`write_alternates_fill`), the kept members plus the replacements, sorted.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_json_object`; ``bad-panel-record`` when the file is none of these.
+    """
+    doc = read_json_object(path)
+    try:
+        if "kept" in doc and "replacements" in doc:
+            return tuple(sorted(_strings(doc["kept"]) + _strings(doc["replacements"])))
+    except TypeError:
+        raise InputError.single("bad-panel-record", "kept and replacements must be lists of "
+                                "ids", file=path) from None
+    if "panel" in doc and "seed" in doc:
+        return read_draw_record(path).panel
+    raise InputError.single("bad-panel-record", "not a draw record, replacement record or "
+                            "alternates fill record", file=path)
+
+
 # ------------------------------------------------------------------------------ audit report
 def write_report_json(path: PathLike, report: AuditReport) -> None:
     """Write the audit report's data as canonical JSON."""
@@ -192,6 +350,11 @@ def write_report_json(path: PathLike, report: AuditReport) -> None:
 def write_report_markdown(path: PathLike, report: AuditReport) -> None:
     """Write the audit report in Markdown."""
     atomic_write(path, report.to_markdown())
+
+
+def write_markdown(path: PathLike, text: str) -> None:
+    """Write a Markdown document (a report's text as the command line prints it) atomically."""
+    atomic_write(path, text)
 
 
 def report_document(report: AuditReport) -> dict[str, Any]:

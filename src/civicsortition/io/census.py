@@ -11,9 +11,9 @@ from typing import Any
 
 from ..census import DEFAULT_SHARE_TOLERANCE, Census
 from ..errors import InputError, Problem
-from .tables import TableSource, key_columns, open_table, require_rows
+from .tables import Source, TableSource, key_columns, open_table, require_rows, write_rows
 
-__all__ = ["read_census"]
+__all__ = ["read_census", "write_census"]
 
 
 def read_census(source: TableSource, *, tolerance: Any = DEFAULT_SHARE_TOLERANCE,
@@ -67,3 +67,24 @@ def read_census(source: TableSource, *, tolerance: Any = DEFAULT_SHARE_TOLERANCE
         raise InputError(problems)
     return Census.from_shares(shares, tolerance=tolerance, kind=kind, source=table.source,
                               rows=rows)
+
+
+def write_census(dest: Source, census: Census) -> tuple[Problem, ...]:
+    """Write ``category,value,share`` with every share as an exact fraction (``543/1000``).
+
+    :func:`read_census` reads the file back to the same shares.
+
+    Parameters
+    ----------
+    dest : path or text stream
+        Written atomically when a path.
+    census : Census
+
+    Returns
+    -------
+    tuple of Problem
+        ``formula-cell`` records of cells that look like spreadsheet formulas.
+    """
+    rows = [[category, value, str(share)] for category, values in census.data
+            for value, share in values]
+    return write_rows(dest, ["category", "value", "share"], rows, ",")

@@ -37,6 +37,14 @@ def _same(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
+def _file_of(path: PathLike) -> str:
+    """The file a source names: ``book.xlsx#Sheet`` is ``book.xlsx``."""
+    from ._cells import split_sheet
+
+    sheet = split_sheet(path)
+    return sheet[0] if sheet is not None else os.fspath(path)
+
+
 class OutputPlan:
     """The outputs of one run, checked against its inputs and the file system up front.
 
@@ -56,7 +64,8 @@ class OutputPlan:
     """
 
     def __init__(self, inputs: Iterable[PathLike | None] = (), *, force: bool = False) -> None:
-        self.inputs = [Path(p) for p in inputs if p is not None and os.fspath(p) != "-"]
+        # A spreadsheet input "book.xlsx#Sheet" is the file book.xlsx.
+        self.inputs = [Path(_file_of(p)) for p in inputs if p is not None and os.fspath(p) != "-"]
         self.force = force
         self.outputs: list[tuple[str, Path]] = []
         self.problems: list[Problem] = []
@@ -65,8 +74,8 @@ class OutputPlan:
         """Register one output (``None`` and ``"-"``, standard output, are ignored)."""
         if path is None or os.fspath(path) in ("-", os.devnull):
             return
-        p = Path(path)
-        where: dict[str, Any] = {"file": os.fspath(p), "column": option}
+        where: dict[str, Any] = {"file": os.fspath(path), "column": option}
+        p = Path(_file_of(path))  # the file a sheet of a workbook is written into
         for src in self.inputs:
             if _same(p, src):
                 self.problems.append(Problem(

@@ -14,7 +14,7 @@ from ..errors import Problem
 from ..invitations import AddressFrame, Invitations
 from .tables import Source, TableSource, open_table, require_columns, require_rows, write_rows
 
-__all__ = ["read_address_frame", "read_invited", "write_invitations"]
+__all__ = ["read_address_frame", "read_invited", "write_address_frame", "write_invitations"]
 
 
 def read_address_frame(source: TableSource, *, id_column: str = "address",
@@ -52,6 +52,27 @@ def read_address_frame(source: TableSource, *, id_column: str = "address",
     return AddressFrame([cells[cols[id_column]] for cells in table.rows],
                         {c: [cells[extra[c]].strip() for cells in table.rows] for c in keep},
                         source=table.source, lines=table.lines)
+
+
+def write_address_frame(dest: Source, frame: AddressFrame) -> tuple[Problem, ...]:
+    """Write an address frame: ``address`` then its other columns, one row per address.
+
+    :func:`read_address_frame` reads it back to the same ids and columns.
+
+    Parameters
+    ----------
+    dest : path or text stream
+        Written atomically when a path.
+    frame : AddressFrame
+
+    Returns
+    -------
+    tuple of Problem
+        ``formula-cell`` records of cells that look like spreadsheet formulas.
+    """
+    names = list(frame.columns)
+    rows = [[a, *(frame.columns[c][i] for c in names)] for i, a in enumerate(frame.ids)]
+    return write_rows(dest, ["address", *names], rows, ",")
 
 
 def write_invitations(dest: Source, invitations: Invitations) -> tuple[Problem, ...]:

@@ -17,7 +17,8 @@ from ..quotas import Quotas
 from ..strata import Category, Strata
 from .tables import Source, TableSource, open_table, require_columns, require_rows, write_rows
 
-__all__ = ["PeopleTable", "read_people", "write_people", "write_selected_and_remaining"]
+__all__ = ["PeopleTable", "read_id_list", "read_people", "write_people",
+           "write_selected_and_remaining"]
 
 
 @attrs.frozen(eq=False)
@@ -234,3 +235,44 @@ def _resolve_ids(table: PeopleTable, ids: Iterable[str]) -> set[int]:
     if problems:
         raise InputError(problems)
     return {index[pid] for pid in wanted}
+
+
+def read_id_list(source: Source) -> tuple[str, ...]:
+    """Person ids from a text file: one per line (or comma-separated), ``#`` starts a comment.
+
+    Blank lines and surrounding spaces are ignored; a header line ``id`` is skipped.
+
+    Parameters
+    ----------
+    source : path or text stream
+
+    Returns
+    -------
+    tuple of str
+        In file order.
+
+    Raises
+    ------
+    InputError
+        ``file-not-found``, ``not-utf8``, ``unreadable-file``; ``duplicate-id`` naming the line
+        of an id listed twice.
+    """
+    from .tables import read_text, source_name
+
+    name = source_name(source)
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    problems: list[Problem] = []
+    for line, text in enumerate(read_text(source).splitlines(), start=1):
+        for pid in (t.strip() for t in text.split("#", 1)[0].split(",")):
+            if not pid or (line == 1 and pid.casefold() == "id" and not out):
+                continue
+            if pid in seen:
+                problems.append(Problem("duplicate-id", f"listed twice (first on line "
+                                        f"{seen[pid]})", file=name, row=line, value=pid))
+                continue
+            seen[pid] = line
+            out.append(pid)
+    if problems:
+        raise InputError(problems)
+    return tuple(out)

@@ -8,6 +8,7 @@ pool as the people file ``select`` reads, and the rejections for the organisers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import Problem
@@ -16,7 +17,7 @@ from ..registrations import Registrations, validate_registrations
 from ..strata import Strata
 from .tables import Source, TableSource, open_table, require_rows, write_rows
 
-__all__ = ["read_registrations", "write_registrations"]
+__all__ = ["read_registrations", "write_registration_records", "write_registrations"]
 
 
 def read_registrations(source: TableSource, strata: Strata | Quotas, *,
@@ -81,3 +82,32 @@ def write_registrations(dest: Source, registrations: Registrations, *,
                                for r in registrations.rejections], ",",
                               escape=[3] if escape_formulas else [])
     return flagged
+
+
+def write_registration_records(dest: Source, records: Sequence[Mapping[str, Any]], *,
+                               escape_formulas: bool = True) -> tuple[Problem, ...]:
+    """Write registrations as received (one row per record) for :func:`read_registrations`.
+
+    The columns are the union of the records' fields, in order of first appearance; a missing
+    field is an empty cell. This is the organisers' file (it holds names and birth dates): with
+    ``escape_formulas`` formula-like cells get a leading apostrophe.
+
+    Parameters
+    ----------
+    dest : path or text stream
+        Written atomically when a path.
+    records : sequence of mapping
+        For example :func:`civicsortition.examples.rustavi_registrations`.
+    escape_formulas : bool
+
+    Returns
+    -------
+    tuple of Problem
+        ``formula-cell`` records (file, line, column; no value).
+    """
+    header: list[str] = []
+    for rec in records:
+        header += [str(k) for k in rec if str(k) not in header]
+    rows = [["" if rec.get(h) is None else str(rec.get(h)) for h in header] for rec in records]
+    return write_rows(dest, header, rows, ",",
+                      escape=range(len(header)) if escape_formulas else ())

@@ -7,7 +7,14 @@ record reader (targets, census, people, address frames, registrations, votes) ta
 kind of source -- a spreadsheet, a DataFrame -- is one function that builds a :class:`Table`
 (for example with :meth:`Table.from_rows`), and every reader accepts its result unchanged.
 Registered in :data:`SOURCE_KINDS`, the source itself is accepted too (``read_people(
-"pool.xlsx", ...)``).
+"pool.xlsx", ...)``). Two kinds are registered here: spreadsheets (``.xlsx``, ``.xlsm``,
+``.xlsb``, ``.xls``, ``.ods``, with ``PATH#SHEET`` choosing a sheet; read by
+:mod:`~civicsortition.io.spreadsheets`, extra ``excel``) and DataFrames of any library
+narwhals knows (pandas, polars, ...; read by :mod:`~civicsortition.io.dataframes`, extra
+``frames``). Neither module, nor any third-party package, is imported until such a source
+is read. A table read from a spreadsheet knows the spreadsheet column of each of its columns
+(:attr:`Table.cell_columns`), so problems can name the cell in A1 notation
+(:meth:`Table.cell_name`, :meth:`Table.with_cells`).
 
 Text sources (paths and streams) are UTF-8 with or without a byte-order mark, delimited by
 commas, semicolons or tabs (detected from the header line). Everywhere, header names are
@@ -15,12 +22,15 @@ trimmed and matched case-insensitively, rows whose cells are all blank are skipp
 naming a column twice and a row with the wrong number of cells are errors, and all problems
 of a table are raised together in one :class:`~civicsortition.errors.InputError`.
 
-The writing half, :func:`write_rows`, writes CSV that reads back unchanged and reports (and
-optionally neutralises) cells a spreadsheet program would evaluate as formulas.
+The writing half, :func:`write_rows` (and its short form :func:`write_table`), writes CSV
+that reads back unchanged and reports (and optionally neutralises) cells a spreadsheet program
+would evaluate as formulas; a destination ending in ``.xlsx`` is written as a workbook instead
+(every cell a text or number cell, never a formula), one ending in ``.tsv`` with tabs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io as _stdio
 import os
@@ -31,30 +41,44 @@ from typing import IO, Any, Union, cast
 import attrs
 
 from ..errors import InputError, Problem
+from ._cells import (
+    SPREADSHEET_SUFFIXES,
+    TSV_SUFFIXES,
+    MissingDependencyError,
+    cell_to_text,
+    column_letters,
+    optional_module,
+    split_sheet,
+)
 from .files import atomic_write
 
 __all__ = [
     "FORMULA_START",
     "SOURCE_KINDS",
+    "SPREADSHEET_SUFFIXES",
+    "MissingDependencyError",
     "Source",
     "SourceKind",
     "Table",
     "TableSource",
+    "cell_to_text",
+    "column_letters",
     "formula_like",
     "key_columns",
     "open_table",
+    "optional_module",
     "read_text",
     "require_columns",
     "require_rows",
     "source_name",
+    "split_sheet",
     "write_rows",
+    "write_table",
 ]
 
 #: A file to read or write: a path, or an open text stream (a ``str`` is always a path).
 Source = Union[str, "os.PathLike[str]", IO[str]]
 _DELIMITERS = (",", ";", "\t")
-
-
 def _default_lines(table: Table) -> tuple[int, ...]:
     return tuple(range(2, len(table.rows) + 2))
 
@@ -79,6 +103,12 @@ class Table:
         1); by default ``2, 3, ...``.
     delimiter : str
         The delimiter of the source (writers of selections reuse it); ``","`` in memory.
+    cell_columns : tuple of int or None
+        For a table read from a spreadsheet, the 0-based spreadsheet column of each column
+        (``0`` is ``A``), so that :meth:`cell_name` can name a cell in A1 notation; ``None``
+        for every other source.
+    header_line : int
+        The line of the header (1 but in a spreadsheet whose table starts lower down).
 
     Examples
     --------
@@ -92,6 +122,8 @@ class Table:
     source: str = "<table>"
     lines: tuple[int, ...] = attrs.field(default=attrs.Factory(_default_lines, takes_self=True))
     delimiter: str = ","
+    cell_columns: tuple[int, ...] | None = None
+    header_line: int = 1
 
     def column(self, *aliases: str) -> int | None:
         """Position of the first of ``aliases`` in the header (case-insensitive), or ``None``."""
@@ -105,9 +137,98 @@ class Table:
         """``(line, cells)`` for every data row, in order."""
         return zip(self.lines, self.rows, strict=True)
 
+    def cell_name(self, line: int, column: int | str) -> str | None:
+        """The A1 name (``"B17"``) of a cell of a spreadsheet table, else ``None``.
+
+        Parameters
+        ----------
+        line : int
+            The row as a spreadsheet shows it (an entry of :attr:`lines`, or 1 for the header).
+        column : int or str
+            Position in :attr:`header`, or a header name (case-insensitive).
+
+        Returns
+        -------
+        str or None
+            ``None`` when the table was not read from a spreadsheet or the column is unknown.
+
+        Examples
+        --------
+        >>> t = Table(("id", "sex"), (("7", "f"),), "pool.xlsx#Sheet1", (5,), ",", (2, 3))
+        >>> t.cell_name(5, "sex"), t.cell_name(5, 0), t.locate(5, "sex")
+        ('D5', 'C5', 'pool.xlsx#Sheet1!D5')
+        """
+        if self.cell_columns is None:
+            return None
+        j = column if isinstance(column, int) else self.column(column)
+        if j is None or not 0 <= j < len(self.cell_columns):
+            return None
+        return f"{column_letters(self.cell_columns[j])}{line}"
+
+    def locate(self, line: int, column: int | str) -> str:
+        """Where a cell is, in the notation of its source.
+
+        ``people.xlsx#Sheet1!B17`` for a spreadsheet, ``people.csv:17, column 'sex'`` otherwise.
+        """
+        cell = self.cell_name(line, column)
+        if cell is not None:
+            return f"{self.source}!{cell}"
+        name = self.header[column] if isinstance(column, int) and 0 <= column < len(
+            self.header) else column
+        return f"{self.source}:{line}, column {name!r}"
+
+    def with_cells(self, problems: Iterable[Problem]) -> tuple[Problem, ...]:
+        """``problems`` with the A1 cell named in the message of each one about a cell here.
+
+        A problem is about a cell of this table when its ``file`` is :attr:`source` and it has
+        a ``row`` and a ``column`` naming a header column; its message then starts with
+        ``cell B17:``. Other problems, and every problem of a table not read from a
+        spreadsheet, are returned unchanged (so a reader may call this on any table).
+
+        Parameters
+        ----------
+        problems : iterable of Problem
+
+        Returns
+        -------
+        tuple of Problem
+        """
+        out: list[Problem] = []
+        for p in problems:
+            cell = None
+            if p.file == self.source and p.row is not None and p.column is not None \
+                    and not p.message.startswith("cell "):
+                cell = self.cell_name(p.row, p.column)
+            out.append(p if cell is None else attrs.evolve(p, message=f"cell {cell}: "
+                                                           f"{p.message}"))
+        return tuple(out)
+
+    @contextlib.contextmanager
+    def locating(self) -> Iterator[None]:
+        """Name the A1 cell (:meth:`with_cells`) in any ``InputError`` raised in the block.
+
+        Examples
+        --------
+        >>> t = Table(("id",), (("7",),), "pool.xlsx#S", (2,), ",", (0,))
+        >>> try:
+        ...     with t.locating():
+        ...         raise InputError([Problem("bad-id", "odd", file=t.source, row=2,
+        ...                                   column="id")])
+        ... except InputError as e:
+        ...     print(e.problems[0].message)
+        cell A2: odd
+        """
+        try:
+            yield
+        except InputError as e:
+            if self.cell_columns is None or type(e) is not InputError:
+                raise
+            raise InputError(self.with_cells(e.problems)) from None
+
     @classmethod
     def from_rows(cls, header: Sequence[object], rows: Iterable[Sequence[object]], *,
-                  source: str = "<table>", lines: Iterable[int] | None = None) -> Table:
+                  source: str = "<table>", lines: Iterable[int] | None = None,
+                  cell_columns: Sequence[int] | None = None) -> Table:
         """A checked table from a header and rows held in memory.
 
         Parameters
@@ -121,6 +242,9 @@ class Table:
             Name for error messages.
         lines : iterable of int, optional
             Line number of each row (default: ``2, 3, ...``, as if written below the header).
+        cell_columns : sequence of int, optional
+            The 0-based spreadsheet column of each header column (see
+            :attr:`Table.cell_columns`); problems of the header then name their cell.
 
         Returns
         -------
@@ -136,7 +260,10 @@ class Table:
         if len(numbers) != len(texts):
             raise ValueError(f"{len(numbers)} line numbers for {len(texts)} rows")
         located = [(1, [_cell(h) for h in header]), *zip(numbers, texts, strict=True)]
-        return _assemble(source, iter(located), ",")
+        cells = None if cell_columns is None else tuple(cell_columns)
+        if cells is not None and len(cells) != len(located[0][1]):
+            raise ValueError(f"{len(cells)} cell columns for {len(located[0][1])} header cells")
+        return _assemble(source, iter(located), ",", cells)
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, object]], *,
@@ -186,7 +313,8 @@ class SourceKind:
 
 
 #: The registry of table sources beyond CSV, asked in order before a source is read as CSV:
-#: name -> :class:`SourceKind`. Empty by default (every path is CSV).
+#: name -> :class:`SourceKind`. Holds ``"spreadsheet"`` and ``"dataframe"`` (registered at
+#: the end of this module); every other path is CSV.
 SOURCE_KINDS: dict[str, SourceKind] = {}
 
 
@@ -301,9 +429,10 @@ def open_table(source: TableSource, *, delimiter: str | None = None) -> Table:
 
 
 def _checked(table: Table) -> Table:
-    """``table`` with the checks of a file (blank rows dropped; its delimiter kept)."""
-    checked = Table.from_rows(table.header, table.rows, source=table.source, lines=table.lines)
-    return attrs.evolve(checked, delimiter=table.delimiter)
+    """``table`` with the checks of a file (blank rows dropped; delimiter, cells kept)."""
+    checked = Table.from_rows(table.header, table.rows, source=table.source, lines=table.lines,
+                              cell_columns=table.cell_columns)
+    return attrs.evolve(checked, delimiter=table.delimiter, header_line=table.header_line)
 
 
 def _read_csv(source: Source, *, delimiter: str | None) -> Table:
@@ -313,6 +442,8 @@ def _read_csv(source: Source, *, delimiter: str | None) -> Table:
     if not first:
         raise InputError.single("empty-file", "the file is empty; expected a header row",
                                 file=name)
+    if delimiter is None and name.lower().endswith(TSV_SUFFIXES):
+        delimiter = "\t"
     delim = delimiter or _sniff_delimiter(first)
     reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=delim)
 
@@ -334,9 +465,11 @@ def _read_csv(source: Source, *, delimiter: str | None) -> Table:
     return _assemble(name, cells(), delim)
 
 
-def _assemble(name: str, located: Iterator[tuple[int, list[str]]], delim: str) -> Table:
+def _assemble(name: str, located: Iterator[tuple[int, list[str]]], delim: str,
+              cell_columns: tuple[int, ...] | None = None) -> Table:
     """The table of located cell rows: the first non-blank row is the header."""
     header: tuple[str, ...] | None = None
+    header_line = 1
     rows: list[tuple[str, ...]] = []
     lines: list[int] = []
     problems: list[Problem] = []
@@ -345,11 +478,14 @@ def _assemble(name: str, located: Iterator[tuple[int, list[str]]], delim: str) -
             continue
         if header is None:
             header = tuple(c.strip() for c in cells)
+            header_line = line
             seen: set[str] = set()
-            for h in header:
+            for j, h in enumerate(header):
                 if h.casefold() in seen:
-                    problems.append(Problem("duplicate-column", "the header names a column twice",
-                                            file=name, row=line, column=h))
+                    cell = "" if cell_columns is None else \
+                        f"cell {column_letters(cell_columns[j])}{line}: "
+                    problems.append(Problem("duplicate-column", f"{cell}the header names a "
+                                            "column twice", file=name, row=line, column=h))
                 seen.add(h.casefold())
             continue
         if len(cells) != len(header):
@@ -364,7 +500,7 @@ def _assemble(name: str, located: Iterator[tuple[int, list[str]]], delim: str) -
                                 "blank)", file=name)
     if problems:
         raise InputError(problems)
-    return Table(header, tuple(rows), name, tuple(lines), delim)
+    return Table(header, tuple(rows), name, tuple(lines), delim, cell_columns, header_line)
 
 
 def require_columns(table: Table, spec: Sequence[tuple[str, Sequence[str]]]) -> dict[str, int]:
@@ -392,7 +528,7 @@ def require_columns(table: Table, spec: Sequence[tuple[str, Sequence[str]]]) -> 
         if idx is None:
             problems.append(Problem("missing-column", f"no {logical!r} column; expected one of "
                                     f"{list(aliases)} (found {list(table.header)})",
-                                    file=table.source, row=1, column=logical))
+                                    file=table.source, row=table.header_line, column=logical))
         else:
             found[logical] = idx
     if problems:
@@ -451,11 +587,18 @@ def _csv_cell(cell: str, delimiter: str) -> str:
 
 def write_rows(dest: Source, header: list[str], rows: list[list[str]], delimiter: str, *,
                escape: Iterable[int] = (), line_offset: int = 2) -> tuple[Problem, ...]:
-    """Write a CSV; returns the formula-like cells (escaped ones in the ``escape`` columns).
+    """Write a CSV (or a workbook); returns the formula-like cells of a CSV.
 
     Cells in the ``escape`` columns that look like formulas get a leading apostrophe (the
     convention spreadsheet programs display as text); every formula-like cell, escaped or
     not, is reported (file, line, column; never the value). Paths are written atomically.
+
+    A path ending in ``.xlsx`` is written as a workbook of one sheet (named after the file)
+    by :func:`civicsortition.io.spreadsheets.write_workbook` (extra ``excel``): every cell is
+    stored as text, or as a number when it reads back as the same text, never as a formula,
+    so nothing needs neutralising and nothing is reported. A path ending in ``.tsv`` is
+    written with tabs whatever ``delimiter`` says; other spreadsheet formats (``.ods``,
+    ``.xls``) and ``PATH#SHEET`` are refused.
 
     Parameters
     ----------
@@ -472,8 +615,28 @@ def write_rows(dest: Source, header: list[str], rows: list[list[str]], delimiter
     -------
     tuple of Problem
         ``formula-cell`` records.
+
+    Raises
+    ------
+    InputError
+        ``unsupported-output`` for a spreadsheet destination other than a whole ``.xlsx``
+        file; ``missing-dependency`` when writing ``.xlsx`` without openpyxl.
     """
     name = source_name(dest)
+    if isinstance(dest, (str, os.PathLike)):
+        sheet = split_sheet(dest)
+        if sheet is not None:
+            path, sheet_name = sheet
+            if sheet_name is not None or not path.lower().endswith(".xlsx"):
+                raise InputError.single(
+                    "unsupported-output", "spreadsheets are written as whole .xlsx workbooks "
+                    "(no other format, no #SHEET); name a .xlsx or .csv file", file=name)
+            from .spreadsheets import write_workbook
+
+            write_workbook(path, {_sheet_title(path): (header, rows)})
+            return ()
+        if name.lower().endswith(TSV_SUFFIXES):
+            delimiter = "\t"
     escape_cols = set(escape)
     flagged: list[Problem] = []
     lines = [delimiter.join(_csv_cell(h, delimiter) for h in header)]
@@ -496,3 +659,77 @@ def write_rows(dest: Source, header: list[str], rows: list[list[str]], delimiter
     else:
         dest.write(text)
     return tuple(flagged)
+
+
+def write_table(dest: Source, header: Sequence[str], rows: Iterable[Sequence[object]], *,
+                delimiter: str = ",", escape: Iterable[int] = ()) -> tuple[Problem, ...]:
+    r"""Write a table to CSV, TSV or ``.xlsx``, chosen by the destination's name.
+
+    The short form of :func:`write_rows`: cells are converted with :func:`cell_to_text`
+    (``None`` is empty, ``17.0`` is ``17``, dates are ISO 8601), the first row is line 2.
+
+    Parameters
+    ----------
+    dest : path or text stream
+        ``*.xlsx`` is a workbook (extra ``excel``), ``*.tsv`` tab-separated, anything else
+        (and every stream) CSV; paths are written atomically.
+    header : sequence of str
+    rows : iterable of sequences
+    delimiter : str
+        For CSV.
+    escape : iterable of int
+        Columns whose formula-like cells a CSV neutralises (see :func:`write_rows`).
+
+    Returns
+    -------
+    tuple of Problem
+        ``formula-cell`` records of a CSV.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> write_table(out, ["id", "age"], [["p1", 41.0], ["p2", None]])
+    ()
+    >>> out.getvalue()
+    'id,age\np1,41\np2,\n'
+    """
+    return write_rows(dest, [str(h) for h in header],
+                      [[cell_to_text(c) for c in row] for row in rows], delimiter, escape=escape)
+
+
+def _sheet_title(path: str) -> str:
+    """A valid sheet name from a file name: its stem, without ``[]:*?/`` or a backslash."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    title = re.sub(r"[\[\]:*?/\\]", "_", stem).strip("'")[:31]
+    return title or "Sheet1"
+
+
+# --------------------------------------------------------------------- the registered kinds
+def _is_spreadsheet(source: object) -> bool:
+    return isinstance(source, (str, os.PathLike)) and split_sheet(source) is not None
+
+
+def _read_spreadsheet(source: Any) -> Table:
+    from .spreadsheets import read_sheet
+
+    return read_sheet(source)
+
+
+def _is_dataframe(source: object) -> bool:
+    if isinstance(source, (str, bytes, os.PathLike, Table, Mapping, list, tuple)) \
+            or hasattr(source, "read"):
+        return False
+    from .dataframes import is_dataframe
+
+    return is_dataframe(source)
+
+
+def _read_dataframe(source: Any) -> Table:
+    from .dataframes import read_dataframe
+
+    return read_dataframe(source)
+
+
+SOURCE_KINDS["spreadsheet"] = SourceKind(_is_spreadsheet, _read_spreadsheet)
+SOURCE_KINDS["dataframe"] = SourceKind(_is_dataframe, _read_dataframe)

@@ -2,17 +2,21 @@
 
 The aliases ``category,name,...`` and ``category,feature,...`` (the layout of the public
 example instances) are read too; ``min_flex``/``max_flex`` may be empty; the panel size is not
-part of the file. Writers may append provenance columns, which readers ignore.
+part of the file. :func:`write_targets` may append the provenance columns
+``share,exact_quota,seats,method,band``; :func:`read_targets` reads them back into each quota's
+:class:`~civicsortition.quotas.QuotaProvenance` when they are present (they never change a
+bound), so the audit report of a run from files shows where each quota came from.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import attrs
 
 from ..errors import InputError, Problem
-from ..quotas import Quotas, ValueQuota
+from ..quotas import QuotaProvenance, Quotas, ValueQuota
 from .tables import (
     Source,
     TableSource,
@@ -23,7 +27,34 @@ from .tables import (
     write_rows,
 )
 
-__all__ = ["read_targets", "write_targets"]
+__all__ = ["PROVENANCE_COLUMNS", "read_targets", "write_targets"]
+
+#: The provenance columns :func:`write_targets` appends with ``provenance=True``.
+PROVENANCE_COLUMNS = ("share", "exact_quota", "seats", "method", "band")
+_TRUE = ("true", "yes", "1")
+
+
+def _provenance(table: Any, cells: tuple[str, ...], cols: dict[str, int | None], line: int,
+                problems: list[Problem]) -> QuotaProvenance | None:
+    """The row's provenance, if the file has the columns and the row fills them."""
+    texts = {k: cells[i].strip() for k, i in cols.items() if i is not None}
+    if not all(texts.get(k) for k in PROVENANCE_COLUMNS):
+        return None
+    try:
+        share, exact = Fraction(texts["share"]), Fraction(texts["exact_quota"])
+        seats = int(texts["seats"])
+        if not 0 <= share <= 1 or exact < 0 or seats < 0:
+            raise ValueError("out of range")
+    except (ValueError, ZeroDivisionError):
+        problems.append(Problem("bad-provenance", "share must be a fraction in [0, 1] (such as "
+                                "543/1000 or 0.543), exact_quota a fraction >= 0 and seats a "
+                                "whole number >= 0", file=table.source, row=line,
+                                value=",".join(texts[k] for k in ("share", "exact_quota",
+                                                                   "seats"))))
+        return None
+    return QuotaProvenance(share, exact, seats, texts["method"], texts["band"],
+                           floor_applied=texts.get("floor_applied", "").casefold() in _TRUE,
+                           tie=texts.get("tie", "").casefold() in _TRUE)
 
 
 def _parse_int(text: str, *, problems: list[Problem], where: dict[str, Any], what: str
@@ -54,7 +85,10 @@ def read_targets(source: TableSource, panel_size: int, *, delimiter: str | None 
     ----------
     source : path, text stream or Table
         ``feature,value,min,max[,min_flex,max_flex]`` (or ``category,name,...`` or
-        ``category,feature,...``). Extra columns are ignored. Anything
+        ``category,feature,...``), optionally followed by the provenance columns
+        ``share,exact_quota,seats,method,band`` (and ``floor_applied``, ``tie``) that
+        :func:`write_targets` writes; a row with all five filled gets a
+        :class:`~civicsortition.quotas.QuotaProvenance`. Other columns are ignored. Anything
         :func:`~civicsortition.io.tables.open_table` reads.
     panel_size : int
         The panel size ``k`` (targets files do not state it).
@@ -70,12 +104,14 @@ def read_targets(source: TableSource, panel_size: int, *, delimiter: str | None 
     InputError
         All problems of the file at once: ``empty-file``, ``missing-column``, ``ragged-row``,
         ``missing-value``, ``not-a-number``, ``not-an-integer``, ``negative-quota``,
-        ``min-greater-than-max``, ``bad-flex``, ``duplicate-quota``.
+        ``min-greater-than-max``, ``bad-flex``, ``duplicate-quota``, ``bad-provenance``.
     """
     table = open_table(source, delimiter=delimiter)
     cols = key_columns(table)
     cols.update(require_columns(table, [("min", ["min"]), ("max", ["max"])]))
     flex = {k: table.column(k) for k in ("min_flex", "max_flex")}
+    prov_cols = {k: table.column(k) for k in (*PROVENANCE_COLUMNS, "floor_applied", "tie")}
+    with_provenance = all(prov_cols[k] is not None for k in PROVENANCE_COLUMNS)
     require_rows(table)
     problems: list[Problem] = []
     entries: list[ValueQuota] = []
@@ -113,7 +149,8 @@ def read_targets(source: TableSource, panel_size: int, *, delimiter: str | None 
         lo, hi = nums["min"], nums["max"]
         assert lo is not None  # guaranteed by row_ok
         assert hi is not None
-        q = ValueQuota(cat, val, lo, hi, nums["min_flex"], nums["max_flex"])
+        prov = _provenance(table, cells, prov_cols, line, problems) if with_provenance else None
+        q = ValueQuota(cat, val, lo, hi, nums["min_flex"], nums["max_flex"], provenance=prov)
         for p in q.problems():
             problems.append(attrs.evolve(p, file=table.source, row=line))
         entries.append(q)
@@ -127,8 +164,8 @@ def write_targets(dest: Source, quotas: Quotas, *, provenance: bool = False
     """Write ``quotas`` as ``feature,value,min,max[,min_flex,max_flex]``.
 
     Flex columns are written when any entry has them. With ``provenance=True`` the columns
-    ``share,exact_quota,seats,method,band`` are appended (exact fractions as ``p/q``); readers
-    ignore them.
+    ``share,exact_quota,seats,method,band`` are appended (exact fractions as ``p/q``);
+    :func:`read_targets` reads them back as provenance.
 
     Parameters
     ----------

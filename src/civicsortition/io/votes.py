@@ -6,11 +6,13 @@ The accepted vote words (``yes``, ``no``, ``abstain`` and their aliases) are
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..errors import InputError, Problem
 from ..vote import VOTE_WORDS
-from .tables import TableSource, open_table, require_columns, require_rows
+from .tables import Source, TableSource, open_table, require_columns, require_rows, write_rows
 
-__all__ = ["VOTE_WORDS", "read_votes"]
+__all__ = ["VOTE_WORDS", "read_votes", "write_votes"]
 
 
 def read_votes(source: TableSource, *, delimiter: str | None = None
@@ -62,3 +64,26 @@ def read_votes(source: TableSource, *, delimiter: str | None = None
     if problems:
         raise InputError(problems)
     return out
+
+
+def write_votes(dest: Source, votes: Mapping[str, Mapping[str, str]]) -> tuple[Problem, ...]:
+    """Write ballots ``{recommendation: {member: vote}}`` as ``member,recommendation,vote``.
+
+    Rows follow the recommendations' order, then the members' order within each; the file
+    reads back with :func:`read_votes`.
+
+    Parameters
+    ----------
+    dest : path or text stream
+        Written atomically when a path.
+    votes : mapping
+        As :func:`civicsortition.vote.tally` takes them.
+
+    Returns
+    -------
+    tuple of Problem
+        ``formula-cell`` records of cells that look like spreadsheet formulas.
+    """
+    rows = [[member, rec, vote] for rec, ballots in votes.items()
+            for member, vote in ballots.items()]
+    return write_rows(dest, ["member", "recommendation", "vote"], rows, ",")

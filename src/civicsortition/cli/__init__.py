@@ -1,0 +1,108 @@
+"""Command line: ``python -m civicsortition COMMAND ...`` -- a thin layer over the public API.
+
+The organiser's whole path, from the example's files to the vote::
+
+    example --out DIR                      the embedded example's input files
+    quotas                                 census shares -> targets CSV
+    invite                                 stage 1: the addresses that get a letter
+    registrations                          registrations -> people CSV (+ rejections)
+    check                                  necessary conditions of the quotas
+    select                                 the fair lottery; --draw-seed draws the panel
+    draw                                   the panel from a published lottery and a seed
+    replace                                replacements for dropouts (residual quotas)
+    alternates prepare | fill              alternates drawn in advance, and seats filled
+    verify                                 independent re-check of result, lottery, draw
+    report                                 the audit report (no personal data)
+    tally                                  the assembly's votes
+    demo                                   all of it on the synthetic example
+
+Exit codes (stable, for scripts):
+
+* 0 -- success;
+* 2 -- bad input (the message on stderr names the file, row, column and value);
+* 3 -- the quotas cannot be met (the findings are printed on stderr);
+* 4 -- ``verify`` found a problem (the failed checks are printed);
+* 5 -- a solver failed even after recovery was tried (the stage and status are printed);
+* 1 -- an unexpected internal error (a one-line message; ``--debug`` shows the traceback).
+
+Every output of a command is checked before any work is done (not an input, not existing
+unless ``--force``, in a writable directory); nothing is written when a command fails.
+The package: :mod:`.parser` (options), :mod:`.commands` (``quotas`` ... ``tally``),
+:mod:`.organiser` (``replace``, ``alternates``, ``example``, ``demo``), :mod:`._common`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InfeasibleError, InputError, SolverError
+from ._common import (
+    EXIT_BAD_INPUT,
+    EXIT_INFEASIBLE,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_SOLVER,
+    EXIT_VERIFICATION_FAILED,
+    check_outputs,
+)
+from .parser import build_parser
+
+if TYPE_CHECKING:
+    from ..distribution import Distribution
+    from ..pool import Pool
+    from ..quotas import Quotas
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INFEASIBLE", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SOLVER",
+           "EXIT_VERIFICATION_FAILED", "build_parser", "find_distribution", "main"]
+
+
+def find_distribution(pool: Pool, quotas: Quotas, **options: Any) -> Distribution:
+    """:func:`civicsortition.algorithms.find_distribution`, loaded on first use.
+
+    The algorithms load SciPy and the solvers; the commands that do not solve never pay for
+    them (and ``--help`` starts at once). ``select`` looks this name up here at run time.
+    """
+    from ..algorithms import find_distribution as find
+
+    return find(pool, quotas, **options)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        One of the ``EXIT_*`` codes.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        check_outputs(args)
+        code: int = args.func(args)
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except InfeasibleError as e:
+        print(f"infeasible: {e}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    except SolverError as e:
+        if args.debug:
+            raise
+        print(f"solver error: {e}", file=sys.stderr)
+        return EXIT_SOLVER
+    except Exception as e:
+        if args.debug:
+            raise
+        what = str(e).splitlines()[0] if str(e) else ""
+        print(f"internal error: {type(e).__name__}: {what} (rerun with --debug for the "
+              "traceback, and please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
+    return code

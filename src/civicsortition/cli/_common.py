@@ -1,0 +1,304 @@
+"""What every command shares: exit codes, reading people and quotas, output checks, options.
+
+The option builders here give one name, one meaning and one help text to the same thing in
+every command (``--targets``, ``--people``, ``--id-column``, ``--household-column``,
+``--force``, ``--record`` ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .. import io
+from ..errors import InputError
+from ..io.files import OutputPlan
+
+if TYPE_CHECKING:
+    from ..draw import DrawRecord
+    from ..io import PeopleTable
+    from ..lottery import TransparentLottery
+    from ..quotas import Band, Quotas
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
+EXIT_VERIFICATION_FAILED = 4
+EXIT_SOLVER = 5
+EXIT_INTERNAL = 1
+
+
+class _AlgorithmChoices:
+    """The ``--algorithm`` choices, read from the algorithm registry when first needed.
+
+    Only checking a given ``--algorithm`` and ``select --help`` load the registry (and with
+    it the solvers); building the parser does not.
+    """
+
+    def __iter__(self) -> Iterator[str]:
+        from ..algorithms import ALGORITHMS
+
+        return iter(sorted(ALGORITHMS))
+
+    def __contains__(self, value: object) -> bool:
+        return value in list(self)
+
+
+def default_algorithm() -> str:
+    """The algorithm registry's default (loads the registry)."""
+    from ..algorithms import DEFAULT_ALGORITHM
+
+    return DEFAULT_ALGORITHM
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Help that states every option's default.
+
+    ``(default: X)`` is appended to an option's help unless the help already says it, or the
+    option is a flag (off unless given) or has no default value; an action carrying a
+    ``default_text`` callable shows what it returns (computed only when the help is shown, so
+    building the parser loads nothing).
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "%(default)" in text or "default:" in text:
+            return text
+        shown: Callable[[], str] | None = getattr(action, "default_text", None)
+        if shown is not None:
+            return f"{text} (default: {shown()})"
+        if action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        if isinstance(action.default, list):
+            return f"{text} (default: {' '.join(map(str, action.default))})"
+        return f"{text} (default: %(default)s)"
+
+
+def lottery_and_record(args: argparse.Namespace
+                        ) -> tuple[TransparentLottery | None, DrawRecord | None]:
+    """The optional ``--lottery`` and ``--record`` files."""
+    lottery = io.read_lottery(args.lottery) if args.lottery else None
+    record = io.read_draw_record(args.record) if args.record else None
+    return lottery, record
+
+
+#: Header names that look like a person id (``--id-column`` was probably forgotten).
+ID_LIKE = ("id", "person_id", "personid", "participant_id", "registration_id", "respondent_id",
+           "uid", "uuid", "code", "nr", "no")
+#: Header names of personal data that must not be published as ids.
+PERSONAL = ("name", "full_name", "fullname", "first_name", "firstname", "last_name", "lastname",
+            "surname", "given_name", "family_name", "email", "e-mail", "mail", "phone",
+            "telephone", "mobile", "birth_date", "date_of_birth", "dob", "address", "street",
+            "personal_number", "national_id", "passport")
+
+
+def people_table(args: argparse.Namespace, quotas: Quotas | None, *, publishes: bool = False,
+            **options: Any) -> PeopleTable:
+    """Read ``--people`` with the id-column safeguards of every command.
+
+    Without ``--id-column`` (and without ``--row-ids``) a file with an id-like column is an
+    error with a hint; with ``publishes`` (the ids go into published files), an id column
+    that holds personal data (a name-like header, e-mail addresses, several words) is refused
+    unless ``--allow-personal-ids`` is given.
+    """
+    people = io.read_people(args.people, strata=quotas, id_column=args.id_column,
+                            household_column=getattr(args, "household_column", None),
+                            categories=[] if quotas is None else None, **options)
+    folded = [h.strip().casefold() for h in people.header]
+    if args.id_column is None and not getattr(args, "row_ids", False):
+        likely = [h for h, f in zip(people.header, folded, strict=True)
+                  if f in ID_LIKE or f.endswith("_id")]
+        if likely:
+            raise InputError.single(
+                "id-column-not-given", f"the file has a column {likely[0]!r} that looks like "
+                f"a person id, but --id-column was not given, so people would be keyed by row "
+                f"numbers; pass --id-column {likely[0]} (or --row-ids to key by row numbers)",
+                file=people.source, column=likely[0])
+    if publishes and args.id_column is not None and not getattr(args, "allow_personal_ids",
+                                                                   False):
+        col = args.id_column.strip().casefold()
+        ids = people.pool.ids
+        wordy = sum(1 for pid in ids if "@" in pid or len(pid.split()) > 1)
+        if col in PERSONAL or wordy > len(ids) // 2:
+            why = ("its name" if col in PERSONAL else
+                   f"{wordy} of its {len(ids)} values contain spaces or '@'")
+            raise InputError.single(
+                "personal-id", f"the id column {args.id_column!r} looks like personal data "
+                f"({why}); ids are published in the lottery and results -- use a "
+                "pseudonymous id column, or pass --allow-personal-ids if this is intended",
+                file=people.source, column=args.id_column)
+    return people
+
+
+def inputs(args: argparse.Namespace, *, publishes: bool = False
+            ) -> tuple[PeopleTable, Quotas]:
+    quotas = io.read_targets(args.targets, args.panel_size)
+    return people_table(args, quotas, publishes=publishes), quotas
+
+
+def write_selection(args: argparse.Namespace, people: PeopleTable | None,
+                     record: DrawRecord) -> None:
+    """Write the draw record and, with a people file, the selected/remaining CSVs."""
+    if args.record:
+        io.write_draw_record(args.record, record)
+        print(f"written: {args.record}")
+    if args.selected or args.remaining:
+        if people is None:
+            raise InputError.single("missing-option", "--selected/--remaining need --people",
+                                    column="--people")
+        flagged = io.write_selected_and_remaining(args.selected, args.remaining, people,
+                                                  record.panel,
+                                                  escape_formulas=not args.no_escape_formulas)
+        warn_formulas(flagged)
+        for path in (args.selected, args.remaining):
+            if path:
+                print(f"written: {path}")
+
+
+def warn_formulas(flagged: Sequence[Any]) -> None:
+    """One warning line per file with formula-like cells (locations only, never values)."""
+    by_file: dict[str, list[Any]] = {}
+    for p in flagged:
+        by_file.setdefault(p.file, []).append(p)
+    for name, ps in by_file.items():
+        escaped = sum(p.message.startswith("neutralised") for p in ps)
+        where = ", ".join(f"line {p.row} column {p.column}" for p in ps[:3])
+        print(f"warning: {name}: {len(ps)} cell(s) look like spreadsheet formulas ({where}"
+              f"{', ...' if len(ps) > 3 else ''}); {escaped} neutralised with a leading "
+              "apostrophe", file=sys.stderr)
+
+
+def band(args: argparse.Namespace) -> Band:
+    from ..quotas import Band
+
+    if args.band_percent is not None:
+        return Band.percent(args.band_percent)
+    return Band.seats(args.band_seats)
+
+def date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError.single("bad-date", "expected a date as YYYY-MM-DD",
+                                value=text) from None
+
+
+def force_option(p: argparse.ArgumentParser) -> None:
+    """``--force``: the same flag, with the same meaning, in every command that writes."""
+    p.add_argument("--force", action="store_true", help="replace output files that already "
+                   "exist (an input file is never overwritten; default: refuse)")
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, outputs that are inputs, exist, or cannot be written."""
+    plan = OutputPlan([getattr(args, a, None) for a in args.inputs],
+                      force=getattr(args, "force", False))
+    for name in args.outputs:
+        plan.add("--" + name.replace("_", "-"), getattr(args, name, None))
+    plan.check()
+
+
+def selection_outputs(p: argparse.ArgumentParser, *, record: str = "the draw record (JSON)"
+                      ) -> None:
+    """``--record``, ``--selected``, ``--remaining`` and ``--no-escape-formulas``."""
+    p.add_argument("--record", help=f"write {record} here")
+    p.add_argument("--selected", help="write the selected people's rows here (CSV)")
+    p.add_argument("--remaining", help="write everybody else's rows here (CSV)")
+    p.add_argument("--no-escape-formulas", action="store_true",
+                   help="keep formula-like cells (=, +, -, @ ...) of the columns the library "
+                   "does not read unchanged in --selected/--remaining (default: neutralised "
+                   "with a leading apostrophe for spreadsheet programs)")
+
+
+def input_options(p: argparse.ArgumentParser, *, required: bool) -> None:
+    """The published inputs: ``--targets``, ``--people``, ``--panel-size`` and their keys."""
+    p.add_argument("--targets", required=required, help="targets CSV "
+                   "(feature,value,min,max...; written by quotas)")
+    p.add_argument("--people", required=required, help="people CSV, one column per category")
+    p.add_argument("--panel-size", type=int, required=required, help="number of seats k")
+    p.add_argument("--id-column", help="id column (required when the file has an id-like "
+                   "column; ids are published, so use a pseudonymous one)")
+    p.add_argument("--row-ids", action="store_true", help="key people by row numbers from 0 "
+                   "(when the file has no id column)")
+    p.add_argument("--allow-personal-ids", action="store_true", help="allow an id column "
+                   "that looks like names or e-mail addresses to be published")
+    p.add_argument("--household-column", help="household key column (enables the "
+                   "one-per-household rule)")
+
+
+
+def algorithm_options(p: argparse.ArgumentParser, *, tickets: bool = True) -> None:
+    """``--algorithm``, ``--backend`` and ``--tickets`` as ``select`` has them."""
+    # The choices are set after add_argument, which would iterate them (to check a metavar)
+    # and so load the algorithms and solvers; None stands for the registry's default.
+    a = p.add_argument("--algorithm", help="fair algorithm")
+    a.choices = _AlgorithmChoices()
+    a.default_text = default_algorithm  # type: ignore[attr-defined]
+    p.add_argument("--backend", default="highs", help="solver backend: highs, pulp or "
+                   "pulp:SOLVER")
+    if tickets:
+        p.add_argument("--tickets", type=int, default=1000, help="tickets of the transparent "
+                       "lottery")
+
+
+def members_options(p: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """``--members`` or ``--members-record``: the current panel, as ``tally`` takes it."""
+    g = p.add_mutually_exclusive_group(required=required)
+    g.add_argument("--members", help="comma-separated ids of the current members")
+    g.add_argument("--members-record", help="a draw record, replacement record or alternates "
+                   "fill record (JSON) whose panel are the current members")
+
+
+def id_list(text: str | None) -> list[str]:
+    """Comma-separated ids (surrounding spaces and empty items dropped)."""
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
+def members(args: argparse.Namespace) -> list[str]:
+    """The current members from ``--members`` or ``--members-record``."""
+    if getattr(args, "members_record", None):
+        return list(io.read_panel(args.members_record))
+    return id_list(args.members)
+
+
+def dropout_options(p: argparse.ArgumentParser) -> None:
+    """``--dropouts`` or ``--dropouts-file``."""
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--dropouts", help="comma-separated ids of the members who left")
+    g.add_argument("--dropouts-file", help="file with the ids of the members who left, one "
+                   "per line ('#' starts a comment)")
+
+
+def dropouts(args: argparse.Namespace) -> list[str]:
+    """The dropouts from ``--dropouts`` or ``--dropouts-file``."""
+    if args.dropouts_file:
+        return list(io.read_id_list(args.dropouts_file))
+    return id_list(args.dropouts)
+
+
+def on_panel(panel: Sequence[str], leaving: Sequence[str]) -> None:
+    """Refuse dropouts who are not members (before any work is done)."""
+    from ..errors import Problem
+
+    current = set(panel)
+    outside = [pid for pid in leaving if pid not in current]
+    if outside:
+        raise InputError([Problem("not-on-panel", "a dropout must be a current member",
+                                  column="--dropouts", value=pid) for pid in outside])
+    if not leaving:
+        raise InputError.single("no-dropouts", "nothing to replace", column="--dropouts")
+
+
+def write_people_split(args: argparse.Namespace, people: PeopleTable,
+                       panel: Sequence[str]) -> None:
+    """``--selected`` (the rows of ``panel``) and ``--remaining`` (everybody else)."""
+    if args.selected or args.remaining:
+        flagged = io.write_selected_and_remaining(args.selected, args.remaining, people, panel,
+                                                  escape_formulas=not args.no_escape_formulas)
+        warn_formulas(flagged)
+        for path in (args.selected, args.remaining):
+            if path:
+                print(f"written: {path}")

@@ -1,0 +1,388 @@
+"""The commands from the census to the vote: ``quotas`` ... ``tally`` (see :mod:`..cli`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from .. import io
+from ..errors import InputError
+from ..vote import tally
+from ._common import (
+    EXIT_INFEASIBLE,
+    EXIT_OK,
+    EXIT_VERIFICATION_FAILED,
+    band,
+    date,
+    default_algorithm,
+    inputs,
+    lottery_and_record,
+    members,
+    people_table,
+    warn_formulas,
+    write_selection,
+)
+
+if TYPE_CHECKING:
+    from ..audit import AuditReport
+    from ..distribution import Distribution
+    from ..draw import DrawRecord
+    from ..io import PeopleTable
+    from ..lottery import TransparentLottery
+    from ..quotas import Quotas
+    from ..registrations import Registrations
+    from ..verifier import Check, Verdict
+
+
+def cmd_quotas(args: argparse.Namespace) -> int:
+    """``quotas``: census shares to a targets CSV (or Markdown)."""
+    from ..quotas import build_quotas
+
+    if args.census:
+        census = io.read_census(args.census)
+    else:
+        from ..examples.rustavi import rustavi_synthetic_census
+
+        census = rustavi_synthetic_census()
+    quotas = build_quotas(census, args.panel_size, method=args.method, band=band(args),
+                          floors=args.floors, tie_break=args.tie_break)
+    if args.markdown:
+        sys.stdout.write(quotas.to_markdown())
+    elif args.out:
+        io.write_targets(args.out, quotas, provenance=args.provenance)
+    else:
+        io.write_targets(sys.stdout, quotas, provenance=args.provenance)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """``check``: read the inputs and test the necessary conditions of the quotas."""
+    from ..diagnostics import diagnose
+
+    quotas = io.read_targets(args.targets, args.panel_size)
+    people = people_table(args, quotas, allow_new_values=args.allow_new_values)
+    diagnosis = diagnose(people.pool, quotas)
+    print(f"pool: {people.pool.n} people; panel: {quotas.panel_size} seats; "
+          f"{len(quotas)} quota rows in {len(quotas.strata)} categories")
+    for finding in diagnosis.warnings:
+        print(finding)
+    for finding in diagnosis.errors:
+        print(finding, file=sys.stderr)
+    if not diagnosis.ok:
+        return EXIT_INFEASIBLE
+    print("necessary conditions hold (a panel may exist; the solver decides)")
+    return EXIT_OK
+
+
+def cmd_select(args: argparse.Namespace) -> int:
+    """``select``: the fair lottery; optionally its tickets and the public draw."""
+    people, quotas = inputs(args, publishes=bool(args.json or args.lottery or args.record))
+    algorithm = default_algorithm() if args.algorithm is None else args.algorithm
+    options: dict[str, object] = {"backend": args.backend,
+                                  "households": args.household_column is not None}
+    from ..algorithms import ALGORITHMS
+
+    spec = ALGORITHMS[algorithm]  # the registry says which options an algorithm takes
+    if spec.accepts("draws"):
+        options["draws"] = args.draws
+    if spec.accepts("rng"):
+        options["rng"] = args.seed
+    if args.progress:
+        started = time.perf_counter()
+
+        def report(stage: str, iteration: int, value: float, bound: float) -> None:
+            print(f"[{time.perf_counter() - started:7.1f} s] {stage}: iteration {iteration}, "
+                  f"value {value:.6f}, bound {bound:.6f}", file=sys.stderr, flush=True)
+
+        options["progress"] = report
+    from . import find_distribution  # looked up at run time (tests replace it)
+
+    dist = find_distribution(people.pool, quotas, algorithm=algorithm, **options)
+    d = dist.details
+    print(f"{d.algorithm} on {people.pool.n} people, {quotas.panel_size} seats "
+          f"({d.n_types} types) with {d.backend_version}: {d.seconds:.2f} s")
+    print(f"minimum selection probability {dist.minimum:.6f}; {d.message}")
+    for line in d.extra.get("explanation", []):
+        print(line)
+    if dist.uncovered:
+        print(f"{len(dist.uncovered)} people are on no feasible panel (probability 0)")
+    if args.json:
+        io.write_result(args.json, dist, panels=not args.no_panels)
+        print(f"written: {args.json}")
+    if args.lottery or args.draw_seed:
+        from ..draw import draw
+        from ..lottery import transparent_lottery
+
+        lottery = transparent_lottery(dist, args.tickets, backend=args.backend)
+        print(f"transparent lottery: {lottery.m} tickets, SHA-256 {lottery.digest()} "
+              f"(largest change of a probability {lottery.deviation():.4f})")
+        if args.lottery:
+            io.write_lottery(args.lottery, lottery)
+            print(f"written: {args.lottery}")
+        if args.draw_seed:
+            record = draw(lottery, args.draw_seed)
+            print(f"draw: ticket {record.index} of {record.m}; panel of {len(record.panel)}")
+            write_selection(args, people, record)
+    elif args.selected or args.remaining or args.record:
+        raise InputError.single("missing-option", "--selected/--remaining/--record need "
+                                "--draw-seed", column="--draw-seed")
+    return EXIT_OK
+
+
+def cmd_draw(args: argparse.Namespace) -> int:
+    """``draw``: the panel from a published lottery and a public seed."""
+    from ..draw import draw
+
+    lottery = io.read_lottery(args.lottery)
+    record = draw(lottery, args.seed)
+    print(f"lottery SHA-256 {record.digest}; seed {record.seed!r}")
+    print(f"ticket {record.index} of {record.m} ({record.attempts} hash(es)); panel:")
+    print(" ".join(record.panel))
+    people = None
+    if args.people:
+        people = people_table(args, None)
+    write_selection(args, people, record)
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """``verify``: re-check a draw, a lottery, a result and a report independently."""
+    from ..draw import verify
+    from ..verifier import Verdict, verify_selection
+
+    lottery, record = lottery_and_record(args)
+    if args.targets or args.people:
+        if not (args.targets and args.people and args.panel_size):
+            raise InputError.single("missing-option", "checking against the inputs needs "
+                                    "--targets, --people and --panel-size", column="--targets")
+        people, quotas = inputs(args)
+        hh = args.household_column is not None
+        dist, doc = None, None
+        if args.result:
+            doc = io.read_result_document(args.result)
+            # for an exact draw and the report (the result checks say what is wrong)
+            dist = io.try_result_distribution(doc, people.pool, quotas, households=hh,
+                                              name=args.result)
+        verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
+                                   record=record, households=hh, result=doc)
+        if args.report:
+            verdict = Verdict((*verdict.checks, _report_check(args, people, quotas, dist,
+                                                              lottery, record, verdict)))
+        for c in verdict.checks:
+            status = "FAILED" if not c.ok else "ok    " if c.verified else "unverified"
+            print(f"{status} {c.name}: {c.detail}")
+        ok = verdict.ok
+    elif lottery is not None and record is not None:
+        result = verify(record, lottery)
+        for problem in result.problems:
+            print(f"FAILED {problem}")
+        if result.ok:
+            print(f"ok     draw re-derived: ticket {record.index} of {record.m}, same panel")
+        ok = result.ok
+    else:
+        raise InputError.single("missing-option", "give --lottery and --record, or the inputs "
+                                "(--targets, --people, --panel-size) with any of --result, "
+                                "--lottery, --record", column="--record")
+    print("verification passed" if ok else "verification FAILED")
+    return EXIT_OK if ok else EXIT_VERIFICATION_FAILED
+
+
+def _audit(args: argparse.Namespace, people: PeopleTable, quotas: Quotas, dist: Distribution,
+           lottery: TransparentLottery | None, record: DrawRecord | None,
+           verdict: Verdict) -> AuditReport:
+    from ..audit import audit_report
+
+    census = io.read_census(args.census) if args.census else None
+    regs = registrations_of(args, quotas, people) if args.registrations else None
+    return audit_report(people.pool, quotas, dist, lottery=_with_target(lottery, people, dist),
+                        record=record, census=census, verdict=verdict, registrations=regs)
+
+
+def _with_target(lottery: TransparentLottery | None, people: PeopleTable,
+                 dist: Distribution) -> TransparentLottery | None:
+    """The lottery with the result's probabilities as its target (for the rounding figure).
+
+    A lottery file holds only the tickets; the largest change of a person's probability by
+    the rounding is re-derived against the result. A lottery naming people outside the pool
+    is left as it is (the verdict reports that).
+    """
+    from ..lottery import TransparentLottery
+
+    if lottery is None or lottery.target is not None:
+        return lottery
+    known = set(people.pool.ids)
+    if any(pid not in known for t in lottery.tickets for pid in t):
+        return lottery
+    return TransparentLottery(lottery.tickets, lottery.rounding, dist.marginals.copy(),
+                              people.pool.ids)
+
+
+def registrations_of(args: argparse.Namespace, quotas: Quotas,
+                     people: PeopleTable | None = None) -> Registrations:
+    """Validate ``--registrations`` with the options of the ``registrations`` command.
+
+    With ``people``, warn when the accepted registrations are not the people file's ids.
+    """
+    if not args.reference_date:
+        raise InputError.single("missing-option", "--registrations needs --reference-date "
+                                "(the date ages are judged on)", column="--reference-date")
+    invited = io.read_invited(args.invitations) if args.invitations else None
+    regs = io.read_registrations(
+        args.registrations, quotas, reference_date=date(args.reference_date),
+        invited=invited, id_field=getattr(args, "registration_id_column", None) or "id",
+        address_field=args.address_column,
+        birth_date_field=args.birth_date_column or None,
+        eligible_field=args.eligible_column or None,
+        identity_fields=[c.strip() for c in (args.identity_columns or "").split(",")
+                         if c.strip()])
+    if people is not None and set(regs.pool.ids) != set(people.pool.ids):
+        print(f"warning: the {regs.pool.n} accepted registrations are not the "
+              f"{people.pool.n} people of {args.people} (compared by id)", file=sys.stderr)
+    return regs
+
+
+def report_markdown(report: AuditReport) -> str:
+    """The report's Markdown, with the rounding line stated for a lottery read from a file.
+
+    A published lottery file does not record how its tickets were rounded; the line says so
+    instead of printing ``None``, and omits a deviation that could not be computed.
+    """
+    text = report.to_markdown()
+    lot = report.data.get("lottery") or {}
+    if lot and lot.get("method") is None:
+        dev = lot.get("max_abs_deviation")
+        old = (f"- rounding None: largest change of a person's probability "
+               f"{float('nan') if dev is None else dev:.4f}")
+        new = ("- rounding method not recorded in the lottery file" if dev is None else
+               f"- largest change of a person's probability by the rounding (ticket shares "
+               f"against the result): {dev:.4f}; rounding method not recorded in the lottery "
+               "file")
+        text = text.replace(old, new)
+    return text
+
+
+def _report_of(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
+               doc: dict[str, Any], lottery: TransparentLottery | None,
+               record: DrawRecord | None) -> tuple[AuditReport, Verdict]:
+    """The audit report of a result, with the verdict that re-derives every figure in it."""
+    from ..verifier import verify_selection
+
+    hh = args.household_column is not None
+    dist = io.result_distribution(doc, people.pool, quotas, households=hh, name=args.result)
+    # The verdict re-derives every figure the result states (a forged bound fails it).
+    verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
+                               record=record, households=hh, result=doc)
+    return _audit(args, people, quotas, dist, lottery, record, verdict), verdict
+
+
+def _report_check(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
+                  dist: Distribution | None, lottery: TransparentLottery | None,
+                  record: DrawRecord | None, verdict: Verdict) -> Check:
+    """Regenerate the report from the inputs, artefacts and verdict; compare with the stated."""
+    from ..verifier import Check, json_differences
+
+    stated = io.read_json_object(args.report)
+    if not args.result:
+        raise InputError.single("missing-option", "--report needs --result (the result it "
+                                "reports on)", column="--result")
+    if dist is None:
+        return Check("report", False, "the result it reports on is invalid (see above)")
+    again = io.report_document(_audit(args, people, quotas, dist, lottery, record, verdict))
+    for key in ("library_version",):  # may differ between the writer's and the checker's
+        stated.pop(key, None)
+        again.pop(key, None)
+    diffs = json_differences(stated, again)
+    return Check("report", not diffs, "; ".join(diffs[:5]) + (f" (and {len(diffs) - 5} more)"
+                                                              if len(diffs) > 5 else "")
+                 if diffs else "regenerated from the inputs and artefacts: identical")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``report``: the audit report of a result (Markdown and/or JSON)."""
+    people, quotas = inputs(args)
+    doc = io.read_result_document(args.result)
+    lottery, record = lottery_and_record(args)
+    report, verdict = _report_of(args, people, quotas, doc, lottery, record)
+    if args.json:
+        io.write_report_json(args.json, report)
+        print(f"written: {args.json}")
+    if args.out:
+        io.write_markdown(args.out, report_markdown(report))
+        print(f"written: {args.out}")
+    if not args.out and not args.json:
+        sys.stdout.write(report_markdown(report))
+    return EXIT_OK if verdict.ok else EXIT_VERIFICATION_FAILED
+
+
+def cmd_tally(args: argparse.Namespace) -> int:
+    """``tally``: the members' votes on each recommendation."""
+    votes: dict[str, dict[str, str]] = {}
+    current = members(args)
+    voters = set(current)
+    skipped = 0
+    for row in io.read_votes(args.votes):
+        if args.ignore_non_members and row[0] not in voters:
+            skipped += 1
+            continue
+        votes.setdefault(row[1], {})[row[0]] = row[2]
+    if skipped:
+        print(f"{skipped} ballot(s) of people who are not members ignored", file=sys.stderr)
+    handover = date(args.handover) if args.handover else None
+    result = tally(votes, current, threshold=args.threshold, denominator=args.denominator,
+                   handover=handover, response_days=args.response_days)
+    sys.stdout.write(result.to_markdown())
+    return EXIT_OK
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    """``invite``: stage 1, the addresses that get a letter."""
+    from ..invitations import Oversample, SimpleRandom, Stratified, invite, plan_letters
+
+    frame = io.read_address_frame(args.frame, id_column=args.id_column)
+    if args.letters is None:
+        plan = plan_letters(args.target_pool, tuple(args.response_rate))
+        print(plan)
+        letters = plan.letters
+    else:
+        letters = args.letters
+    design: SimpleRandom | Stratified | Oversample
+    if args.design == "stratified":
+        population = None
+        if args.census:
+            population = io.read_census(args.census).shares(args.by)
+        design = Stratified(letters, by=args.by, population=population, method=args.method)
+    elif args.design == "oversample":
+        design = Oversample(letters, flag=args.flag, share=args.share)
+    else:
+        design = SimpleRandom(letters)
+    inv = invite(frame, design, args.seed, reserves=args.reserves)
+    print(f"{inv.design}; seed {inv.seed!r}")
+    print("letters: " + ", ".join(f"{k}: {v}" for k, v in inv.letters_by_stratum.items())
+          + f"; {len(inv.reserves)} reserves; inclusion probability "
+          f"{inv.inclusion.min():.4%} to {inv.inclusion.max():.4%}")
+    io.write_invitations(args.out, inv)
+    print(f"written: {args.out}")
+    if args.record:
+        io.write_invitation_record(args.record, inv)
+        print(f"written: {args.record}")
+    return EXIT_OK
+
+
+def cmd_registrations(args: argparse.Namespace) -> int:
+    """``registrations``: validate registrations into a people file."""
+    quotas = io.read_targets(args.targets, args.panel_size)
+    regs = registrations_of(args, quotas)
+    summary = regs.summary()
+    print(f"{summary['received']} received, {summary['accepted']} accepted, "
+          f"{summary['rejected']} rejected")
+    for code, count in summary["reasons"].items():
+        if count:
+            print(f"  {code}: {count}")
+    warn_formulas(io.write_registrations(args.out, regs, rejections=args.rejections,
+                                          escape_formulas=not args.no_escape_formulas))
+    print(f"written: {args.out}" + (f", {args.rejections} (organisers only: contains the "
+                                    "rejected values)" if args.rejections else ""))
+    return EXIT_OK
+

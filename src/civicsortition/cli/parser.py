@@ -1,0 +1,290 @@
+"""The argument parser of every command: one description each, help and default on every option.
+
+Building the parser loads neither NumPy nor a solver (``--help`` starts at once); the
+``--algorithm`` choices and default are read from the registry only when they are needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .. import __version__
+from ..apportionment import METHODS, resolve_method
+from ..vote import DENOMINATORS
+from . import commands as c
+from . import organiser as o
+from ._common import (
+    HelpFormatter,
+    algorithm_options,
+    dropout_options,
+    force_option,
+    input_options,
+    members_options,
+    selection_outputs,
+)
+
+__all__ = ["build_parser"]
+
+
+
+def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+             line: str, more: str = "") -> argparse.ArgumentParser:
+    """A sub-command with its one-line description (``help``) and a longer ``description``."""
+    return sub.add_parser(name, help=line, description=line + (f". {more}" if more else ""),
+                          formatter_class=HelpFormatter)
+
+
+def _registration_options(p: argparse.ArgumentParser, *, required: bool) -> None:
+    """How a registrations file is validated (shared by ``registrations`` and ``report``)."""
+    p.add_argument("--invitations", help="invitations CSV written by invite (registrations "
+                   "from addresses without a letter are rejected)")
+    p.add_argument("--reference-date", required=required,
+                   help="YYYY-MM-DD; ages are judged on it")
+    p.add_argument("--address-column", default="address", help="registrations: the address "
+                   "column (the household key)")
+    p.add_argument("--birth-date-column", default="birth_date",
+                   help="registrations: derive the age band from it ('' to read the age "
+                   "column)")
+    p.add_argument("--eligible-column", default="eligible", help="registrations: the "
+                   "eligibility (yes/no) column; '' to skip the check")
+    p.add_argument("--identity-columns", help="comma-separated registration columns "
+                   "identifying a person for the duplicate check, e.g. name,birth_date "
+                   "(default: the id only)")
+
+
+def _report_registrations(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--registrations", help="registrations CSV: adds the registration summary "
+                   "(counts per rejection reason, no values) to the report; validated as the "
+                   "registrations command does (needs --reference-date)")
+    p.add_argument("--registrations-id-column", dest="registration_id_column", default="id",
+                   help="registrations: the id column")
+    _registration_options(p, required=False)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m civicsortition", formatter_class=HelpFormatter,
+        description="Fair, verifiable selection of citizens' assemblies by lot.",
+        epilog="Exit codes: 0 success, 2 bad input, 3 quotas cannot be met, 4 verification "
+        "failed, 5 solver failure, 1 internal error. 'COMMAND --help' shows a command's "
+        "options.")
+    parser.add_argument("--version", action="version", version=f"civicsortition {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an unexpected error")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ex = _command(sub, "example", "write the embedded synthetic example's input files",
+                  "(address frame, census, registrations, targets, people, votes) so that "
+                  "every command in the docs can be run as printed.")
+    ex.add_argument("--out", required=True, help="directory to write the files to (created "
+                    "if missing)")
+    ex.add_argument("--panel-size", type=int, default=36, help="seats the targets are for")
+    force_option(ex)
+    ex.set_defaults(func=o.cmd_example, inputs=(), outputs=())
+
+    q = _command(sub, "quotas", "census shares -> quota (targets) CSV")
+    q.add_argument("--census", help="census CSV (category,value,share|percent|count); "
+                   "default: the embedded synthetic Rustavi census")
+    q.add_argument("--panel-size", type=int, required=True, help="number of seats k")
+    q.add_argument("--method", default="largest-remainder", type=resolve_method,
+                   help=f"apportionment method: {', '.join(METHODS)}")
+    g = q.add_mutually_exclusive_group()
+    g.add_argument("--band-seats", type=int, default=1, help="± seats around the apportioned "
+                   "number")
+    g.add_argument("--band-percent", type=float, help="± percentage points of the share "
+                   "(instead of --band-seats)")
+    q.add_argument("--floors", action="store_true", help="at least one seat per present value")
+    q.add_argument("--tie-break", choices=["order", "raise", "random"], default="order",
+                   help="how an apportionment tie is broken")
+    q.add_argument("--out", help="write the targets CSV here (default: stdout)")
+    q.add_argument("--provenance", action="store_true", help="add the share/exact quota "
+                   "columns (read back by every command, shown in the report)")
+    q.add_argument("--markdown", action="store_true", help="print a Markdown table instead")
+    force_option(q)
+    q.set_defaults(func=c.cmd_quotas, inputs=("census",), outputs=("out",))
+
+    i = _command(sub, "invite", "stage 1: draw the addresses that get a letter")
+    i.add_argument("--frame", required=True, help="address frame CSV (address + strata columns)")
+    i.add_argument("--id-column", default="address", help="address frame: the address id "
+                   "column")
+    n = i.add_mutually_exclusive_group(required=True)
+    n.add_argument("--letters", type=int, help="number of letters")
+    n.add_argument("--target-pool", type=int, help="plan the letters for this many "
+                   "registrations (with --response-rate)")
+    i.add_argument("--response-rate", type=float, nargs=2, default=[0.05, 0.08],
+                   metavar=("LOW", "HIGH"), help="registrations per letter")
+    i.add_argument("--design", choices=["simple", "stratified", "oversample"],
+                   default="stratified", help="sampling design")
+    i.add_argument("--by", default="district", help="stratification column")
+    i.add_argument("--census", help="census CSV: apportion letters to the population shares of "
+                   "the --by category (default: to address counts)")
+    i.add_argument("--method", default="largest-remainder", type=resolve_method,
+                   help=f"apportionment method of the letters: {', '.join(METHODS)}")
+    i.add_argument("--flag", default="low_response", help="oversample: the flag column")
+    i.add_argument("--share", type=float, default=0.2, help="oversample: share of letters to "
+                   "flagged addresses")
+    i.add_argument("--reserves", type=int, default=0, help="reserve addresses for a second "
+                   "wave")
+    i.add_argument("--seed", required=True, help="public seed text")
+    i.add_argument("--out", required=True, help="invitations CSV (status and probability of "
+                   "every address)")
+    i.add_argument("--record", help="write the JSON record of the draw here")
+    force_option(i)
+    i.set_defaults(func=c.cmd_invite, inputs=("frame", "census"), outputs=("out", "record"))
+
+    rg = _command(sub, "registrations", "validate registrations into a people file")
+    rg.add_argument("--registrations", required=True, help="registrations CSV (docs/io.md)")
+    rg.add_argument("--targets", required=True, help="targets CSV (categories and values)")
+    rg.add_argument("--panel-size", type=int, required=True, help="number of seats k")
+    rg.add_argument("--id-column", dest="registration_id_column", default="id",
+                    help="registrations: the id column")
+    _registration_options(rg, required=True)
+    rg.add_argument("--out", required=True, help="people CSV for select (id, categories, "
+                    "address)")
+    rg.add_argument("--rejections", help="rejections CSV (organisers only)")
+    rg.add_argument("--no-escape-formulas", action="store_true",
+                    help="keep formula-like values in --rejections unchanged (default: "
+                    "neutralised with a leading apostrophe)")
+    force_option(rg)
+    rg.set_defaults(func=c.cmd_registrations,
+                    inputs=("registrations", "targets", "invitations"),
+                    outputs=("out", "rejections"))
+
+    ck = _command(sub, "check", "read targets and people; check necessary conditions")
+    input_options(ck, required=True)
+    ck.add_argument("--allow-new-values", action="store_true", help="accept values the "
+                    "targets do not list (they get no quota row; select rejects them)")
+    ck.set_defaults(func=c.cmd_check, inputs=("targets", "people"), outputs=())
+
+    s = _command(sub, "select", "targets + people -> fair lottery over panels (JSON)",
+                 "With --draw-seed, round it to a ticket lottery and draw the panel.")
+    input_options(s, required=True)
+    algorithm_options(s)
+    s.add_argument("--draws", type=int, default=10_000, help="legacy only: simulated draws")
+    s.add_argument("--seed", type=int, help="legacy only: random seed (an integer; the "
+                   "public seed of a draw is --draw-seed)")
+    s.add_argument("--json", help="write the result here")
+    s.add_argument("--no-panels", action="store_true", help="omit the panel list from the JSON")
+    s.add_argument("--progress", action="store_true", help="report solver progress on stderr")
+    s.add_argument("--lottery", help="write the transparent lottery (canonical JSON) here")
+    s.add_argument("--draw-seed", help="public seed: draw the panel from the lottery now")
+    selection_outputs(s)
+    force_option(s)
+    s.set_defaults(func=c.cmd_select, inputs=("targets", "people"),
+                   outputs=("json", "lottery", "record", "selected", "remaining"))
+
+    dr = _command(sub, "draw", "draw a panel from a published lottery with a public seed")
+    dr.add_argument("--lottery", required=True, help="the lottery file (canonical JSON)")
+    dr.add_argument("--seed", required=True, help="the public seed text")
+    dr.add_argument("--people", help="people CSV (to write selected/remaining)")
+    dr.add_argument("--id-column", help="id column of the people CSV (the lottery's ids)")
+    dr.add_argument("--row-ids", action="store_true", help="the lottery's ids are row numbers")
+    selection_outputs(dr)
+    force_option(dr)
+    dr.set_defaults(func=c.cmd_draw, inputs=("lottery", "people"),
+                    outputs=("record", "selected", "remaining"))
+
+    rp = _command(sub, "replace", "draw replacements for members who dropped out",
+                  "The seats are filled from everyone not on the panel (minus housemates of "
+                  "kept members) by the fair lottery under the residual quotas, rounded to "
+                  "tickets and drawn with the public seed; the record re-derives the draw.")
+    input_options(rp, required=True)
+    members_options(rp)
+    dropout_options(rp)
+    rp.add_argument("--seed", required=True, help="public seed text of the replacement draw")
+    algorithm_options(rp)
+    rp.add_argument("--exclude", help="comma-separated ids of people who cannot serve "
+                    "(declined, unreachable)")
+    rp.add_argument("--relax", action="store_true", help="when no replacement set meets the "
+                    "residual quotas, apply the least relaxation and record it (default: "
+                    "exit 3 with the relaxation it would need)")
+    rp.add_argument("--lottery", help="write the replacement lottery (canonical JSON) here")
+    selection_outputs(rp, record="the replacement record (JSON)")
+    force_option(rp)
+    rp.set_defaults(func=o.cmd_replace,
+                    inputs=("targets", "people", "members_record", "dropouts_file"),
+                    outputs=("record", "lottery", "selected", "remaining"))
+
+    al = _command(sub, "alternates", "prepare an ordered list of alternates, or fill seats "
+                  "from it")
+    alsub = al.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ap = _command(alsub, "prepare", "draw alternates fairly from everyone off the panel",
+                  "Quotas proportional to the panel's; the list is ordered by the public "
+                  "key of the seed.")
+    input_options(ap, required=True)
+    members_options(ap)
+    ap.add_argument("--count", type=int, required=True, help="number of alternates")
+    ap.add_argument("--seed", required=True, help="public seed text of the alternates draw")
+    algorithm_options(ap)
+    ap.add_argument("--exclude", help="comma-separated ids of people who cannot serve")
+    ap.add_argument("--out", required=True, help="write the alternates list (JSON) here")
+    force_option(ap)
+    ap.set_defaults(func=o.cmd_alternates_prepare,
+                    inputs=("targets", "people", "members_record"), outputs=("out",))
+    af = _command(alsub, "fill", "fill the dropouts' seats with the earliest fitting "
+                  "alternates", "The lexicographically first available alternates (in the "
+                  "published order) that complete a panel within the quotas.")
+    input_options(af, required=True)
+    members_options(af)
+    dropout_options(af)
+    af.add_argument("--alternates", required=True, help="the alternates list written by "
+                    "alternates prepare")
+    af.add_argument("--unavailable", help="comma-separated ids of alternates who cannot be "
+                    "reached or declined")
+    selection_outputs(af, record="the fill record (JSON)")
+    force_option(af)
+    af.set_defaults(func=o.cmd_alternates_fill,
+                    inputs=("targets", "people", "members_record", "dropouts_file",
+                            "alternates"),
+                    outputs=("record", "selected", "remaining"))
+
+    v = _command(sub, "verify", "re-check a draw, a lottery and a result independently")
+    input_options(v, required=False)
+    v.add_argument("--result", help="select's JSON result (with panels)")
+    v.add_argument("--lottery", help="the lottery file (canonical JSON)")
+    v.add_argument("--record", help="the draw record (JSON)")
+    v.add_argument("--report", help="a JSON audit report (report --json) to regenerate from "
+                   "the inputs and artefacts and compare, field by field")
+    v.add_argument("--census", help="the census CSV the report was made with, if any")
+    _report_registrations(v)
+    v.set_defaults(func=c.cmd_verify,
+                   inputs=("targets", "people", "result", "lottery", "record", "report",
+                           "census", "registrations", "invitations"), outputs=())
+
+    r = _command(sub, "report", "audit report (Markdown/JSON, no personal data)")
+    input_options(r, required=True)
+    r.add_argument("--result", required=True, help="select's JSON result (with panels)")
+    r.add_argument("--lottery", help="the lottery file (canonical JSON)")
+    r.add_argument("--record", help="the draw record (JSON)")
+    r.add_argument("--census", help="census CSV (adds census seats to the group view)")
+    _report_registrations(r)
+    r.add_argument("--out", help="write the Markdown report here (default: stdout)")
+    r.add_argument("--json", help="write the JSON report here")
+    force_option(r)
+    r.set_defaults(func=c.cmd_report,
+                   inputs=("targets", "people", "result", "lottery", "record", "census",
+                           "registrations", "invitations"),
+                   outputs=("out", "json"))
+
+    t = _command(sub, "tally", "tally the assembly's votes (supermajority, answer date)")
+    t.add_argument("--votes", required=True, help="CSV: member,recommendation,vote")
+    members_options(t)
+    t.add_argument("--ignore-non-members", action="store_true", help="skip ballots of people "
+                   "who are not members (default: an error naming them)")
+    t.add_argument("--threshold", default="0.8", help="share needed, e.g. 0.8 or 2/3")
+    t.add_argument("--denominator", choices=list(DENOMINATORS), default="members",
+                   help="what the threshold is a share of")
+    t.add_argument("--handover", help="handover date YYYY-MM-DD (prints the answer deadline)")
+    t.add_argument("--response-days", type=int, default=30, help="days the mayor's office has "
+                   "to answer after the handover")
+    t.set_defaults(func=c.cmd_tally, inputs=("votes", "members_record"), outputs=())
+
+    d = _command(sub, "demo", "run the whole pipeline on the embedded synthetic example")
+    d.add_argument("--panel-size", type=int, default=36, help="number of seats k")
+    d.add_argument("--seed", help="public seed of the panel draw (default: the demo's seed)")
+    d.add_argument("--out", help="directory to write the artefacts to, and the inputs to its "
+                   "inputs/ folder")
+    force_option(d)
+    d.set_defaults(func=o.cmd_demo, inputs=(), outputs=())
+    return parser
