@@ -367,6 +367,9 @@ def test_a_bad_value_is_located_in_a1_notation(tmp_path: Path) -> None:
     assert table.with_cells(located) == located  # idempotent
     csv_table = Table.from_rows(["min"], [["x"]], source=sheet)
     assert csv_table.with_cells(info.value.problems) == info.value.problems
+    # the reader itself names the cell (targets.py wraps its checks in table.locating())
+    assert bad.message.startswith("cell E5: ")
+    assert not other.message.startswith("cell ")
 
 
 def test_table_level_problems_name_their_cell(tmp_path: Path) -> None:

@@ -34,39 +34,41 @@ def read_census(source: TableSource, *, tolerance: Any = DEFAULT_SHARE_TOLERANCE
     Census
     """
     table = open_table(source, delimiter=delimiter)
-    cols = key_columns(table)
-    kinds = [("share", "share"), ("percent", "percent"), ("count", "count"),
-             ("population", "count")]
-    found = [(table.column(h), kind) for h, kind in kinds if table.column(h) is not None]
-    if not found:
-        raise InputError.single("missing-column", "no share column; expected one of 'share', "
-                                f"'percent', 'count' or 'population' (found {list(table.header)})",
-                                file=table.source, row=1, column="share")
-    idx, kind = found[0]
-    assert idx is not None
-    require_rows(table)
-    shares: dict[str, dict[str, str]] = {}
-    rows: dict[tuple[str, str], int] = {}
-    names: dict[str, str] = {}
-    problems: list[Problem] = []
-    for line, cells in table.located():
-        cat, val = cells[cols["category"]].strip(), cells[cols["value"]].strip()
-        if not cat or not val:
-            problems.append(Problem("missing-value", "category and value must not be empty",
-                                    file=table.source, row=line))
-            continue
-        cat = names.setdefault(cat.casefold(), cat)
-        if val in shares.setdefault(cat, {}):
-            problems.append(Problem("duplicate-value", f"{cat}={val} already appears on line "
-                                    f"{rows[(cat, val)]}", file=table.source, row=line,
-                                    value=val))
-            continue
-        shares[cat][val] = cells[idx]
-        rows[(cat, val)] = line
-    if problems:
-        raise InputError(problems)
-    return Census.from_shares(shares, tolerance=tolerance, kind=kind, source=table.source,
-                              rows=rows)
+    with table.locating():  # spreadsheet errors name their A1 cell
+        cols = key_columns(table)
+        kinds = [("share", "share"), ("percent", "percent"), ("count", "count"),
+                 ("population", "count")]
+        found = [(table.column(h), kind) for h, kind in kinds if table.column(h) is not None]
+        if not found:
+            raise InputError.single("missing-column", "no share column; expected one of "
+                                    "'share', 'percent', 'count' or 'population' (found "
+                                    f"{list(table.header)})", file=table.source, row=1,
+                                    column="share")
+        idx, kind = found[0]
+        assert idx is not None
+        require_rows(table)
+        shares: dict[str, dict[str, str]] = {}
+        rows: dict[tuple[str, str], int] = {}
+        names: dict[str, str] = {}
+        problems: list[Problem] = []
+        for line, cells in table.located():
+            cat, val = cells[cols["category"]].strip(), cells[cols["value"]].strip()
+            if not cat or not val:
+                problems.append(Problem("missing-value", "category and value must not be empty",
+                                        file=table.source, row=line))
+                continue
+            cat = names.setdefault(cat.casefold(), cat)
+            if val in shares.setdefault(cat, {}):
+                problems.append(Problem("duplicate-value", f"{cat}={val} already appears on line "
+                                        f"{rows[(cat, val)]}", file=table.source, row=line,
+                                        value=val))
+                continue
+            shares[cat][val] = cells[idx]
+            rows[(cat, val)] = line
+        if problems:
+            raise InputError(problems)
+        return Census.from_shares(shares, tolerance=tolerance, kind=kind, source=table.source,
+                                  rows=rows)
 
 
 def write_census(dest: Source, census: Census) -> tuple[Problem, ...]:

@@ -43,15 +43,16 @@ def read_address_frame(source: TableSource, *, id_column: str = "address",
         ``missing-column``, ``missing-address``, ``duplicate-address`` with file lines.
     """
     table = open_table(source, delimiter=delimiter)
-    aliases = [id_column] + (["address_id", "id"] if id_column == "address" else [])
-    cols = require_columns(table, [(id_column, aliases)])
-    require_rows(table)
-    keep = [h for h in table.header if table.column(h) != cols[id_column]] \
-        if columns is None else list(columns)
-    extra = require_columns(table, [(c, [c]) for c in keep])
-    return AddressFrame([cells[cols[id_column]] for cells in table.rows],
-                        {c: [cells[extra[c]].strip() for cells in table.rows] for c in keep},
-                        source=table.source, lines=table.lines)
+    with table.locating():  # spreadsheet errors name their A1 cell
+        aliases = [id_column] + (["address_id", "id"] if id_column == "address" else [])
+        cols = require_columns(table, [(id_column, aliases)])
+        require_rows(table)
+        keep = [h for h in table.header if table.column(h) != cols[id_column]] \
+            if columns is None else list(columns)
+        extra = require_columns(table, [(c, [c]) for c in keep])
+        return AddressFrame([cells[cols[id_column]] for cells in table.rows],
+                            {c: [cells[extra[c]].strip() for cells in table.rows] for c in keep},
+                            source=table.source, lines=table.lines)
 
 
 def write_address_frame(dest: Source, frame: AddressFrame) -> tuple[Problem, ...]:
@@ -126,6 +127,7 @@ def read_invited(source: TableSource, *, delimiter: str | None = None) -> frozen
         ``missing-column`` (no ``address`` or ``status`` column) and the table errors.
     """
     table = open_table(source, delimiter=delimiter)
-    cols = require_columns(table, [("address", ["address"]), ("status", ["status"])])
-    return frozenset(cells[cols["address"]].strip() for cells in table.rows
-                     if cells[cols["status"]].strip() in ("invited", "reserve"))
+    with table.locating():  # spreadsheet errors name their A1 cell
+        cols = require_columns(table, [("address", ["address"]), ("status", ["status"])])
+        return frozenset(cells[cols["address"]].strip() for cells in table.rows
+                         if cells[cols["status"]].strip() in ("invited", "reserve"))

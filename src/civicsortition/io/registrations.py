@@ -42,9 +42,10 @@ def read_registrations(source: TableSource, strata: Strata | Quotas, *,
     Registrations
     """
     table = open_table(source, delimiter=delimiter)
-    require_rows(table)
-    records = [dict(zip(table.header, cells, strict=True)) for cells in table.rows]
-    return validate_registrations(records, strata, rows=list(table.lines), **options)
+    with table.locating():  # spreadsheet errors name their A1 cell
+        require_rows(table)
+        records = [dict(zip(table.header, cells, strict=True)) for cells in table.rows]
+        return validate_registrations(records, strata, rows=list(table.lines), **options)
 
 
 def write_registrations(dest: Source, registrations: Registrations, *,

@@ -107,56 +107,58 @@ def read_targets(source: TableSource, panel_size: int, *, delimiter: str | None 
         ``min-greater-than-max``, ``bad-flex``, ``duplicate-quota``, ``bad-provenance``.
     """
     table = open_table(source, delimiter=delimiter)
-    cols = key_columns(table)
-    cols.update(require_columns(table, [("min", ["min"]), ("max", ["max"])]))
-    flex = {k: table.column(k) for k in ("min_flex", "max_flex")}
-    prov_cols = {k: table.column(k) for k in (*PROVENANCE_COLUMNS, "floor_applied", "tie")}
-    with_provenance = all(prov_cols[k] is not None for k in PROVENANCE_COLUMNS)
-    require_rows(table)
-    problems: list[Problem] = []
-    entries: list[ValueQuota] = []
-    seen: dict[tuple[str, str], int] = {}
-    for line, cells in table.located():
-        cat, val = cells[cols["category"]].strip(), cells[cols["value"]].strip()
-        row_ok = True
-        for logical in ("category", "value"):
-            if not cells[cols[logical]].strip():
-                problems.append(Problem("missing-value", f"the {logical} is empty",
-                                        file=table.source, row=line,
-                                        column=table.header[cols[logical]]))
-                row_ok = False
-        nums: dict[str, int | None] = {}
-        for logical, idx in [("min", cols["min"]), ("max", cols["max"]), *flex.items()]:
-            if idx is None:
-                nums[logical] = None
+    with table.locating():  # spreadsheet errors name their A1 cell
+        cols = key_columns(table)
+        cols.update(require_columns(table, [("min", ["min"]), ("max", ["max"])]))
+        flex = {k: table.column(k) for k in ("min_flex", "max_flex")}
+        prov_cols = {k: table.column(k) for k in (*PROVENANCE_COLUMNS, "floor_applied", "tie")}
+        with_provenance = all(prov_cols[k] is not None for k in PROVENANCE_COLUMNS)
+        require_rows(table)
+        problems: list[Problem] = []
+        entries: list[ValueQuota] = []
+        seen: dict[tuple[str, str], int] = {}
+        for line, cells in table.located():
+            cat, val = cells[cols["category"]].strip(), cells[cols["value"]].strip()
+            row_ok = True
+            for logical in ("category", "value"):
+                if not cells[cols[logical]].strip():
+                    problems.append(Problem("missing-value", f"the {logical} is empty",
+                                            file=table.source, row=line,
+                                            column=table.header[cols[logical]]))
+                    row_ok = False
+            nums: dict[str, int | None] = {}
+            for logical, idx in [("min", cols["min"]), ("max", cols["max"]), *flex.items()]:
+                if idx is None:
+                    nums[logical] = None
+                    continue
+                text = cells[idx]
+                if not text.strip() and logical in ("min_flex", "max_flex"):
+                    nums[logical] = None
+                    continue
+                where = {"file": table.source, "row": line, "column": table.header[idx]}
+                nums[logical] = _parse_int(text, problems=problems, where=where,
+                                           what=f"{logical} of {cat}={val}")
+                row_ok = row_ok and nums[logical] is not None
+            if not row_ok:
                 continue
-            text = cells[idx]
-            if not text.strip() and logical in ("min_flex", "max_flex"):
-                nums[logical] = None
+            key = (cat.casefold(), val)
+            if key in seen:
+                problems.append(Problem("duplicate-quota", f"{cat}={val} already has a quota "
+                                        f"on line {seen[key]}", file=table.source, row=line,
+                                        value=val))
                 continue
-            where = {"file": table.source, "row": line, "column": table.header[idx]}
-            nums[logical] = _parse_int(text, problems=problems, where=where,
-                                       what=f"{logical} of {cat}={val}")
-            row_ok = row_ok and nums[logical] is not None
-        if not row_ok:
-            continue
-        key = (cat.casefold(), val)
-        if key in seen:
-            problems.append(Problem("duplicate-quota", f"{cat}={val} already has a quota on line "
-                                    f"{seen[key]}", file=table.source, row=line, value=val))
-            continue
-        seen[key] = line
-        lo, hi = nums["min"], nums["max"]
-        assert lo is not None  # guaranteed by row_ok
-        assert hi is not None
-        prov = _provenance(table, cells, prov_cols, line, problems) if with_provenance else None
-        q = ValueQuota(cat, val, lo, hi, nums["min_flex"], nums["max_flex"], provenance=prov)
-        for p in q.problems():
-            problems.append(attrs.evolve(p, file=table.source, row=line))
-        entries.append(q)
-    if problems:
-        raise InputError(problems)
-    return Quotas(panel_size, entries)
+            seen[key] = line
+            lo, hi = nums["min"], nums["max"]
+            assert lo is not None  # guaranteed by row_ok
+            assert hi is not None
+            prov = _provenance(table, cells, prov_cols, line, problems) if with_provenance else None
+            q = ValueQuota(cat, val, lo, hi, nums["min_flex"], nums["max_flex"], provenance=prov)
+            for p in q.problems():
+                problems.append(attrs.evolve(p, file=table.source, row=line))
+            entries.append(q)
+        if problems:
+            raise InputError(problems)
+        return Quotas(panel_size, entries)
 
 
 def write_targets(dest: Source, quotas: Quotas, *, provenance: bool = False

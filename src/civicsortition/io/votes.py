@@ -37,33 +37,35 @@ def read_votes(source: TableSource, *, delimiter: str | None = None
         lines.
     """
     table = open_table(source, delimiter=delimiter)
-    cols = require_columns(table, [("member", ["member", "member_id", "id"]),
-                                   ("recommendation", ["recommendation", "motion"]),
-                                   ("vote", ["vote", "ballot"])])
-    require_rows(table)
-    out: list[tuple[str, str, str]] = []
-    seen: dict[tuple[str, str], int] = {}
-    problems: list[Problem] = []
-    for line, cells in table.located():
-        member, rec, vote = (cells[cols[c]].strip() for c in ("member", "recommendation", "vote"))
-        for name, val in (("member", member), ("recommendation", rec), ("vote", vote)):
-            if not val:
-                problems.append(Problem("missing-value", f"no {name}", file=table.source,
-                                        row=line, column=table.header[cols[name]]))
-        if vote and vote.casefold() not in VOTE_WORDS:
-            problems.append(Problem("bad-vote", f"member {member} on {rec}: expected yes, no "
-                                    "or abstain (or y, n, for, against, abstention)",
-                                    file=table.source, row=line,
-                                    column=table.header[cols["vote"]], value=vote))
-        if (member, rec) in seen:
-            problems.append(Problem("duplicate-ballot", f"second ballot of this member on this "
-                                    f"recommendation (first on line {seen[(member, rec)]})",
-                                    file=table.source, row=line, value=member))
-        seen[(member, rec)] = line
-        out.append((member, rec, vote))
-    if problems:
-        raise InputError(problems)
-    return out
+    with table.locating():  # spreadsheet errors name their A1 cell
+        cols = require_columns(table, [("member", ["member", "member_id", "id"]),
+                                       ("recommendation", ["recommendation", "motion"]),
+                                       ("vote", ["vote", "ballot"])])
+        require_rows(table)
+        out: list[tuple[str, str, str]] = []
+        seen: dict[tuple[str, str], int] = {}
+        problems: list[Problem] = []
+        for line, cells in table.located():
+            member, rec, vote = (cells[cols[c]].strip()
+                                 for c in ("member", "recommendation", "vote"))
+            for name, val in (("member", member), ("recommendation", rec), ("vote", vote)):
+                if not val:
+                    problems.append(Problem("missing-value", f"no {name}", file=table.source,
+                                            row=line, column=table.header[cols[name]]))
+            if vote and vote.casefold() not in VOTE_WORDS:
+                problems.append(Problem("bad-vote", f"member {member} on {rec}: expected yes, no "
+                                        "or abstain (or y, n, for, against, abstention)",
+                                        file=table.source, row=line,
+                                        column=table.header[cols["vote"]], value=vote))
+            if (member, rec) in seen:
+                problems.append(Problem("duplicate-ballot", f"second ballot of this member on this "
+                                        f"recommendation (first on line {seen[(member, rec)]})",
+                                        file=table.source, row=line, value=member))
+            seen[(member, rec)] = line
+            out.append((member, rec, vote))
+        if problems:
+            raise InputError(problems)
+        return out
 
 
 def write_votes(dest: Source, votes: Mapping[str, Mapping[str, str]]) -> tuple[Problem, ...]:
