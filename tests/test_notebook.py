@@ -186,3 +186,30 @@ def test_frames_without_narwhals_say_how_to_install(monkeypatch: pytest.MonkeyPa
 def test_ragged_columns_are_refused() -> None:
     with pytest.raises(ValueError, match="different lengths"):
         cs.to_frame({"a": [1, 2], "b": [1]})
+
+
+def test_pool_lottery_draw_and_verdict_display(example) -> None:  # type: ignore[no-untyped-def]
+    pool, quotas, dist = example
+    text = _parse(pool._repr_html_())
+    _no_ids(text, pool)
+    assert f"Pool of {pool.n} people" in text
+    assert str(int(pool.mask("sex", "female").sum())) in text
+
+    lottery = cs.transparent_lottery(dist, 200)
+    text = _parse(lottery._repr_html_())
+    _no_ids(text, pool)
+    assert lottery.digest() in text
+    assert "200" in text
+
+    record = cs.draw(lottery, "notebook test seed")
+    text = _parse(record._repr_html_())
+    _no_ids(text, pool)                  # the panel is not shown, only its size
+    assert f"{record.index} of {record.m}" in text
+    assert str(len(record.panel)) in text
+
+    verdict = cs.verify_selection(pool, quotas, distribution=dist, lottery=lottery,
+                                  record=record)
+    text = _parse(verdict._repr_html_())
+    _no_ids(text, pool)
+    assert ("passed" if verdict.ok else "FAILED") in text
+    assert all(c.name in text for c in verdict.checks)

@@ -219,6 +219,19 @@ def quotas_digest(quotas: Quotas) -> str:
                  "quotas": [[q.category, q.value, q.min, q.max] for q in quotas]})
 
 
+def _rounding_line(lot: dict[str, Any]) -> str:
+    """The rounding line of the report; a lottery read from a file records no method."""
+    method, dev = lot.get("method"), lot.get("max_abs_deviation")
+    if method is None:
+        if dev is None:
+            return "- rounding method not recorded in the lottery file"
+        return (f"- largest change of a person's probability by the rounding (ticket shares "
+                f"against the result): {dev:.4f}; rounding method not recorded in the lottery "
+                "file")
+    shown = "not computed" if dev is None else f"{dev:.4f}"
+    return f"- rounding {method}: largest change of a person's probability {shown}"
+
+
 @attrs.frozen(eq=False)
 class AuditReport:
     """Aggregates of one selection; export with :meth:`to_json` or :meth:`to_markdown`."""
@@ -336,9 +349,7 @@ class AuditReport:
         if d.get("lottery"):
             lot = d["lottery"]
             lines += ["", "## Transparent lottery", "",
-                      f"- {lot['m']} tickets, SHA-256 `{lot['digest']}`",
-                      f"- rounding {lot.get('method')}: largest change of a person's "
-                      f"probability {lot.get('max_abs_deviation', float('nan')):.4f}"]
+                      f"- {lot['m']} tickets, SHA-256 `{lot['digest']}`", _rounding_line(lot)]
         if d.get("draw"):
             dr = d["draw"]
             lines += ["", "## Draw", "",

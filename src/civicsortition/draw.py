@@ -76,6 +76,14 @@ class DrawRecord:
         object.__setattr__(self, "panel", id_tuple(self.panel, "DrawRecord(panel=...)",
                                                    "person ids"))
 
+    def _repr_html_(self) -> str:
+        from ._html import card
+
+        return card("Public draw", [
+            ("procedure", self.procedure), ("lottery SHA-256", self.digest),
+            ("seed", self.seed), ("ticket", f"{self.index} of {self.m}"),
+            ("hashes computed", self.attempts), ("members drawn", len(self.panel))])
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"procedure": self.procedure, "digest": self.digest, "seed": self.seed,

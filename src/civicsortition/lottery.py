@@ -192,6 +192,23 @@ class TransparentLottery:
             raise ValueError("this lottery carries no target probabilities")
         return float(np.abs(self.ticket_shares() - self.target).max(initial=0.0))
 
+    def _repr_html_(self) -> str:
+        from ._html import card
+
+        s = self.summary()
+        facts: list[tuple[str, object]] = [
+            ("tickets", self.m), ("distinct panels", len(set(self.tickets))),
+            ("SHA-256 (publish before the seed)", s["digest"])]
+        for key, label in (("method", "rounding"), ("optimal", "rounding proven optimal"),
+                           ("type_deviation", "largest change of a type's probability"),
+                           ("promised_bound", "promised bound"),
+                           ("max_abs_deviation", "largest change of a person's probability")):
+            if key in s:
+                facts.append((label, s[key]))
+        if self.rounding is not None and self.rounding.backend is not None:
+            facts.append(("rounding solved by", self.rounding.backend))
+        return card("Transparent lottery", facts)
+
     def summary(self) -> dict[str, Any]:
         """Aggregates only (no ids): m, digest, rounding method, deviations and bound."""
         out: dict[str, Any] = {"m": self.m, "digest": self.digest()}

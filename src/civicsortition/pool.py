@@ -536,6 +536,22 @@ class Pool:
         hh = None if self.households is None else [self.households[i] for i in idx]
         return Pool(self.strata, [self.ids[i] for i in idx], self.codes[idx], hh)
 
+    def _repr_html_(self) -> str:
+        from ._html import card, table
+
+        linked = 0
+        if self.households is not None:
+            sizes: dict[str, int] = {}
+            for h in self.households:
+                if h is not None:
+                    sizes[h] = sizes.get(h, 0) + 1
+            linked = sum(1 for n in sizes.values() if n > 1)
+        rows = [(cat.name, value, int((self.codes[:, j] == code).sum()))
+                for j, cat in enumerate(self.strata) for code, value in enumerate(cat.values)]
+        return card(f"Pool of {self.n} people",
+                    [("categories", len(self.strata)), ("multi-person households", linked)],
+                    [("people per value", table(["category", "value", "people"], rows))])
+
     def records(self) -> Iterator[dict[str, str]]:
         """Yield ``{"id": ..., category: value, ...}`` per person (plus ``household``)."""
         for i, pid in enumerate(self.ids):

@@ -69,6 +69,16 @@ class Verdict:
         """Claims reported but not re-derived (they neither pass nor fail)."""
         return tuple(c for c in self.checks if not c.verified)
 
+    def _repr_html_(self) -> str:
+        from ._html import card, table
+
+        rows = [(c.name, "passed" if c.ok else "FAILED",
+                 "re-derived" if c.verified else "not verifiable") for c in self.checks]
+        return card(f"Independent verification: {'passed' if self.ok else 'FAILED'}",
+                    [("checks", len(self.checks)), ("failed", len(self.failures)),
+                     ("not verifiable", len(self.unverified))],
+                    [("checks (details: as_dict())", table(["check", "result", "how"], rows))])
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"ok": self.ok, "checks": [attrs.asdict(c) for c in self.checks]}
