@@ -13,3 +13,7 @@ settings.register_profile("dev", print_blob=True)
 # `pytest --hypothesis-profile=stress` for a long exploratory run.
 settings.register_profile("stress", max_examples=3000, deadline=None, print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# Texts for people follow the environment's language (civicsortition._i18n); the tests that
+# compare English text must not turn Georgian on a machine whose LANG is ka_GE.
+os.environ["CIVICSORTITION_LANG"] = "en"

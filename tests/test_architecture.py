@@ -208,7 +208,7 @@ def test_algorithms_never_import_each_other() -> None:
 #: the layers above it (anywhere in its code, lazy imports included).
 LAYERS = (
     ("_typing", "numerics", "errors", "_checks", "seeds", "_lazy", "_deprecated", "_frames",
-     "_html", "_log"),
+     "_html", "_log", "_i18n"),
     ("strata", "pool", "census", "apportionment", "quotas"),
     ("invitations", "registrations"),
     ("program", "diagnostics"),

@@ -45,11 +45,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 
+from ._i18n import translator
 from .census import Census
 from .distribution import Distribution, json_number
 from .draw import DrawRecord
@@ -219,17 +221,18 @@ def quotas_digest(quotas: Quotas) -> str:
                  "quotas": [[q.category, q.value, q.min, q.max] for q in quotas]})
 
 
-def _rounding_line(lot: dict[str, Any]) -> str:
+def _rounding_line(lot: dict[str, Any], t: Callable[[str], str] = str) -> str:
     """The rounding line of the report; a lottery read from a file records no method."""
     method, dev = lot.get("method"), lot.get("max_abs_deviation")
     if method is None:
         if dev is None:
-            return "- rounding method not recorded in the lottery file"
-        return (f"- largest change of a person's probability by the rounding (ticket shares "
-                f"against the result): {dev:.4f}; rounding method not recorded in the lottery "
-                "file")
-    shown = "not computed" if dev is None else f"{dev:.4f}"
-    return f"- rounding {method}: largest change of a person's probability {shown}"
+            return t("- rounding method not recorded in the lottery file")
+        return t("- largest change of a person's probability by the rounding (ticket shares "
+                 "against the result): {deviation:.4f}; rounding method not recorded in the "
+                 "lottery file").format(deviation=dev)
+    shown = t("not computed") if dev is None else f"{dev:.4f}"
+    return t("- rounding {method}: largest change of a person's probability {shown}").format(
+        method=method, shown=shown)
 
 
 @attrs.frozen(eq=False)
@@ -265,70 +268,91 @@ class AuditReport:
             facts.append(("verifier", "passed" if d["verdict"].get("ok") else "FAILED"))
         return card("Selection audit report (no names or ids)", facts)
 
-    def to_markdown(self) -> str:
-        """A human-readable Markdown report."""
+    def to_markdown(self, *, lang: str | None = None) -> str:
+        """A human-readable Markdown report.
+
+        Parameters
+        ----------
+        lang : {"en", "ka"}, optional
+            Language of the text (default: from the environment, else English; see
+            :mod:`civicsortition._i18n`). Figures, codes, values and digests are the same in
+            every language.
+        """
+        t = translator(lang).gettext
         d = self.data
-        run, fair = d["run"], d["fairness"]
-        lines = ["# Selection audit report", "",
-                 f"Created with civicsortition {d['library_version']}. No names or ids of "
-                 "people appear in this report.", "",
-                 "## Inputs", "",
-                 f"- pool: {d['inputs']['pool_size']} registrations, "
-                 f"{d['inputs']['households']} multi-person households; "
-                 f"SHA-256 `{d['inputs']['pool_sha256']}`",
-                 f"- quotas: panel of {d['inputs']['panel_size']}; SHA-256 "
-                 f"`{d['inputs']['quotas_sha256']}`", ""]
+        run, fair, inp = d["run"], d["fairness"], d["inputs"]
+        lines = [t("# Selection audit report"), "",
+                 t("Created with civicsortition {version}. No names or ids of people appear in "
+                   "this report.").format(version=d["library_version"]), "",
+                 t("## Inputs"), "",
+                 t("- pool: {n} registrations, {households} multi-person households; SHA-256 "
+                   "`{digest}`").format(n=inp["pool_size"], households=inp["households"],
+                                        digest=inp["pool_sha256"]),
+                 t("- quotas: panel of {k}; SHA-256 `{digest}`").format(
+                     k=inp["panel_size"], digest=inp["quotas_sha256"]), ""]
         if d.get("invitations"):
             inv = d["invitations"]
-            lines += ["## Invitations", "",
-                      f"- design: {inv['design']}; procedure `{inv['procedure']}`, seed "
-                      f"`{inv['seed']}`",
-                      f"- {inv['letters']} letters, {inv['reserves']} reserves, from a frame of "
-                      f"{inv['frame_size']} addresses; inclusion probability "
-                      f"{inv['inclusion_min']:.4%} to {inv['inclusion_max']:.4%}",
-                      "- letters per stratum: " + ", ".join(
+            lines += [t("## Invitations"), "",
+                      t("- design: {design}; procedure `{procedure}`, seed `{seed}`").format(
+                          design=inv["design"], procedure=inv["procedure"], seed=inv["seed"]),
+                      t("- {letters} letters, {reserves} reserves, from a frame of {frame} "
+                        "addresses; inclusion probability {low:.4%} to {high:.4%}").format(
+                          letters=inv["letters"], reserves=inv["reserves"],
+                          frame=inv["frame_size"], low=inv["inclusion_min"],
+                          high=inv["inclusion_max"]),
+                      t("- letters per stratum: ") + ", ".join(
                           f"{k}: {v}" for k, v in inv["letters_by_stratum"].items()), ""]
         if d.get("registrations"):
             reg = d["registrations"]
-            lines += ["## Registrations", "",
-                      f"- {reg['received']} received, {reg['accepted']} accepted, "
-                      f"{reg['rejected']} rejected (reference date {reg['reference_date']}); "
-                      f"{reg['multi_person_households']} addresses with more than one "
-                      "registration",
-                      "- rejections by reason: " + ", ".join(
+            lines += [t("## Registrations"), "",
+                      t("- {received} received, {accepted} accepted, {rejected} rejected "
+                        "(reference date {date}); {multi} addresses with more than one "
+                        "registration").format(
+                          received=reg["received"], accepted=reg["accepted"],
+                          rejected=reg["rejected"], date=reg["reference_date"],
+                          multi=reg["multi_person_households"]),
+                      t("- rejections by reason: ") + ", ".join(
                           f"{k}: {v}" for k, v in reg["reasons"].items()), ""]
         if d.get("household_effect"):
-            lines += ["## Households", ""]
+            lines += [t("## Households"), ""]
             lines += [f"- {line}" for line in d["household_effect"]["lines"]] + [""]
-        lines += ["## Quotas", "",
-                 "| category | value | min | max | census share | exact quota | method | band |",
-                 "|---|---|---:|---:|---:|---:|---|---|"]
+        lines += [t("## Quotas"), "",
+                  t("| category | value | min | max | census share | exact quota | method | "
+                    "band |"),
+                  "|---|---|---:|---:|---:|---:|---|---|"]
         for q in d["quotas"]:
             p = q.get("provenance") or {}
             share = "" if "share" not in p else f"{p['share']:.2%}"
             exact = "" if "exact_quota" not in p else f"{p['exact_quota']:.3f}"
             lines.append(f"| {q['category']} | {q['value']} | {q['min']} | {q['max']} | {share} "
                          f"| {exact} | {p.get('method', '')} | {p.get('band', '')} |")
-        lines += ["", "## Algorithm and certificate", "",
-                  f"- algorithm: **{run['algorithm']}**, backend {run['backend_version']}",
-                  f"- converged: {run['converged']}; {run['message']}",
-                  f"- certified bound {run['bound']}, gap {run['gap']}",
-                  f"- {run['types']} types, {run['support']} profiles in the support, "
-                  f"{run['seconds']:.2f} s", "",
-                  "## Fairness", "",
-                  f"- minimum selection probability {fair['minimum']:.4%}, maximum "
-                  f"{fair['maximum']:.4%} (ratio {fair['max_min_ratio']:.4f})",
-                  f"- gini {fair['gini']:.4f}, geometric mean {fair['geometric_mean']:.4%}",
-                  f"- share of people below k/n = {fair['uniform']:.4%}: "
-                  f"{fair['share_below_uniform']:.1%}",
-                  f"- people on no feasible panel: {fair['uncovered']}", "",
-                  "## Groups", "",
-                  "| category | value | pool | pool seats | expected seats | quota | census seats "
-                  "| note |", "|---|---|---:|---:|---:|---|---:|---|"]
+        lines += ["", t("## Algorithm and certificate"), "",
+                  t("- algorithm: **{algorithm}**, backend {backend}").format(
+                      algorithm=run["algorithm"], backend=run["backend_version"]),
+                  t("- converged: {converged}; {message}").format(
+                      converged=run["converged"], message=run["message"]),
+                  t("- certified bound {bound}, gap {gap}").format(bound=run["bound"],
+                                                                    gap=run["gap"]),
+                  t("- {types} types, {support} profiles in the support, {seconds:.2f} s").format(
+                      types=run["types"], support=run["support"], seconds=run["seconds"]), "",
+                  t("## Fairness"), "",
+                  t("- minimum selection probability {minimum:.4%}, maximum {maximum:.4%} "
+                    "(ratio {ratio:.4f})").format(minimum=fair["minimum"],
+                                                  maximum=fair["maximum"],
+                                                  ratio=fair["max_min_ratio"]),
+                  t("- gini {gini:.4f}, geometric mean {mean:.4%}").format(
+                      gini=fair["gini"], mean=fair["geometric_mean"]),
+                  t("- share of people below k/n = {uniform:.4%}: {share:.1%}").format(
+                      uniform=fair["uniform"], share=fair["share_below_uniform"]),
+                  t("- people on no feasible panel: {n}").format(n=fair["uncovered"]), "",
+                  t("## Groups"), "",
+                  t("| category | value | pool | pool seats | expected seats | quota | census "
+                    "seats | note |"), "|---|---|---:|---:|---:|---|---:|---|"]
+        hidden = t(SUPPRESSED)
         for g in d["groups"]:
             census = "" if g.get("census_seats") is None else f"{g['census_seats']:.2f}"
             if g.get("suppressed", g["small_cell"]):
-                pool = seats = expected = note = SUPPRESSED
+                pool = seats = expected = note = hidden
             else:
                 pool, note = str(g["pool_count"]), ""
                 seats, expected = f"{g['pool_seats']:.2f}", f"{g['expected_seats']:.2f}"
@@ -337,35 +361,41 @@ class AuditReport:
                          f"{census} | {note} |")
         sup = d.get("suppression") or {}
         if sup.get("cells"):
-            lines += ["", f"Cells marked *{SUPPRESSED}* hide a value held by fewer than "
-                      f"{d['small_cell']} pool members, or another value of the same category "
-                      "hidden as well so that the first cannot be worked out from the pool "
-                      "size and the other figures; the report does not say which."]
+            lines += ["", t("Cells marked *{hidden}* hide a value held by fewer than {small} pool "
+                            "members, or another value of the same category hidden as well so "
+                            "that the first cannot be worked out from the pool size and the "
+                            "other figures; the report does not say which.").format(
+                                hidden=hidden, small=d["small_cell"])]
         if sup.get("unprotected"):
-            lines += ["", "**Warning:** the counts of " + ", ".join(sup["unprotected"])
-                      + " can be worked out from the published figures even with every value "
-                      "hidden (a very small pool, or quotas and probabilities that pin a "
-                      "value's size down). Do not publish this report as it is."]
+            lines += ["", t("**Warning:** the counts of {values} can be worked out from the "
+                            "published figures even with every value hidden (a very small "
+                            "pool, or quotas and probabilities that pin a value's size down). "
+                            "Do not publish this report as it is.").format(
+                                values=", ".join(sup["unprotected"]))]
         if d.get("lottery"):
             lot = d["lottery"]
-            lines += ["", "## Transparent lottery", "",
-                      f"- {lot['m']} tickets, SHA-256 `{lot['digest']}`", _rounding_line(lot)]
+            lines += ["", t("## Transparent lottery"), "",
+                      t("- {m} tickets, SHA-256 `{digest}`").format(m=lot["m"],
+                                                                    digest=lot["digest"]),
+                      _rounding_line(lot, t)]
         if d.get("draw"):
             dr = d["draw"]
-            lines += ["", "## Draw", "",
-                      f"- procedure `{dr['procedure']}`, seed `{dr['seed']}`",
-                      f"- ticket {dr['index']} of {dr['m']} ({dr['attempts']} hash(es))",
-                      "- panel composition: " + ", ".join(
+            lines += ["", t("## Draw"), "",
+                      t("- procedure `{procedure}`, seed `{seed}`").format(
+                          procedure=dr["procedure"], seed=dr["seed"]),
+                      t("- ticket {index} of {m} ({attempts} hash(es))").format(
+                          index=dr["index"], m=dr["m"], attempts=dr["attempts"]),
+                      t("- panel composition: ") + ", ".join(
                           f"{c}={v}: {n}" for c, vals in dr["composition"].items()
                           for v, n in vals.items())]
         if d.get("verification"):
             ver = d["verification"]
-            lines += ["", "## Independent verification", "",
-                      f"Verdict: **{'passed' if ver['ok'] else 'FAILED'}**", ""]
-            lines += [f"- {'ok' if c['ok'] else 'FAILED'} {c['name']}: {c['detail']}"
+            lines += ["", t("## Independent verification"), "",
+                      t("Verdict: **{verdict}**").format(
+                          verdict=t("passed") if ver["ok"] else t("FAILED")), ""]
+            lines += [f"- {t('ok') if c['ok'] else t('FAILED')} {c['name']}: {c['detail']}"
                       for c in ver["checks"]]
         return "\n".join(lines) + "\n"
-
 
 def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,
                  lottery: TransparentLottery | None = None, record: DrawRecord | None = None,
