@@ -33,8 +33,11 @@ The package: :mod:`.parser` (options), :mod:`.commands` (``quotas`` ... ``tally`
 
 from __future__ import annotations
 
+import argparse
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InfeasibleError, InputError, SolverError
@@ -45,6 +48,7 @@ from ._common import (
     EXIT_OK,
     EXIT_SOLVER,
     EXIT_VERIFICATION_FAILED,
+    apply_settings,
     check_outputs,
 )
 from .parser import build_parser
@@ -69,6 +73,32 @@ def find_distribution(pool: Pool, quotas: Quotas, **options: Any) -> Distributio
     return find(pool, quotas, **options)
 
 
+@contextmanager
+def _logging(verbose: int, quiet: bool) -> Iterator[None]:
+    """A stderr handler on the package's logger for one ``main`` call (removed afterwards).
+
+    ``-v``: INFO, ``-vv``: DEBUG; otherwise (and with ``-q``) WARNING. The handler writes to
+    the ``sys.stderr`` of the time of the call, and the logger's level is restored.
+    """
+    from .._log import LOGGER_NAME
+
+    level = logging.WARNING if quiet or not verbose else (
+        logging.INFO if verbose == 1 else logging.DEBUG)
+    logger = logging.getLogger(LOGGER_NAME)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+        handler.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
@@ -84,7 +114,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    with _logging(args.verbose, args.quiet):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run a parsed command; map the library's errors to the exit codes."""
     try:
+        apply_settings(args)
         check_outputs(args)
         code: int = args.func(args)
     except InputError as e:

@@ -8,8 +8,11 @@ every command (``--targets``, ``--people``, ``--id-column``, ``--household-colum
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +21,7 @@ from ..errors import InputError
 from ..io.files import OutputPlan
 
 if TYPE_CHECKING:
+    from ..distribution import Distribution
     from ..draw import DrawRecord
     from ..io import PeopleTable
     from ..lottery import TransparentLottery
@@ -67,6 +71,9 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         text = action.help or ""
         if "%(default)" in text or "default:" in text:
             return text
+        lazy: Callable[[], str] | None = getattr(action, "help_text", None)
+        if lazy is not None:
+            text = lazy()
         shown: Callable[[], str] | None = getattr(action, "default_text", None)
         if shown is not None:
             return f"{text} (default: {shown()})"
@@ -106,7 +113,8 @@ def people_table(args: argparse.Namespace, quotas: Quotas | None, *, publishes: 
     """
     people = io.read_people(args.people, strata=quotas, id_column=args.id_column,
                             household_column=getattr(args, "household_column", None),
-                            categories=[] if quotas is None else None, **options)
+                            categories=[] if quotas is None else None,
+                            ignore_case=bool(getattr(args, "ignore_case", False)), **options)
     folded = [h.strip().casefold() for h in people.header]
     if args.id_column is None and not getattr(args, "row_ids", False):
         likely = [h for h, f in zip(people.header, folded, strict=True)
@@ -149,8 +157,8 @@ def write_selection(args: argparse.Namespace, people: PeopleTable | None,
         if people is None:
             raise InputError.single("missing-option", "--selected/--remaining need --people",
                                     column="--people")
-        flagged = io.write_selected_and_remaining(args.selected, args.remaining, people,
-                                                  record.panel,
+        flagged = io.write_selected_and_remaining(args.selected, args.remaining,
+                                                  kept_columns(args, people), record.panel,
                                                   escape_formulas=not args.no_escape_formulas)
         warn_formulas(flagged)
         for path in (args.selected, args.remaining):
@@ -194,7 +202,7 @@ def force_option(p: argparse.ArgumentParser) -> None:
 
 def check_outputs(args: argparse.Namespace) -> None:
     """Refuse, before any work, outputs that are inputs, exist, or cannot be written."""
-    plan = OutputPlan([getattr(args, a, None) for a in args.inputs],
+    plan = OutputPlan([getattr(args, a, None) for a in (*args.inputs, "settings")],
                       force=getattr(args, "force", False))
     for name in args.outputs:
         plan.add("--" + name.replace("_", "-"), getattr(args, name, None))
@@ -211,6 +219,10 @@ def selection_outputs(p: argparse.ArgumentParser, *, record: str = "the draw rec
                    help="keep formula-like cells (=, +, -, @ ...) of the columns the library "
                    "does not read unchanged in --selected/--remaining (default: neutralised "
                    "with a leading apostrophe for spreadsheet programs)")
+    p.add_argument("--keep-columns", type=column_list, metavar="COL[,COL...]",
+                   help="write only these columns besides the id, category and household "
+                   "columns to --selected/--remaining (the peer's columns_to_keep; default: "
+                   "every column)")
 
 
 def input_options(p: argparse.ArgumentParser, *, required: bool) -> None:
@@ -225,8 +237,170 @@ def input_options(p: argparse.ArgumentParser, *, required: bool) -> None:
                    "(when the file has no id column)")
     p.add_argument("--allow-personal-ids", action="store_true", help="allow an id column "
                    "that looks like names or e-mail addresses to be published")
-    p.add_argument("--household-column", help="household key column (enables the "
-                   "one-per-household rule)")
+    p.add_argument("--household-column", type=column_list, metavar="COL[,COL...]",
+                   help="household key column, or several comma-separated columns whose cells "
+                   "together are the key, e.g. primary_address1,primary_zip (enables the "
+                   "one-per-household rule; a row with all of them blank has no household)")
+    p.add_argument("--ignore-case", action=argparse.BooleanOptionalAction, default=None,
+                   help="match category values up to case ('female' is the targets' "
+                   "'Female'); a value matching two values that differ only in case is an "
+                   "error (default: exact match; on with --settings, as the peer library "
+                   "does)")
+    p.add_argument("--settings", help="a sortition-algorithms settings file (TOML): its id, "
+                   "address, kept columns, algorithm and seed, unless given here "
+                   "(docs/io.md, 'Migrating from sortition-algorithms')")
+
+
+def column_list(text: str) -> list[str]:
+    """Comma-separated column names (an ``argparse`` type; an empty name is an error)."""
+    names = [t.strip() for t in text.split(",")]
+    if not names or not all(names):
+        raise argparse.ArgumentTypeError(f"expected column names separated by commas: "
+                                         f"{text!r}")
+    return names
+
+
+def positive_seconds(text: str) -> float:
+    """A number of seconds > 0 (an ``argparse`` type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"the time limit must be > 0 seconds: {text!r}")
+    return value
+
+
+def kept_columns(args: argparse.Namespace, people: PeopleTable) -> PeopleTable:
+    """``people`` with only ``--keep-columns`` besides the library's own (if given)."""
+    keep = getattr(args, "keep_columns", None)
+    if keep is None:
+        return people
+    from ..io.people import keep_columns
+
+    return keep_columns(people, keep)
+
+
+def _log_settings(what: str) -> None:
+    from .._log import get_logger
+
+    get_logger("cli").info("settings: %s", what)
+
+
+def apply_settings(args: argparse.Namespace) -> None:
+    """Fill the options not given on the command line from ``--settings`` (the peer's TOML).
+
+    Options given explicitly win; a setting with no counterpart is a warning on stderr.
+    """
+    path = getattr(args, "settings", None)
+    if not path:
+        return
+    from ..io.settings import read_settings
+
+    settings = read_settings(path, resolve_algorithm=hasattr(args, "algorithm"))
+    notes = list(settings.warnings)
+    if settings.id_column and getattr(args, "id_column", None) is None:
+        args.id_column = settings.id_column
+        _log_settings("id column from id_column")
+    if settings.household_columns and getattr(args, "household_column", None) is None:
+        args.household_column = list(settings.household_columns)
+        _log_settings(f"household key over {len(settings.household_columns)} column(s)")
+    if getattr(args, "ignore_case", False) is None:
+        args.ignore_case = settings.ignore_case
+    if settings.columns_to_keep is not None:
+        if not hasattr(args, "keep_columns"):  # writes no people files: nothing to keep
+            _log_settings(f"columns_to_keep not used by {args.command}")
+        elif args.keep_columns is None:
+            args.keep_columns = list(settings.columns_to_keep)
+    if settings.algorithm is not None and getattr(args, "algorithm", None) is None:
+        args.algorithm = settings.algorithm
+        _log_settings(f"algorithm {settings.algorithm} from selection_algorithm")
+    if settings.seed is not None:
+        if args.command != "select":
+            notes.append(f"random_number_seed has no counterpart in {args.command} (its "
+                         "public seed is --seed text)")
+        else:
+            if args.seed is None:
+                args.seed = settings.seed
+            if (args.algorithm or default_algorithm()) != "legacy":
+                notes.append("random_number_seed is used by the legacy algorithm only (the "
+                             "other algorithms are deterministic; the public seed of the "
+                             "draw is --draw-seed)")
+    for note in notes:
+        print(f"warning: {path}: {note}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def run_options(args: argparse.Namespace, algorithm: str) -> Iterator[dict[str, Any]]:
+    """The ``--time-limit`` and ``--progress`` options of an algorithm run, for its duration.
+
+    ``time_limit`` is passed only to an algorithm that takes it. With ``--progress`` (and
+    not ``--quiet``) a progress bar is drawn on stderr and Ctrl-C cancels the run gracefully
+    (the best valid lottery found so far is returned); a second Ctrl-C interrupts at once.
+    The previous SIGINT handler is restored afterwards.
+    """
+    from ..algorithms import ALGORITHMS, progress_bar
+
+    spec = ALGORITHMS[algorithm]
+    options: dict[str, Any] = {}
+    limit = getattr(args, "time_limit", None)
+    if limit is not None:
+        if spec.accepts("time_limit"):
+            options["time_limit"] = limit
+        else:
+            print(f"warning: algorithm {algorithm} takes no time limit; --time-limit ignored",
+                  file=sys.stderr)
+    if not (getattr(args, "progress", False) and not getattr(args, "quiet", False)
+            and spec.accepts("progress")):
+        yield options
+        return
+    cancelled = threading.Event()
+
+    def interrupt(signum: int, frame: object) -> None:
+        if cancelled.is_set():
+            raise KeyboardInterrupt
+        cancelled.set()
+        print("\ncancelling: the run stops at its next check with the best valid lottery "
+              "found so far (Ctrl-C again to abort)", file=sys.stderr, flush=True)
+
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, interrupt) if on_main else None
+    bar = progress_bar(sys.stderr, cancel=cancelled.is_set)
+    options["progress"] = bar
+    try:
+        yield options
+    finally:
+        bar.close()
+        if on_main:
+            signal.signal(signal.SIGINT, previous)
+    if cancelled.is_set():
+        print("cancelled by Ctrl-C: the result is the best valid lottery found so far",
+              file=sys.stderr)
+
+
+def time_limit_options(p: argparse.ArgumentParser) -> None:
+    """``--time-limit`` and ``--progress`` of a command that runs an algorithm."""
+    a = p.add_argument("--time-limit", type=positive_seconds, metavar="SECONDS",
+                       help="wall-clock budget")
+    a.help_text = _time_limit_help  # type: ignore[attr-defined]
+    p.add_argument("--progress", action="store_true", help="show a live progress bar on "
+                   "stderr (tqdm when installed, plain lines otherwise); Ctrl-C then cancels "
+                   "gracefully with the best valid lottery found so far")
+
+
+def _time_limit_help() -> str:
+    from ..algorithms.registry import BUDGET_OPTIONS
+
+    option = next(o for o in BUDGET_OPTIONS if o.name == "time_limit")
+    return f"{option.help}; passed to algorithms that take it (default: no limit)"
+
+
+def unconverged_notice(dist: Distribution) -> None:
+    """On stderr: the message and certified gap of a run that stopped before convergence."""
+    d = dist.details
+    if not d.converged:
+        print(f"not converged: {d.message}; certified gap {d.gap:.6g} (the lottery is valid; "
+              "its optimality is certified within the gap only)", file=sys.stderr)
 
 
 
@@ -242,6 +416,7 @@ def algorithm_options(p: argparse.ArgumentParser, *, tickets: bool = True) -> No
     if tickets:
         p.add_argument("--tickets", type=int, default=1000, help="tickets of the transparent "
                        "lottery")
+    time_limit_options(p)
 
 
 def members_options(p: argparse.ArgumentParser, *, required: bool = True) -> None:
@@ -296,7 +471,8 @@ def write_people_split(args: argparse.Namespace, people: PeopleTable,
                        panel: Sequence[str]) -> None:
     """``--selected`` (the rows of ``panel``) and ``--remaining`` (everybody else)."""
     if args.selected or args.remaining:
-        flagged = io.write_selected_and_remaining(args.selected, args.remaining, people, panel,
+        flagged = io.write_selected_and_remaining(args.selected, args.remaining,
+                                                  kept_columns(args, people), panel,
                                                   escape_formulas=not args.no_escape_formulas)
         warn_formulas(flagged)
         for path in (args.selected, args.remaining):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import TYPE_CHECKING, Any
 
 from .. import io
@@ -21,6 +20,8 @@ from ._common import (
     lottery_and_record,
     members,
     people_table,
+    run_options,
+    unconverged_notice,
     warn_formulas,
     write_selection,
 )
@@ -89,23 +90,17 @@ def cmd_select(args: argparse.Namespace) -> int:
         options["draws"] = args.draws
     if spec.accepts("rng"):
         options["rng"] = args.seed
-    if args.progress:
-        started = time.perf_counter()
-
-        def report(stage: str, iteration: int, value: float, bound: float) -> None:
-            print(f"[{time.perf_counter() - started:7.1f} s] {stage}: iteration {iteration}, "
-                  f"value {value:.6f}, bound {bound:.6f}", file=sys.stderr, flush=True)
-
-        options["progress"] = report
     from . import find_distribution  # looked up at run time (tests replace it)
 
-    dist = find_distribution(people.pool, quotas, algorithm=algorithm, **options)
+    with run_options(args, algorithm) as run:
+        dist = find_distribution(people.pool, quotas, algorithm=algorithm, **options, **run)
     d = dist.details
     print(f"{d.algorithm} on {people.pool.n} people, {quotas.panel_size} seats "
           f"({d.n_types} types) with {d.backend_version}: {d.seconds:.2f} s")
     print(f"minimum selection probability {dist.minimum:.6f}; {d.message}")
     for line in d.extra.get("explanation", []):
         print(line)
+    unconverged_notice(dist)
     if dist.uncovered:
         print(f"{len(dist.uncovered)} people are on no feasible panel (probability 0)")
     if args.json:

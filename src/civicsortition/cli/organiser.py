@@ -24,6 +24,8 @@ from ._common import (
     inputs,
     members,
     on_panel,
+    run_options,
+    unconverged_notice,
     write_people_split,
 )
 
@@ -69,10 +71,12 @@ def cmd_replace(args: argparse.Namespace) -> int:
     from ..replacements import replace
 
     algorithm = default_algorithm() if args.algorithm is None else args.algorithm
-    rep = replace(people.pool, quotas, panel, leaving, args.seed, algorithm=algorithm,
-                  households=args.household_column is not None, excluded=excluded,
-                  tickets=args.tickets, on_infeasible="relax" if args.relax else "raise",
-                  backend=args.backend)
+    with run_options(args, algorithm) as run:
+        rep = replace(people.pool, quotas, panel, leaving, args.seed, algorithm=algorithm,
+                      households=args.household_column is not None, excluded=excluded,
+                      tickets=args.tickets, on_infeasible="relax" if args.relax else "raise",
+                      backend=args.backend, **run)
+    unconverged_notice(rep.distribution)
     d, lot, rec = rep.distribution, rep.lottery, rep.record
     print(f"{len(rep.dropouts)} dropout(s): {' '.join(rep.dropouts)}; {len(rep.kept)} members "
           f"kept; {rep.remaining.n} people eligible to fill the seats")
@@ -103,9 +107,13 @@ def cmd_alternates_prepare(args: argparse.Namespace) -> int:
     from ..replacements import prepare_alternates
 
     algorithm = default_algorithm() if args.algorithm is None else args.algorithm
-    alt = prepare_alternates(people.pool, quotas, panel, args.count, args.seed,
-                             algorithm=algorithm, households=args.household_column is not None,
-                             excluded=excluded, tickets=args.tickets, backend=args.backend)
+    with run_options(args, algorithm) as run:
+        alt = prepare_alternates(people.pool, quotas, panel, args.count, args.seed,
+                                 algorithm=algorithm,
+                                 households=args.household_column is not None,
+                                 excluded=excluded, tickets=args.tickets, backend=args.backend,
+                                 **run)
+    unconverged_notice(alt.distribution)
     print(f"{len(alt.order)} alternates drawn with seed {alt.record.seed!r} (ticket "
           f"{alt.record.index} of {alt.record.m}); minimum selection probability "
           f"{alt.distribution.minimum:.6f}")

@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"civicsortition {__version__}")
     parser.add_argument("--debug", action="store_true",
                         help="show the Python traceback of an unexpected error")
+    talk = parser.add_mutually_exclusive_group()
+    talk.add_argument("-v", "--verbose", action="count", default=0,
+                      help="log what a run does on stderr: -v the stages (INFO), -vv every "
+                      "solver call too (DEBUG); never personal data (default: warnings only)")
+    talk.add_argument("-q", "--quiet", action="store_true",
+                      help="warnings only, and no progress bar")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ex = _command(sub, "example", "write the embedded synthetic example's input files",
@@ -166,7 +172,6 @@ def build_parser() -> argparse.ArgumentParser:
                    "public seed of a draw is --draw-seed)")
     s.add_argument("--json", help="write the result here")
     s.add_argument("--no-panels", action="store_true", help="omit the panel list from the JSON")
-    s.add_argument("--progress", action="store_true", help="report solver progress on stderr")
     s.add_argument("--lottery", help="write the transparent lottery (canonical JSON) here")
     s.add_argument("--draw-seed", help="public seed: draw the panel from the lottery now")
     selection_outputs(s)

@@ -17,8 +17,12 @@ from ..quotas import Quotas
 from ..strata import Category, Strata
 from .tables import Source, TableSource, open_table, require_columns, require_rows, write_rows
 
-__all__ = ["PeopleTable", "read_id_list", "read_people", "write_people",
-           "write_selected_and_remaining"]
+__all__ = ["HOUSEHOLD_SEPARATOR", "PeopleTable", "keep_columns", "read_id_list", "read_people",
+           "write_people", "write_selected_and_remaining"]
+
+#: Joins the cells of a household key over several columns (the unit separator, which no
+#: text cell of a people file holds), so that ``("a b", "c")`` and ``("a", "b c")`` differ.
+HOUSEHOLD_SEPARATOR = "\x1f"
 
 
 @attrs.frozen(eq=False)
@@ -56,9 +60,10 @@ def read_people(
     strata: Strata | Quotas | None = None,
     categories: Sequence[str] | None = None,
     id_column: str | None = None,
-    household_column: str | None = None,
+    household_column: str | Sequence[str] | None = None,
     allow_new_values: bool = False,
     delimiter: str | None = None,
+    ignore_case: bool = False,
 ) -> PeopleTable:
     """Read a people (respondents) file into a :class:`PeopleTable`.
 
@@ -74,12 +79,21 @@ def read_people(
         ``categories`` is required. Matched case-insensitively to the header.
     id_column : str, optional
         Column holding person ids. Without it the ids are the data row numbers from 0.
-    household_column : str, optional
-        Column holding household keys (for example the invitation address id).
+    household_column : str or sequence of str, optional
+        Column holding household keys (for example the invitation address id), or several
+        columns (for example ``["primary_address1", "primary_zip"]``) whose cells together are
+        the key (joined with :data:`HOUSEHOLD_SEPARATOR`). A row whose household cells are all
+        blank has no household.
     allow_new_values : bool
         Append unseen values to the strata instead of rejecting them (they then have no quota;
         :func:`~civicsortition.diagnostics.diagnose` reports them).
     delimiter : str, optional
+    ignore_case : bool
+        Match category values up to case (:meth:`str.casefold`, after stripping): a cell
+        ``"female"`` is read as the strata's ``"Female"``. An exact match always wins; a cell
+        matching two values of a category that differ only in case is an ``ambiguous-value``
+        error naming both. Household keys are compared up to case too (as the peer library
+        sortition-algorithms does). Without strata, the first spelling in the file is used.
 
     Returns
     -------
@@ -89,7 +103,8 @@ def read_people(
     ------
     InputError
         ``empty-file``, ``missing-column``, ``ragged-row``, ``missing-value``, ``missing-id``,
-        ``unknown-value``, ``duplicate-id`` -- all of a file's problems together.
+        ``unknown-value``, ``ambiguous-value``, ``duplicate-id`` -- all of a file's problems
+        together.
     """
     if isinstance(strata, Quotas):
         strata = strata.strata
@@ -98,17 +113,17 @@ def read_people(
             raise TypeError("read_people needs strata (or quotas) or categories")
         categories = strata.names
     table = open_table(source, delimiter=delimiter)
+    hh_columns = _household_columns(household_column)
     spec: list[tuple[str, Sequence[str]]] = [(c, [c]) for c in categories]
     if id_column is not None:
         spec.append((id_column, [id_column]))
-    if household_column is not None:
-        spec.append((household_column, [household_column]))
+    spec.extend((h, [h]) for h in hh_columns if h not in {n for n, _ in spec})
     cols = require_columns(table, spec)
     require_rows(table)
     problems: list[Problem] = []
     ids: list[str] = []
     texts: list[list[str]] = []
-    households: list[str | None] | None = [] if household_column else None
+    households: list[str | None] | None = [] if hh_columns else None
     lines: list[int] = []
     for i, (line, cells) in enumerate(table.located()):
         lines.append(line)
@@ -131,9 +146,13 @@ def read_people(
             row_text.append(value)
         texts.append(row_text)
         if households is not None:
-            assert household_column is not None
-            h = cells[cols[household_column]].strip()
-            households.append(h or None)
+            parts = [cells[cols[h]].strip() for h in hh_columns]
+            if ignore_case:
+                parts = [part.casefold() for part in parts]
+            households.append(HOUSEHOLD_SEPARATOR.join(parts) if any(parts) else None)
+    if ignore_case:
+        _fold_values(texts, categories, strata, problems, table.source, lines,
+                     [table.header[cols[c]] for c in categories])
     if strata is not None and allow_new_values:
         strata = _extend(strata, categories, texts)
     pool = Pool.from_texts(ids, texts, list(categories), strata, households, problems,
@@ -141,6 +160,51 @@ def read_people(
                             id_column=id_column or "row")
     return PeopleTable(pool, table.header, table.rows, table.source, table.delimiter,
                        tuple(sorted(set(cols.values()))))
+
+
+def _household_columns(household_column: str | Sequence[str] | None) -> list[str]:
+    """The household key's columns (a string is one column name)."""
+    if household_column is None:
+        return []
+    names = [household_column] if isinstance(household_column, str) else list(household_column)
+    if not names or any(not isinstance(h, str) or not h.strip() for h in names):
+        raise InputError.single("bad-household-column", "household columns must be non-empty "
+                                "column names", value=repr(household_column))
+    return [h.strip() for h in names]
+
+
+def _fold_values(texts: list[list[str]], categories: Sequence[str], strata: Strata | None,
+                 problems: list[Problem], source: str, lines: Sequence[int],
+                 headers: Sequence[str]) -> None:
+    """Rewrite each cell to the category's value it equals up to case (in place)."""
+    for pos, name in enumerate(categories):
+        known: list[str] = []
+        if strata is not None:
+            cat = next((c for c in strata if c.name.casefold() == name.casefold()), None)
+            known = list(cat.values) if cat is not None else []
+        exact = set(known)
+        folded: dict[str, list[str]] = {}
+        for v in known:
+            folded.setdefault(v.strip().casefold(), []).append(v)
+        for row, line in zip(texts, lines, strict=True):
+            cell = row[pos]
+            if not cell or cell in exact:
+                continue
+            matches = folded.get(cell.casefold())
+            if matches is None:
+                if strata is None:  # no strata: the first spelling in the file is the value
+                    folded[cell.casefold()] = [cell]
+                    exact.add(cell)
+                continue
+            if len(matches) > 1:
+                problems.append(Problem(
+                    "ambiguous-value", f"matches {' and '.join(map(repr, matches))} of "
+                    f"category {name!r} up to case (ignore-case cannot tell which); make the "
+                    "targets' values differ by more than case, or match the case exactly",
+                    file=source, row=line, column=headers[pos], value=cell))
+                row[pos] = ""  # reported (not also an unknown value)
+                continue
+            row[pos] = matches[0]
 
 
 def _extend(strata: Strata, categories: Sequence[str], texts: list[list[str]]) -> Strata:
@@ -155,6 +219,42 @@ def _extend(strata: Strata, categories: Sequence[str], texts: list[list[str]]) -
                     values.append(row[pos])
         cats.append(Category(cat.name, values))
     return Strata(cats)
+
+
+def keep_columns(table: PeopleTable, columns: Sequence[str]) -> PeopleTable:
+    """The table with only the columns the library reads plus ``columns`` (for writing).
+
+    The peer library's ``columns_to_keep``: the selected/remaining files then hold the id,
+    category and household columns and the listed ones, in the file's order; the pool is
+    unchanged.
+
+    Parameters
+    ----------
+    table : PeopleTable
+    columns : sequence of str
+        Header names to keep besides the library's own columns (matched up to case).
+
+    Returns
+    -------
+    PeopleTable
+
+    Raises
+    ------
+    InputError
+        ``missing-column`` naming every listed column the file does not have.
+    """
+    folded = [h.strip().casefold() for h in table.header]
+    missing = [c for c in columns if c.strip().casefold() not in folded]
+    if missing:
+        raise InputError([Problem("missing-column", f"no {c!r} column to keep (found "
+                                  f"{list(table.header)})", file=table.source, column=c)
+                          for c in missing])
+    wanted = {c.strip().casefold() for c in columns}
+    keep = [j for j, f in enumerate(folded) if j in table.key_columns or f in wanted]
+    position = {j: n for n, j in enumerate(keep)}
+    return PeopleTable(table.pool, tuple(table.header[j] for j in keep),
+                       tuple(tuple(r[j] for j in keep) for r in table.rows), table.source,
+                       table.delimiter, tuple(position[j] for j in table.key_columns))
 
 
 def _free_columns(table: PeopleTable, escape_formulas: bool) -> list[int]:
