@@ -100,3 +100,20 @@ def test_georgian_report_has_georgian_text_the_same_figures_and_no_ids() -> None
     assert en.count("\n") == ka.count("\n")
     for text in (en, ka):
         assert not [i for i in pool.ids if f" {i} " in text or f"`{i}`" in text]
+
+
+def test_report_command_in_georgian(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from civicsortition.cli import EXIT_OK, main
+
+    assert main(["example", "--out", str(tmp_path / "ex")]) == EXIT_OK
+    d = tmp_path / "ex"
+    base = ["--targets", str(d / "targets.csv"), "--people", str(d / "people.csv"),
+            "--panel-size", "36", "--id-column", "id", "--household-column", "address"]
+    assert main(["select", *base, "--json", str(d / "result.json")]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["report", *base, "--result", str(d / "result.json"), "--lang", "ka"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert text.startswith("# შერჩევის აუდიტის ანგარიში")
+    assert "## სამართლიანობა" in text
+    ids = {line.split(",")[0] for line in (d / "people.csv").read_text().splitlines()[1:]}
+    assert not [i for i in ids if f" {i} " in text or f"`{i}`" in text or f"|{i}|" in text]

@@ -238,24 +238,9 @@ def registrations_of(args: argparse.Namespace, quotas: Quotas,
     return regs
 
 
-def report_markdown(report: AuditReport) -> str:
-    """The report's Markdown, with the rounding line stated for a lottery read from a file.
-
-    A published lottery file does not record how its tickets were rounded; the line says so
-    instead of printing ``None``, and omits a deviation that could not be computed.
-    """
-    text = report.to_markdown()
-    lot = report.data.get("lottery") or {}
-    if lot and lot.get("method") is None:
-        dev = lot.get("max_abs_deviation")
-        old = (f"- rounding None: largest change of a person's probability "
-               f"{float('nan') if dev is None else dev:.4f}")
-        new = ("- rounding method not recorded in the lottery file" if dev is None else
-               f"- largest change of a person's probability by the rounding (ticket shares "
-               f"against the result): {dev:.4f}; rounding method not recorded in the lottery "
-               "file")
-        text = text.replace(old, new)
-    return text
+def report_markdown(report: AuditReport, lang: str | None = None) -> str:
+    """The report's Markdown in ``lang`` (default: from the environment; see ``--lang``)."""
+    return report.to_markdown(lang=lang)
 
 
 def _report_of(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
@@ -304,10 +289,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         io.write_report_json(args.json, report)
         print(f"written: {args.json}")
     if args.out:
-        io.write_markdown(args.out, report_markdown(report))
+        io.write_markdown(args.out, report_markdown(report, args.lang))
         print(f"written: {args.out}")
     if not args.out and not args.json:
-        sys.stdout.write(report_markdown(report))
+        sys.stdout.write(report_markdown(report, args.lang))
     return EXIT_OK if verdict.ok else EXIT_VERIFICATION_FAILED
 
 

@@ -266,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     _report_registrations(r)
     r.add_argument("--out", help="write the Markdown report here (default: stdout)")
     r.add_argument("--json", help="write the JSON report here")
+    r.add_argument("--lang", choices=("en", "ka"), default=None,
+                   help="language of the Markdown report (default: CIVICSORTITION_LANG or the "
+                        "locale, else English)")
     force_option(r)
     r.set_defaults(func=c.cmd_report,
                    inputs=("targets", "people", "result", "lottery", "record", "census",

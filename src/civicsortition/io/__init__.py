@@ -87,12 +87,14 @@ if TYPE_CHECKING:
     from .frames import read_address_frame, read_invited, write_address_frame, write_invitations
     from .people import (
         PeopleTable,
+        keep_columns,
         read_id_list,
         read_people,
         write_people,
         write_selected_and_remaining,
     )
     from .registrations import read_registrations, write_registration_records, write_registrations
+    from .settings import PeerSettings, read_settings
     from .spreadsheets import read_sheet, sheet_names, write_workbook
     from .tables import (
         FORMULA_START,
@@ -150,6 +152,9 @@ _EXPORTS: dict[str, str] = {
     "read_invited": ".frames",
     "write_invitations": ".frames",
     "PeopleTable": ".people",
+    "keep_columns": ".people",
+    "PeerSettings": ".settings",
+    "read_settings": ".settings",
     "read_people": ".people",
     "write_people": ".people",
     "write_selected_and_remaining": ".people",
@@ -185,6 +190,7 @@ __all__ = [
     "VOTE_WORDS",
     "AlternatesRecord",
     "MissingDependencyError",
+    "PeerSettings",
     "PeopleTable",
     "Source",
     "SourceKind",
@@ -194,6 +200,7 @@ __all__ = [
     "canonical_json",
     "cell_to_text",
     "formula_like",
+    "keep_columns",
     "open_table",
     "read_address_frame",
     "read_alternates",
@@ -210,6 +217,7 @@ __all__ = [
     "read_registrations",
     "read_result",
     "read_result_document",
+    "read_settings",
     "read_sheet",
     "read_targets",
     "read_votes",
