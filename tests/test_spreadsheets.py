@@ -398,8 +398,6 @@ def test_locating_names_the_cell_of_a_record_problem(tmp_path: Path) -> None:
     assert problem.message.startswith("cell D5: ")
 
 
-@pytest.mark.xfail(reason="the record modules do not yet wrap their checks in "
-                   "table.locating() (issue 14; one line each)", strict=False)
 def test_readers_name_the_cell_themselves(tmp_path: Path) -> None:
     path = tmp_path / "people.xlsx"
     _offset_sheet(path, ["id", "sex"], [["p1", "female"], ["p2", "femal"]])

@@ -113,53 +113,54 @@ def read_people(
             raise TypeError("read_people needs strata (or quotas) or categories")
         categories = strata.names
     table = open_table(source, delimiter=delimiter)
-    hh_columns = _household_columns(household_column)
-    spec: list[tuple[str, Sequence[str]]] = [(c, [c]) for c in categories]
-    if id_column is not None:
-        spec.append((id_column, [id_column]))
-    spec.extend((h, [h]) for h in hh_columns if h not in {n for n, _ in spec})
-    cols = require_columns(table, spec)
-    require_rows(table)
-    problems: list[Problem] = []
-    ids: list[str] = []
-    texts: list[list[str]] = []
-    households: list[str | None] | None = [] if hh_columns else None
-    lines: list[int] = []
-    for i, (line, cells) in enumerate(table.located()):
-        lines.append(line)
+    with table.locating():  # spreadsheet errors name their A1 cell
+        hh_columns = _household_columns(household_column)
+        spec: list[tuple[str, Sequence[str]]] = [(c, [c]) for c in categories]
         if id_column is not None:
-            pid = cells[cols[id_column]].strip()
-            if not pid:
-                problems.append(Problem("missing-id", "every person needs an id",
-                                        file=table.source, row=line,
-                                        column=table.header[cols[id_column]]))
-            ids.append(pid or f"<missing {i}>")
-        else:
-            ids.append(str(i))
-        row_text = []
-        for c in categories:
-            value = cells[cols[c]].strip()
-            if not value:
-                problems.append(Problem("missing-value", f"no value for category {c!r}",
-                                        file=table.source, row=line,
-                                        column=table.header[cols[c]]))
-            row_text.append(value)
-        texts.append(row_text)
-        if households is not None:
-            parts = [cells[cols[h]].strip() for h in hh_columns]
-            if ignore_case:
-                parts = [part.casefold() for part in parts]
-            households.append(HOUSEHOLD_SEPARATOR.join(parts) if any(parts) else None)
-    if ignore_case:
-        _fold_values(texts, categories, strata, problems, table.source, lines,
-                     [table.header[cols[c]] for c in categories])
-    if strata is not None and allow_new_values:
-        strata = _extend(strata, categories, texts)
-    pool = Pool.from_texts(ids, texts, list(categories), strata, households, problems,
-                            table.source, row_offset=0, row_numbers=lines,
-                            id_column=id_column or "row")
-    return PeopleTable(pool, table.header, table.rows, table.source, table.delimiter,
-                       tuple(sorted(set(cols.values()))))
+            spec.append((id_column, [id_column]))
+        spec.extend((h, [h]) for h in hh_columns if h not in {n for n, _ in spec})
+        cols = require_columns(table, spec)
+        require_rows(table)
+        problems: list[Problem] = []
+        ids: list[str] = []
+        texts: list[list[str]] = []
+        households: list[str | None] | None = [] if hh_columns else None
+        lines: list[int] = []
+        for i, (line, cells) in enumerate(table.located()):
+            lines.append(line)
+            if id_column is not None:
+                pid = cells[cols[id_column]].strip()
+                if not pid:
+                    problems.append(Problem("missing-id", "every person needs an id",
+                                            file=table.source, row=line,
+                                            column=table.header[cols[id_column]]))
+                ids.append(pid or f"<missing {i}>")
+            else:
+                ids.append(str(i))
+            row_text = []
+            for c in categories:
+                value = cells[cols[c]].strip()
+                if not value:
+                    problems.append(Problem("missing-value", f"no value for category {c!r}",
+                                            file=table.source, row=line,
+                                            column=table.header[cols[c]]))
+                row_text.append(value)
+            texts.append(row_text)
+            if households is not None:
+                parts = [cells[cols[h]].strip() for h in hh_columns]
+                if ignore_case:
+                    parts = [part.casefold() for part in parts]
+                households.append(HOUSEHOLD_SEPARATOR.join(parts) if any(parts) else None)
+        if ignore_case:
+            _fold_values(texts, categories, strata, problems, table.source, lines,
+                         [table.header[cols[c]] for c in categories])
+        if strata is not None and allow_new_values:
+            strata = _extend(strata, categories, texts)
+        pool = Pool.from_texts(ids, texts, list(categories), strata, households, problems,
+                                table.source, row_offset=0, row_numbers=lines,
+                                id_column=id_column or "row")
+        return PeopleTable(pool, table.header, table.rows, table.source, table.delimiter,
+                           tuple(sorted(set(cols.values()))))
 
 
 def _household_columns(household_column: str | Sequence[str] | None) -> list[str]:
