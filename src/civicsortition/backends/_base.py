@@ -25,8 +25,19 @@ from .._log import get_logger
 from .._typing import FloatArray, IntArray
 from ..errors import SolverError, Status
 
-__all__ = ["Backend", "LpResult", "MilpResult", "ModelResult", "PersistentModel", "SolverError",
-           "Status", "SupportsPersistentModel", "integral", "log_solve"]
+__all__ = [
+    "Backend",
+    "LoggedSolves",
+    "LpResult",
+    "MilpResult",
+    "ModelResult",
+    "PersistentModel",
+    "SolverError",
+    "Status",
+    "SupportsPersistentModel",
+    "integral",
+    "log_solve",
+]
 
 #: Every solver call is logged here at DEBUG (see :func:`log_solve`).
 LOG = get_logger("backends")
@@ -52,6 +63,49 @@ def log_solve(backend: str, kind: str, rows: int, cols: int, status: Status,
     if LOG.isEnabledFor(logging.DEBUG):
         LOG.debug("%s %s solve: %d rows x %d columns, %s, %.4f s", backend, kind, rows, cols,
                   status.value, time.perf_counter() - started)
+
+
+class LoggedSolves:
+    """The ``milp`` and ``lp`` of a backend: its own ``_milp``/``_lp``, timed and logged.
+
+    A backend class inherits this and implements ``_milp`` and ``_lp`` with the same
+    parameters (``_lp`` also receives ``method``); every call is then logged at DEBUG by
+    :func:`log_solve` under its ``name``.
+    """
+
+    name: str
+
+    def milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
+             var_lo: FloatArray, var_hi: FloatArray, *,
+             integer: bool | npt.NDArray[np.bool_] = True, time_limit: float | None = None,
+             node_limit: int | None = None, presolve: bool = True) -> MilpResult:
+        """See :meth:`Backend.milp`."""
+        started = time.perf_counter()
+        res = self._milp(weights, A, row_lo, row_hi, var_lo, var_hi, integer=integer,
+                         time_limit=time_limit, node_limit=node_limit, presolve=presolve)
+        log_solve(self.name, "MIP", len(A), len(weights), res.status, started)
+        return res
+
+    def lp(self, c: FloatArray, A_ub: FloatArray | None, b_ub: FloatArray | None,
+           A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,
+           hi: FloatArray, *, presolve: bool = True, method: str = "auto") -> LpResult:
+        """See :meth:`Backend.lp`."""
+        started = time.perf_counter()
+        res = self._lp(c, A_ub, b_ub, A_eq, b_eq, lo, hi, presolve=presolve, method=method)
+        rows = sum(0 if M is None else M.shape[0] for M in (A_ub, A_eq))
+        log_solve(self.name, "LP", rows, len(c), res.status, started)
+        return res
+
+    def _milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
+              var_lo: FloatArray, var_hi: FloatArray, *,
+              integer: bool | npt.NDArray[np.bool_], time_limit: float | None,
+              node_limit: int | None, presolve: bool) -> MilpResult:
+        raise NotImplementedError
+
+    def _lp(self, c: FloatArray, A_ub: FloatArray | None, b_ub: FloatArray | None,
+            A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,
+            hi: FloatArray, *, presolve: bool, method: str) -> LpResult:
+        raise NotImplementedError
 
 
 @attrs.frozen(eq=False)

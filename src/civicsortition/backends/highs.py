@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from .._typing import FloatArray, IntArray
 from ..errors import Status
-from ._base import LpResult, MilpResult, ModelResult, log_solve
+from ._base import LoggedSolves, LpResult, MilpResult, ModelResult, log_solve
 
 __all__ = ["FEASIBILITY_HEURISTICS_OFF", "HighsBackend", "HighsModel", "highspy_available"]
 
@@ -43,24 +43,13 @@ FEASIBILITY_HEURISTICS_OFF = ("mip_heuristic_run_root_reduced_cost",
                               "mip_heuristic_run_zi_round", "mip_heuristic_run_shifting")
 
 
-class HighsBackend:
+class HighsBackend(LoggedSolves):
     """HiGHS through scipy (``mip_rel_gap = 0``: pricing solves are proven optimal).
 
     Natively persistent (see :meth:`persistent_model`) when ``highspy`` is installed.
     """
 
     name = "highs"
-
-    def milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
-             var_lo: FloatArray, var_hi: FloatArray, *,
-             integer: bool | npt.NDArray[np.bool_] = True, time_limit: float | None = None,
-             node_limit: int | None = None, presolve: bool = True) -> MilpResult:
-        """See :meth:`Backend.milp`."""
-        started = time.perf_counter()
-        res = self._milp(weights, A, row_lo, row_hi, var_lo, var_hi, integer=integer,
-                         time_limit=time_limit, node_limit=node_limit, presolve=presolve)
-        log_solve(self.name, "MIP", len(A), len(weights), res.status, started)
-        return res
 
     def _milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
               var_lo: FloatArray, var_hi: FloatArray, *,
@@ -94,16 +83,6 @@ class HighsBackend:
         dual = getattr(res, "mip_dual_bound", None)
         bound = -float(dual) if dual is not None and np.isfinite(dual) else -float(res.fun)
         return MilpResult(status, x, -float(res.fun), max(bound, -float(res.fun)), raw)
-
-    def lp(self, c: FloatArray, A_ub: FloatArray | None, b_ub: FloatArray | None,
-           A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,
-           hi: FloatArray, *, presolve: bool = True, method: str = "auto") -> LpResult:
-        """See :meth:`Backend.lp`."""
-        started = time.perf_counter()
-        res = self._lp(c, A_ub, b_ub, A_eq, b_eq, lo, hi, presolve=presolve, method=method)
-        rows = sum(0 if M is None else M.shape[0] for M in (A_ub, A_eq))
-        log_solve(self.name, "LP", rows, len(c), res.status, started)
-        return res
 
     def _lp(self, c: FloatArray, A_ub: FloatArray | None, b_ub: FloatArray | None,
             A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import numpy.typing as npt
 
 from .._typing import FloatArray
 from ..errors import SolverError, Status
-from ._base import LpResult, MilpResult, integral, log_solve
+from ._base import LoggedSolves, LpResult, MilpResult, integral
 
 __all__ = ["PulpBackend"]
 
@@ -66,13 +65,19 @@ def _var(prob: Any, name: str, lo: float | None, hi: float | None, cat: str) -> 
     return pulp.LpVariable(name, lowBound=lo, upBound=hi, cat=cat)
 
 
-class PulpBackend:
+class PulpBackend(LoggedSolves):
     """Solve through PuLP with the named solver (default: CBC if available, else HiGHS).
 
     Parameters
     ----------
     solver : str, optional
         A PuLP solver name, e.g. ``"PULP_CBC_CMD"``, ``"HiGHS"``, ``"GUROBI"``.
+
+    Notes
+    -----
+    ``milp``'s ``node_limit`` reaches CBC (``maxNodes``); other PuLP solvers solve to
+    optimality. ``lp`` reads the duals from PuLP's ``constraint.pi``; its ``method`` is not
+    passed on (PuLP has no common option for it), ``presolve=False`` reaches CBC and HiGHS.
     """
 
     name = "pulp"
@@ -110,20 +115,6 @@ class PulpBackend:
             # when no other CBC is installed.
             warnings.simplefilter("ignore", DeprecationWarning)
             return pulp.getSolver(self.solver_name, **kwargs)
-
-    def milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
-             var_lo: FloatArray, var_hi: FloatArray, *,
-             integer: bool | npt.NDArray[np.bool_] = True, time_limit: float | None = None,
-             node_limit: int | None = None, presolve: bool = True) -> MilpResult:
-        """See :meth:`Backend.milp`.
-
-        ``node_limit`` reaches CBC (``maxNodes``); other PuLP solvers solve to optimality.
-        """
-        started = time.perf_counter()
-        res = self._milp(weights, A, row_lo, row_hi, var_lo, var_hi, integer=integer,
-                         time_limit=time_limit, node_limit=node_limit, presolve=presolve)
-        log_solve(self.name, "MIP", len(A), len(weights), res.status, started)
-        return res
 
     def _milp(self, weights: FloatArray, A: FloatArray, row_lo: FloatArray, row_hi: FloatArray,
               var_lo: FloatArray, var_hi: FloatArray, *,
@@ -163,24 +154,10 @@ class PulpBackend:
         return MilpResult(status, x, obj, obj if status is Status.OPTIMAL else float("inf"),
                           raw)
 
-    def lp(self, c: FloatArray, A_ub: FloatArray | None, b_ub: FloatArray | None,
-           A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,
-           hi: FloatArray, *, presolve: bool = True, method: str = "auto") -> LpResult:
-        """See :meth:`Backend.lp`. Duals are read from PuLP's ``constraint.pi``.
-
-        ``method`` is not passed on (PuLP has no common option for it); ``presolve=False``
-        reaches CBC and HiGHS.
-        """
-        del method
-        started = time.perf_counter()
-        res = self._lp(c, A_ub, b_ub, A_eq, b_eq, lo, hi, presolve=presolve)
-        rows = sum(0 if M is None else M.shape[0] for M in (A_ub, A_eq))
-        log_solve(self.name, "LP", rows, len(c), res.status, started)
-        return res
-
     def _lp(self, c: FloatArray, A_ub: FloatArray | None, b_ub: FloatArray | None,
             A_eq: FloatArray | None, b_eq: FloatArray | None, lo: FloatArray,
-            hi: FloatArray, *, presolve: bool) -> LpResult:
+            hi: FloatArray, *, presolve: bool, method: str) -> LpResult:
+        del method  # not passed on (see the class notes)
         if A_ub is not None and not isinstance(A_ub, np.ndarray):  # scipy.sparse
             A_ub = A_ub.toarray()
         import pulp
