@@ -63,6 +63,7 @@ def to_frame(data: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]], *,
         try:
             return nw.from_dict(columns, backend=backend).to_native()
         except (ImportError, ModuleNotFoundError) as error:
-            raise ImportError(f"{like!r} is not installed ({error}): {FRAMES_HINT}") from None
+            raise ImportError(f"{like!r} is not installed ({error}): pip install {like}"
+                              ) from None
     namespace = nw.get_native_namespace(nw.from_native(like, eager_only=True))
     return nw.from_dict(columns, backend=namespace).to_native()

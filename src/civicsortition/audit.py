@@ -221,6 +221,13 @@ def quotas_digest(quotas: Quotas) -> str:
                  "quotas": [[q.category, q.value, q.min, q.max] for q in quotas]})
 
 
+def _check_word(check: dict[str, Any], t: Callable[[str], str]) -> str:
+    """``ok``, ``FAILED`` or, for a claim nobody can re-derive, ``unverified``."""
+    if not check["ok"]:
+        return t("FAILED")
+    return t("ok") if check.get("verified", True) else t("unverified")
+
+
 def _rounding_line(lot: dict[str, Any], t: Callable[[str], str] = str) -> str:
     """The rounding line of the report; a lottery read from a file records no method."""
     method, dev = lot.get("method"), lot.get("max_abs_deviation")
@@ -246,6 +253,10 @@ class AuditReport:
         out: dict[str, Any] = json.loads(self.to_json())
         return out
 
+    def as_dict(self) -> dict[str, Any]:
+        """The same as :meth:`to_dict` (the name the other records use)."""
+        return self.to_dict()
+
     def to_json(self) -> str:
         """JSON text (UTF-8 safe, keys in a fixed order)."""
         return json.dumps(self.data, ensure_ascii=False, indent=1)
@@ -263,9 +274,11 @@ class AuditReport:
             ("Gini", fair["gini"]), ("on no feasible panel", fair["uncovered"]),
             ("pool SHA-256", inputs["pool_sha256"][:16] + "…")]
         if d.get("lottery"):
-            facts.append(("lottery tickets", d["lottery"].get("tickets")))
-        if d.get("verdict"):
-            facts.append(("verifier", "passed" if d["verdict"].get("ok") else "FAILED"))
+            facts.append(("lottery tickets", d["lottery"].get("m")))
+        if d.get("draw"):
+            facts.append(("ticket drawn", f"{d['draw']['index']} of {d['draw']['m']}"))
+        if d.get("verification"):
+            facts.append(("verifier", "passed" if d["verification"].get("ok") else "FAILED"))
         return card("Selection audit report (no names or ids)", facts)
 
     def to_markdown(self, *, lang: str | None = None) -> str:
@@ -393,8 +406,7 @@ class AuditReport:
             lines += ["", t("## Independent verification"), "",
                       t("Verdict: **{verdict}**").format(
                           verdict=t("passed") if ver["ok"] else t("FAILED")), ""]
-            lines += [f"- {t('ok') if c['ok'] else t('FAILED')} {c['name']}: {c['detail']}"
-                      for c in ver["checks"]]
+            lines += [f"- {_check_word(c, t)} {c['name']}: {c['detail']}" for c in ver["checks"]]
         return "\n".join(lines) + "\n"
 
 def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,

@@ -197,7 +197,8 @@ class Distribution:
 
         pool = self.program.pool
         columns: dict[str, list[Any]] = {"id": list(pool.ids),
-                                         "probability": [float(x) for x in self.marginals],
+                                         "probability": [min(1.0, max(0.0, float(x)))
+                                                         for x in self.marginals],
                                          "covered": [bool(c) for c in self.covered]}
         for j, cat in enumerate(pool.strata):
             columns[cat.name] = [cat.values[int(c)] for c in pool.codes[:, j]]

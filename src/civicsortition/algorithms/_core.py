@@ -296,9 +296,9 @@ def check_time_limit(time_limit: float | None) -> None:
     if time_limit is None:
         return
     if (isinstance(time_limit, bool) or not isinstance(time_limit, float | int)
-            or math.isnan(time_limit) or time_limit < 0):
-        raise InputError.single("bad-time-limit", "time_limit must be None or a non-negative "
-                                "number of seconds", value=repr(time_limit))
+            or not math.isfinite(time_limit) or time_limit < 0):
+        raise InputError.single("bad-time-limit", "time_limit must be None or a finite, "
+                                "non-negative number of seconds", value=repr(time_limit))
 
 
 def _uncompressed(prog: PanelProgram) -> PanelProgram:

@@ -79,6 +79,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_select(args: argparse.Namespace) -> int:
     """``select``: the fair lottery; optionally its tickets and the public draw."""
+    if (args.selected or args.remaining or args.record) and not args.draw_seed:
+        raise InputError.single("missing-option", "--selected/--remaining/--record need "
+                                "--draw-seed", column="--draw-seed")
+    if args.draw_seed and not (args.record and args.lottery):
+        print("warning: --draw-seed without --record and --lottery: nobody can re-check this "
+              "draw; pass both to publish it", file=sys.stderr)
     people, quotas = inputs(args, publishes=bool(args.json or args.lottery or args.record))
     algorithm = default_algorithm() if args.algorithm is None else args.algorithm
     options: dict[str, object] = {"backend": args.backend,
@@ -120,9 +126,6 @@ def cmd_select(args: argparse.Namespace) -> int:
             record = draw(lottery, args.draw_seed)
             print(f"draw: ticket {record.index} of {record.m}; panel of {len(record.panel)}")
             write_selection(args, people, record)
-    elif args.selected or args.remaining or args.record:
-        raise InputError.single("missing-option", "--selected/--remaining/--record need "
-                                "--draw-seed", column="--draw-seed")
     return EXIT_OK
 
 

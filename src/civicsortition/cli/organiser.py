@@ -80,8 +80,11 @@ def cmd_replace(args: argparse.Namespace) -> int:
     d, lot, rec = rep.distribution, rep.lottery, rep.record
     print(f"{len(rep.dropouts)} dropout(s): {' '.join(rep.dropouts)}; {len(rep.kept)} members "
           f"kept; {rep.remaining.n} people eligible to fill the seats")
-    print("residual quotas: " + ", ".join(f"{q.category}={q.value} {q.min}-{q.max}"
-                                          for q in rep.residual if q.max > 0 or q.min > 0))
+    seats = rep.residual.panel_size
+    binding = [q for q in rep.residual if q.min > 0 or q.max < seats]  # rows that restrict
+    print(f"residual quotas for {seats} seat(s): " + (", ".join(
+        f"{q.category}={q.value} " + ("none" if q.max == 0 else f"{q.min}-{min(q.max, seats)}")
+        for q in binding) or "no restriction"))
     for change in rep.relaxation:
         print(f"relaxed: {change}")
     print(f"{d.details.algorithm}: minimum selection probability {d.minimum:.6f}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib
+import importlib.util
 import math
 import os
 from types import ModuleType
@@ -153,3 +154,24 @@ def cell_to_text(value: object) -> str:
     if isinstance(value, (_dt.date, _dt.time)):
         return value.isoformat()
     return str(value)
+
+
+def output_problem(dest: str | os.PathLike[str]) -> Problem | None:
+    """Why a table cannot be written to ``dest`` (a spreadsheet name), or None if it can.
+
+    Spreadsheets are written as whole ``.xlsx`` workbooks (no ``#SHEET``, no other format), and
+    writing one needs openpyxl. Asked by the writers and, before any work, by
+    :class:`~civicsortition.io.files.OutputPlan`.
+    """
+    sheet = split_sheet(dest)
+    if sheet is None:
+        return None
+    path, name = sheet
+    if name is not None or not path.lower().endswith(".xlsx"):
+        return Problem("unsupported-output", "spreadsheets are written as whole .xlsx workbooks "
+                       "(no other format, no #SHEET); name a .xlsx or .csv file",
+                       file=os.fspath(dest))
+    if importlib.util.find_spec("openpyxl") is None:
+        return Problem("missing-dependency", "writing .xlsx needs openpyxl: pip install "
+                       "'civicsortition[excel]'", file=os.fspath(dest))
+    return None

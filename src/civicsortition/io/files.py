@@ -21,6 +21,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import attrs
+
 from ..errors import InputError, Problem
 
 __all__ = ["OutputPlan", "atomic_open", "atomic_write", "make_directory"]
@@ -75,6 +77,12 @@ class OutputPlan:
         if path is None or os.fspath(path) in ("-", os.devnull):
             return
         where: dict[str, Any] = {"file": os.fspath(path), "column": option}
+        from ._cells import output_problem
+
+        unwritable = output_problem(path)
+        if unwritable is not None:  # a spreadsheet we cannot write: say so before any work
+            self.problems.append(attrs.evolve(unwritable, column=option))
+            return
         p = Path(_file_of(path))  # the file a sheet of a workbook is written into
         for src in self.inputs:
             if _same(p, src):

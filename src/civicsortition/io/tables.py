@@ -48,6 +48,7 @@ from ._cells import (
     cell_to_text,
     column_letters,
     optional_module,
+    output_problem,
     split_sheet,
 )
 from .files import atomic_write
@@ -626,11 +627,10 @@ def write_rows(dest: Source, header: list[str], rows: list[list[str]], delimiter
     if isinstance(dest, (str, os.PathLike)):
         sheet = split_sheet(dest)
         if sheet is not None:
-            path, sheet_name = sheet
-            if sheet_name is not None or not path.lower().endswith(".xlsx"):
-                raise InputError.single(
-                    "unsupported-output", "spreadsheets are written as whole .xlsx workbooks "
-                    "(no other format, no #SHEET); name a .xlsx or .csv file", file=name)
+            path, _ = sheet
+            unwritable = output_problem(dest)
+            if unwritable is not None and unwritable.code == "unsupported-output":
+                raise InputError([attrs.evolve(unwritable, file=name)])
             from .spreadsheets import write_workbook
 
             write_workbook(path, {_sheet_title(path): (header, rows)})
