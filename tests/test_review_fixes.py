@@ -97,3 +97,12 @@ def test_bad_options_are_refused_before_any_work(files: list[str], tmp_path: Pat
     assert "draw:" not in out
     assert not list(tmp_path.glob("out.*"))
 
+
+
+def test_the_command_line_algorithm_wins_over_the_settings_file(
+        files: list[str], tmp_path: Path) -> None:
+    settings = tmp_path / "settings.toml"
+    settings.write_text('selection_algorithm = "diversimax"\n', encoding="utf-8")
+    base = [*files, "--settings", str(settings)]
+    assert main(["select", *base]) == EXIT_BAD_INPUT          # the file's algorithm is unknown
+    assert main(["select", *base, "--algorithm", "maximin"]) == EXIT_OK

@@ -299,7 +299,9 @@ def apply_settings(args: argparse.Namespace) -> None:
         return
     from ..io.settings import read_settings
 
-    settings = read_settings(path, resolve_algorithm=hasattr(args, "algorithm"))
+    # an --algorithm given on the command line wins, so the file's is not even resolved
+    settings = read_settings(path, resolve_algorithm=hasattr(args, "algorithm")
+                             and getattr(args, "algorithm", None) is None)
     notes = list(settings.warnings)
     if settings.id_column and getattr(args, "id_column", None) is None:
         args.id_column = settings.id_column
