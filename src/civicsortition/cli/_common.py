@@ -228,9 +228,10 @@ def selection_outputs(p: argparse.ArgumentParser, *, record: str = "the draw rec
 
 def input_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     """The published inputs: ``--targets``, ``--people``, ``--panel-size`` and their keys."""
-    p.add_argument("--targets", required=required, help="targets CSV "
-                   "(feature,value,min,max...; written by quotas)")
-    p.add_argument("--people", required=required, help="people CSV, one column per category")
+    p.add_argument("--targets", required=required, help="targets table (feature,value,min,"
+                   "max...; written by quotas): CSV, TSV, or a spreadsheet PATH#SHEET")
+    p.add_argument("--people", required=required, help="people table, one column per "
+                   "category: CSV, TSV, or a spreadsheet PATH#SHEET (.xlsx, .ods)")
     p.add_argument("--panel-size", type=int, required=required, help="number of seats k")
     p.add_argument("--id-column", help="id column (required when the file has an id-like "
                    "column; ids are published, so use a pseudonymous one)")

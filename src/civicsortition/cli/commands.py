@@ -53,6 +53,7 @@ def cmd_quotas(args: argparse.Namespace) -> int:
         sys.stdout.write(quotas.to_markdown())
     elif args.out:
         io.write_targets(args.out, quotas, provenance=args.provenance)
+        print(f"written: {args.out}")
     else:
         io.write_targets(sys.stdout, quotas, provenance=args.provenance)
     return EXIT_OK
