@@ -106,3 +106,14 @@ def test_the_command_line_algorithm_wins_over_the_settings_file(
     base = [*files, "--settings", str(settings)]
     assert main(["select", *base]) == EXIT_BAD_INPUT          # the file's algorithm is unknown
     assert main(["select", *base, "--algorithm", "maximin"]) == EXIT_OK
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_verbosity_is_accepted_before_and_after_the_command(
+        files: list[str], where: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    argv = ["-v", "select", *files] if where == "before" else ["select", *files, "-v"]
+    assert main(argv) == EXIT_OK
+    assert "INFO" in capsys.readouterr().err
+    assert main(["select", *files]) == EXIT_OK
+    assert "INFO" not in capsys.readouterr().err

@@ -30,8 +30,17 @@ __all__ = ["build_parser"]
 def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
              line: str, more: str = "") -> argparse.ArgumentParser:
     """A sub-command with its one-line description (``help``) and a longer ``description``."""
-    return sub.add_parser(name, help=line, description=line + (f". {more}" if more else ""),
-                          formatter_class=HelpFormatter)
+    p = sub.add_parser(name, help=line, description=line + (f". {more}" if more else ""),
+                       formatter_class=HelpFormatter)
+    # -v/-q also after the command (they override the ones before it only when given)
+    talk = p.add_mutually_exclusive_group()
+    talk.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                      help="as before the command: -v stages, -vv solver calls (stderr; "
+                           "default: what was given before the command)")
+    talk.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                      help="as before the command: warnings only, no progress bar (default: "
+                           "what was given before the command)")
+    return p
 
 
 def _registration_options(p: argparse.ArgumentParser, *, required: bool) -> None:
@@ -81,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ex = _command(sub, "example", "write the embedded synthetic example's input files",
-                  "(address frame, census, registrations, targets, people, votes) so that "
-                  "every command in the docs can be run as printed.")
+                  "The address frame, census, registrations, targets, people and votes, so "
+                  "that every command in the docs can be run as printed.")
     ex.add_argument("--out", required=True, help="directory to write the files to (created "
                     "if missing)")
     ex.add_argument("--panel-size", type=int, default=36, help="seats the targets are for")
