@@ -117,3 +117,18 @@ def test_report_command_in_georgian(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "## სამართლიანობა" in text
     ids = {line.split(",")[0] for line in (d / "people.csv").read_text().splitlines()[1:]}
     assert not [i for i in ids if f" {i} " in text or f"`{i}`" in text or f"|{i}|" in text]
+
+
+def test_lang_before_the_command_sets_every_report(tmp_path: Path) -> None:
+    import os
+
+    from civicsortition.cli import EXIT_OK, main
+
+    before = os.environ.get("CIVICSORTITION_LANG")
+    assert main(["--lang", "ka", "demo", "--out", str(tmp_path / "demo")]) == EXIT_OK
+    text = (tmp_path / "demo" / "report.md").read_text(encoding="utf-8")
+    assert text.startswith("# შერჩევის აუდიტის ანგარიში")
+    assert os.environ.get("CIVICSORTITION_LANG") == before     # restored after the call
+    assert main(["demo", "--out", str(tmp_path / "demo-en")]) == EXIT_OK
+    assert (tmp_path / "demo-en" / "report.md").read_text(encoding="utf-8").startswith(
+        "# Selection audit report")

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -114,8 +115,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    with _logging(args.verbose, args.quiet):
+    with _logging(args.verbose, args.quiet), _language(getattr(args, "lang", None)):
         return _run(args)
+
+
+@contextmanager
+def _language(lang: str | None) -> Iterator[None]:
+    """``--lang`` for one ``main`` call: the language of every text for people it writes."""
+    if lang is None:
+        yield
+        return
+    previous = os.environ.get("CIVICSORTITION_LANG")
+    os.environ["CIVICSORTITION_LANG"] = lang
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("CIVICSORTITION_LANG", None)
+        else:
+            os.environ["CIVICSORTITION_LANG"] = previous
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"civicsortition {__version__}")
     parser.add_argument("--debug", action="store_true",
                         help="show the Python traceback of an unexpected error")
+    parser.add_argument("--lang", choices=("en", "ka"), default=None,
+                        help="language of the reports it writes (default: CIVICSORTITION_LANG "
+                        "or the locale, else English); error codes never change")
     talk = parser.add_mutually_exclusive_group()
     talk.add_argument("-v", "--verbose", action="count", default=0,
                       help="log what a run does on stderr: -v the stages (INFO), -vv every "
@@ -275,9 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     _report_registrations(r)
     r.add_argument("--out", help="write the Markdown report here (default: stdout)")
     r.add_argument("--json", help="write the JSON report here")
-    r.add_argument("--lang", choices=("en", "ka"), default=None,
-                   help="language of the Markdown report (default: CIVICSORTITION_LANG or the "
-                        "locale, else English)")
+    r.add_argument("--lang", choices=("en", "ka"), default=argparse.SUPPRESS,
+                   help="language of the Markdown report (default: --lang before the command, "
+                        "CIVICSORTITION_LANG or the locale, else English)")
     force_option(r)
     r.set_defaults(func=c.cmd_report,
                    inputs=("targets", "people", "result", "lottery", "record", "census",
