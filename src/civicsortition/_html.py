@@ -29,9 +29,10 @@ def number(x: object) -> str:
     return str(x)
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """An HTML table; numeric cells are right-aligned."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+def table(header: Sequence[str] | None, rows: Sequence[Sequence[object]]) -> str:
+    """An HTML table (no header row for ``header=None``); numeric cells are right-aligned."""
+    head = "" if header is None else "<thead><tr>" + "".join(
+        f"<th>{html.escape(h)}</th>" for h in header) + "</tr></thead>"
     body = []
     for row in rows:
         cells = []
@@ -40,7 +41,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
             align = ' style="text-align:right"' if numeric else ""
             cells.append(f"<td{align}>{html.escape(number(cell))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<table>{head}<tbody>{''.join(body)}</tbody></table>"
 
 
 def card(title: str, facts: Sequence[tuple[str, object]] = (),
@@ -49,8 +50,7 @@ def card(title: str, facts: Sequence[tuple[str, object]] = (),
     parts = [f'<div class="civicsortition" style="{_STYLE}">',
              f"<strong>{html.escape(title)}</strong>"]
     if facts:
-        parts.append(table(["", ""], [(name, value) for name, value in facts])
-                     .replace("<thead><tr><th></th><th></th></tr></thead>", ""))
+        parts.append(table(None, facts))
     for caption, body in tables:
         parts.append(f"<div><em>{html.escape(caption)}</em></div>{body}")
     parts.append("</div>")

@@ -242,11 +242,6 @@ def registrations_of(args: argparse.Namespace, quotas: Quotas,
     return regs
 
 
-def report_markdown(report: AuditReport, lang: str | None = None) -> str:
-    """The report's Markdown in ``lang`` (default: from the environment; see ``--lang``)."""
-    return report.to_markdown(lang=lang)
-
-
 def _report_of(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
                doc: dict[str, Any], lottery: TransparentLottery | None,
                record: DrawRecord | None) -> tuple[AuditReport, Verdict]:
@@ -293,10 +288,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         io.write_report_json(args.json, report)
         print(f"written: {args.json}")
     if args.out:
-        io.write_markdown(args.out, report_markdown(report, args.lang))
+        io.write_markdown(args.out, report.to_markdown(lang=args.lang))
         print(f"written: {args.out}")
     if not args.out and not args.json:
-        sys.stdout.write(report_markdown(report, args.lang))
+        sys.stdout.write(report.to_markdown(lang=args.lang))
     return EXIT_OK if verdict.ok else EXIT_VERIFICATION_FAILED
 
 

@@ -25,7 +25,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 import attrs
 import numpy as np
@@ -63,10 +63,14 @@ class Comparison:
     distributions: dict[str, Distribution]
     marginals: dict[str, np.ndarray]
 
+    #: The columns of the Markdown and HTML tables, in order.
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "algorithm", "minimum", "gini", "geometric_mean", "share_below_leximin_minimum",
+        "support", "seconds", "gap", "converged")
+
     def to_markdown(self) -> str:
         """The table in Markdown."""
-        cols = ["algorithm", "minimum", "gini", "geometric_mean", "share_below_leximin_minimum",
-                "support", "seconds", "gap", "converged"]
+        cols = self.COLUMNS
         out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for r in self.rows:
             cells = []
@@ -96,8 +100,7 @@ class Comparison:
     def _repr_html_(self) -> str:
         from .._html import card, table
 
-        cols = ["algorithm", "minimum", "gini", "geometric_mean", "share_below_leximin_minimum",
-                "support", "seconds", "gap", "converged"]
+        cols = self.COLUMNS
         return card("Comparison of algorithms", [("algorithms", len(self.rows))],
                     [("", table(cols, [[r.get(c) for c in cols] for r in self.rows]))])
 
