@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ._i18n import tr
 from .errors import InputError
 
 __all__ = ["as_int", "cell_text", "describe", "did_you_mean", "id_tuple", "is_missing",
@@ -74,8 +75,9 @@ def as_int(x: object, where: str, *, expected: str = "an integer", **problem: An
         return int(x)
     whole = math.floor(x) if math.isfinite(x) else None
     if whole is None or x != whole:
-        raise InputError.single("not-an-integer", f"{where}: expected a whole number (a "
-                                "fractional value is never rounded)", value=repr(x), **problem)
+        raise InputError.single("not-an-integer", tr("{where}: expected a whole number (a "
+                                                     "fractional value is never rounded)",
+                                                     where=where), value=repr(x), **problem)
     return int(whole)
 
 
@@ -144,5 +146,5 @@ def did_you_mean(value: str, options: Sequence[str]) -> str:
     folded = value.strip().casefold()
     for o in options:
         if o.casefold() == folded:
-            return f" (did you mean {o!r}? values are case-sensitive)"
+            return tr(" (did you mean {option!r}? values are case-sensitive)", option=o)
     return ""

@@ -19,9 +19,14 @@ import ast
 import functools
 import gettext as _gettext
 import os
+import string
+from collections.abc import Iterable
 from importlib import resources
 
-__all__ = ["LANGUAGES", "catalog", "language", "read_po", "translator"]
+__all__ = ["LANGUAGES", "Text", "catalog", "join", "language", "read_po", "say", "tr",
+           "translate", "translator"]
+
+_FORMATTER = string.Formatter()
 
 #: Supported languages: code -> name.
 LANGUAGES = {"en": "English", "ka": "ქართული (Georgian)"}
@@ -105,3 +110,79 @@ def language(lang: str | None = None) -> str:
 def translator(lang: str | None = None) -> _gettext.NullTranslations:
     """A gettext translations object for ``lang`` (see :func:`language`)."""
     return _Catalog(catalog(language(lang)))
+
+
+class Text(str):
+    """An English message that keeps its template and fields, to be rendered in any language.
+
+    It *is* the English text (a ``str``), so code that compares, searches or stores messages
+    is unaffected; :func:`translate` renders it again from the catalog's template. Made by
+    :func:`tr`.
+    """
+
+    template: str
+    fields: dict[str, object]
+
+    def __new__(cls, template: str, fields: dict[str, object]) -> Text:
+        """Render ``template`` with ``fields`` in English and remember both."""
+        obj = super().__new__(cls, template.format(**fields))
+        obj.template = template
+        obj.fields = dict(fields)
+        return obj
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Text, (self.template, self.fields))
+
+
+def tr(template: str, /, **fields: object) -> Text:
+    """A translatable message: ``template`` is English with ``str.format`` fields.
+
+    The result is the English text; :func:`translate` (or :func:`say`) renders it in the
+    language of the time of rendering. The template is the ``msgid`` in the catalogs (the
+    message test finds every ``tr("...")`` in the code and checks its translations).
+    """
+    return Text(template, fields)
+
+
+def translate(message: str, lang: str | None = None) -> str:
+    """``message`` in ``lang`` (see :func:`language`).
+
+    A :class:`Text` is rendered from its template's translation with its fields; a plain
+    string is looked up as it is. Anything without a translation -- or whose translation does
+    not format -- stays English, so a message is never lost.
+    """
+    code = language(lang)
+    if code == "en":
+        return str(message)
+    messages = catalog(code)
+    if isinstance(message, Text):
+        # A template of fields and punctuation only (see join) needs no translation.
+        template = (message.template if not any(c.isalpha() for c in _literal(message.template))
+                    else messages.get(message.template))
+        if template is None:
+            return str(message)
+        fields = {k: translate(v, code) if isinstance(v, Text) else v
+                  for k, v in message.fields.items()}
+        try:
+            return template.format(**fields)
+        except (KeyError, IndexError, ValueError):  # a broken translation: keep the English
+            return str(message)
+    return messages.get(message, message)
+
+
+def _literal(template: str) -> str:
+    """The literal text of a ``str.format`` template (its fields left out)."""
+    return "".join(text for text, *_ in _FORMATTER.parse(template))
+
+
+def join(separator: str, parts: Iterable[str]) -> Text:
+    """``separator.join(parts)`` as a :class:`Text` whose parts are translated one by one."""
+    items = list(parts)
+    escaped = separator.replace("{", "{{").replace("}", "}}")
+    return Text(escaped.join(f"{{p{i}}}" for i in range(len(items))),
+                {f"p{i}": item for i, item in enumerate(items)})
+
+
+def say(template: str, /, **fields: object) -> str:
+    """:func:`tr` rendered at once in the current language (for messages printed now)."""
+    return translate(tr(template, **fields))

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
+from ._i18n import tr
 from .errors import InputError, Problem, TieError
 
 if TYPE_CHECKING:
@@ -66,8 +67,10 @@ def resolve_method(method: str) -> str:
     key = method.strip().lower().replace("_", "-").replace(" ", "-")
     key = _ALIASES.get(key, key)
     if key not in METHODS:
-        raise InputError.single("unknown-method", "unknown apportionment method; expected one of "
-                                f"{sorted(METHODS)} or aliases {sorted(_ALIASES)}", value=method)
+        raise InputError.single("unknown-method", tr("unknown apportionment method; expected one "
+                                                     "of {methods} or aliases {aliases}",
+                                                     methods=sorted(METHODS),
+                                                     aliases=sorted(_ALIASES)), value=method)
     return key
 
 
@@ -155,8 +158,10 @@ def _validate(shares: Mapping[str, Fraction | int | str | float], seats: int,
             else:
                 mins[names.index(key)] = int(m)
         if not problems and sum(mins) > seats:
-            problems.append(Problem("minimums-exceed-seats", f"the minimums add up to {sum(mins)}"
-                                    f", more than the {seats} seats", value=str(sum(mins))))
+            problems.append(Problem("minimums-exceed-seats", tr("the minimums add up to {mins}, "
+                                                                "more than the {seats} seats",
+                                                                mins=sum(mins),
+                                                                seats=seats), value=str(sum(mins))))
     if problems:
         raise InputError(problems)
     total = sum(values)
@@ -191,9 +196,11 @@ def _pick(candidates: list[int], names: list[str], tie_break: str,
     if tie_break == "random":
         assert rng is not None
         return candidates[int(rng.integers(len(candidates)))]
-    raise TieError([Problem("apportionment-tie", f"{what} is tied between "
-                            f"{[names[i] for i in candidates]}; choose tie_break='order' or "
-                            "'random' or adjust the shares",
+    raise TieError([Problem("apportionment-tie", tr("{what} is tied between {value}; choose "
+                                                    "tie_break='order' or 'random' or adjust the "
+                                                    "shares",
+                                                    what=what,
+                                                    value=[names[i] for i in candidates]),
                             value=", ".join(names[i] for i in candidates))])
 
 
@@ -298,8 +305,9 @@ def _largest_remainder(names: list[str], p: list[Fraction], k: int, mins: list[i
             group.remove(winner)
             left -= 1
     if left > 0:  # only possible when every positive share is fixed at its minimum
-        raise InputError.single("cannot-apportion", f"{left} seat(s) cannot be given to any value "
-                                "(all values with a positive share are at their minimum)")
+        raise InputError.single("cannot-apportion", tr("{left} seat(s) cannot be given to any "
+                                                       "value (all values with a positive share "
+                                                       "are at their minimum)", left=left))
     return alloc, ties
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from ._deprecated import moved_names
+from ._i18n import tr
 from .errors import InputError, Problem
 from .strata import Category, Strata
 
@@ -122,35 +123,46 @@ class Census:
         for cat, values in shares.items():
             exact: dict[str, Fraction] = {}
             if not values:
-                problems.append(Problem("no-values", f"category {cat!r} has no values",
+                problems.append(Problem("no-values", tr("category {cat!r} has no values", cat=cat),
                                         file=source, column=cat))
             for val, raw in values.items():
                 row = rows.get((cat, val)) if rows else None
                 try:
                     x = _exact(raw, decimal_comma=kind != "count")
                 except (TypeError, ValueError, ZeroDivisionError):
-                    problems.append(Problem("not-a-number", f"the {kind} of {cat}={val} must be a "
-                                            "number", file=source, row=row, column=kind,
+                    problems.append(Problem("not-a-number", tr("the {kind} of {cat}={val} must "
+                                                               "be a number",
+                                                               kind=kind,
+                                                               cat=cat,
+                                                               val=val),
+                                            file=source, row=row, column=kind,
                                             value=str(raw)))
                     continue
                 if x < 0:
-                    problems.append(Problem("negative-share", f"the {kind} of {cat}={val} must be"
-                                            " >= 0", file=source, row=row, column=kind,
+                    problems.append(Problem("negative-share", tr("the {kind} of {cat}={val} must "
+                                                                 "be >= 0",
+                                                                 kind=kind,
+                                                                 cat=cat,
+                                                                 val=val),
+                                            file=source, row=row, column=kind,
                                             value=str(raw)))
                     continue
                 exact[val] = x
             total = sum(exact.values(), Fraction(0))
             if values and len(exact) == len(values):
                 if total == 0:
-                    problems.append(Problem("zero-total", f"the {kind}s of category {cat!r} sum "
-                                            "to zero", file=source, column=cat))
+                    problems.append(Problem("zero-total", tr("the {kind}s of category {cat!r} "
+                                                             "sum to zero", kind=kind, cat=cat),
+                                            file=source, column=cat))
                     continue
                 if kind != "count" and abs(total - scale) > tol * scale:
                     problems.append(Problem(
                         "shares-do-not-sum-to-one",
-                        f"the {kind}s of category {cat!r} sum to {_show(total)}, expected "
-                        f"{scale} within ±{_show(tol * scale)}; check for a missing or "
-                        "mistyped row", file=source, column=cat, value=_show(total)))
+                        tr("the {kind}s of category {cat!r} sum to {total}, expected {scale} "
+                           "within ±{value}; check for a missing or mistyped row",
+                           kind=kind, cat=cat, total=_show(total), scale=scale,
+                           value=_show(tol * scale)),
+                        file=source, column=cat, value=_show(total)))
                     continue
                 out[cat] = {v: x / total for v, x in exact.items()}
         if problems:
@@ -178,6 +190,8 @@ class Census:
         """Exact population share of ``value`` within ``category``."""
         shares = self.shares(category)
         if value not in shares:
-            raise InputError.single("unknown-value", f"no census share for {category}={value}",
+            raise InputError.single("unknown-value", tr("no census share for {category}={value}",
+                                                        category=category,
+                                                        value=value),
                                     column=category, value=value)
         return shares[value]

@@ -11,6 +11,7 @@ from typing import Literal
 
 import attrs
 
+from ._i18n import say, tr, translate
 from .pool import Pool
 from .quotas import Quotas
 
@@ -42,7 +43,9 @@ class Finding:
     value: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.severity}: [{self.code}] {self.message}"
+        # In the current language; the code and the severity's key never change.
+        label = say("error") if self.severity == "error" else say("warning")
+        return f"{label}: [{self.code}] {translate(self.message)}"
 
 
 @attrs.frozen
@@ -116,7 +119,8 @@ def diagnose(pool: Pool, quotas: Quotas) -> Diagnosis:
     out: list[Finding] = []
     if k > pool.n:
         out.append(Finding("panel-larger-than-pool", "error",
-                           f"the panel needs {k} people but the pool has only {pool.n}"))
+                           tr("the panel needs {k} people but the pool has only {n}",
+                              k=k, n=pool.n)))
     counts = pool.value_counts()
     pool_names = {c.name.casefold(): c for c in pool.strata}
     for cat in quotas.strata:
@@ -124,39 +128,46 @@ def diagnose(pool: Pool, quotas: Quotas) -> Diagnosis:
         pcat = pool_names.get(cat.name.casefold())
         if pcat is None:
             out.append(Finding("category-missing-in-pool", "error",
-                               f"the quotas constrain category {cat.name!r}, which the pool does "
-                               "not have", category=cat.name))
+                               tr("the quotas constrain category {name!r}, which the pool does "
+                                  "not have", name=cat.name), category=cat.name))
             continue
         sum_min = sum(q.min for q in rows)
         if sum_min > k:
             out.append(Finding("category-min-exceeds-panel", "error",
-                               f"the minimums of {cat.name!r} add up to {sum_min}, more than the "
-                               f"{k} seats", category=cat.name))
+                               tr("the minimums of {name!r} add up to {sum_min}, more than the "
+                                  "{k} seats", name=cat.name, sum_min=sum_min, k=k),
+                               category=cat.name))
         unquoted = [v for v in pcat.values if v not in cat.values
                     and counts[(pcat.name, v)] > 0]
         sum_max = sum(min(q.max, k) for q in rows) + (k if unquoted else 0)
         if sum_max < k:
             out.append(Finding("category-max-below-panel", "error",
-                               f"the maximums of {cat.name!r} add up to {sum_max}, fewer than "
-                               f"the {k} seats", category=cat.name))
+                               tr("the maximums of {name!r} add up to {sum_max}, fewer than the "
+                                  "{k} seats", name=cat.name, sum_max=sum_max, k=k),
+                               category=cat.name))
         for q in rows:
             have = counts.get((pcat.name, q.value), 0)
             if have < q.min:
                 out.append(Finding("pool-below-min", "error",
-                                   f"{cat.name}={q.value} needs at least {q.min} but the pool "
-                                   f"has {have}", category=cat.name, value=q.value))
+                                   tr("{name}={value} needs at least {min} but the pool has "
+                                      "{have}", name=cat.name, value=q.value, min=q.min, have=have),
+                                   category=cat.name, value=q.value))
             elif have == 0:
                 out.append(Finding("quota-for-absent-value", "warning",
-                                   f"there is a quota for {cat.name}={q.value} but nobody in "
-                                   "the pool has it", category=cat.name, value=q.value))
+                                   tr("there is a quota for {name}={value} but nobody in the "
+                                      "pool has it", name=cat.name, value=q.value),
+                                   category=cat.name, value=q.value))
         for v in unquoted:
             out.append(Finding("value-without-quota", "warning",
-                               f"{counts[(pcat.name, v)]} people have {pcat.name}={v}, which has "
-                               "no quota row (unconstrained)", category=pcat.name, value=v))
+                               tr("{counts} people have {name}={v}, which has no quota row "
+                                  "(unconstrained)",
+                                  counts=counts[(pcat.name, v)],
+                                  name=pcat.name, v=v), category=pcat.name, value=v))
     quota_names = {c.casefold() for c in quotas.strata.names}
     for pcat in pool.strata:
         if pcat.name.casefold() not in quota_names:
             out.append(Finding("category-without-quota", "warning",
-                               f"the pool has category {pcat.name!r} but no quota mentions it",
+                               tr("the pool has category {name!r} but no quota mentions it",
+                                  name=pcat.name),
                                category=pcat.name))
     return Diagnosis(tuple(out))

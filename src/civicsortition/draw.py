@@ -29,6 +29,7 @@ import attrs
 import numpy as np
 
 from ._checks import as_int, describe, id_tuple, require, require_str
+from ._i18n import tr
 from .distribution import Distribution
 from .errors import InputError, Problem
 from .lottery import TransparentLottery
@@ -102,28 +103,35 @@ class DrawRecord:
             and ids never converted.
         """
         if not isinstance(d, Mapping):
-            raise InputError.single("bad-draw-record", "malformed draw record: expected a JSON "
-                                    f"object, got {describe(d)}", column="$")
+            raise InputError.single("bad-draw-record", tr("malformed draw record: expected a "
+                                                          "JSON object, got {d}", d=describe(d)),
+                                    column="$")
         problems: list[Problem] = []
         for key, kind in _RECORD_FIELDS:
             if key not in d:
-                problems.append(Problem("bad-draw-record", f"malformed draw record: no {key!r}",
+                problems.append(Problem("bad-draw-record", tr("malformed draw record: no {key!r}",
+                                                              key=key),
                                         column=key))
                 continue
             x = d[key]
             if kind == "str" and not isinstance(x, str):
-                problems.append(Problem("bad-draw-record", "malformed draw record: expected "
-                                        f"text, got {describe(x)}", column=key))
+                problems.append(Problem("bad-draw-record", tr("malformed draw record: expected "
+                                                              "text, got {x}", x=describe(x)),
+                                        column=key))
             elif kind == "int" and (isinstance(x, bool) or not isinstance(x, int)):
-                problems.append(Problem("bad-draw-record", "malformed draw record: expected an "
-                                        f"integer, got {describe(x)}", column=key))
+                problems.append(Problem("bad-draw-record", tr("malformed draw record: expected "
+                                                              "an integer, got {x}", x=describe(x)),
+                                        column=key))
             elif kind == "ids":
                 if not isinstance(x, list | tuple):
-                    problems.append(Problem("bad-draw-record", "malformed draw record: expected "
-                                            f"a list of ids, got {describe(x)}", column=key))
+                    problems.append(Problem("bad-draw-record", tr("malformed draw record: "
+                                                                  "expected a list of ids, got "
+                                                                  "{x}", x=describe(x)),
+                                            column=key))
                 else:
-                    problems += [Problem("bad-draw-record", "malformed draw record: expected a "
-                                         f"string id, got {describe(i)}", column=f"{key}[{j}]")
+                    problems += [Problem("bad-draw-record", tr("malformed draw record: expected "
+                                                               "a string id, got {i}",
+                                                               i=describe(i)), column=f"{key}[{j}]")
                                  for j, i in enumerate(x) if not isinstance(i, str)][:20]
         if problems:
             raise InputError(problems)
@@ -139,7 +147,8 @@ def _check_lottery(lottery: object, where: str) -> TransparentLottery:
     require(lottery, TransparentLottery, where, "a TransparentLottery")
     assert isinstance(lottery, TransparentLottery)
     if lottery.m < 1:  # the constructor refuses this; kept for objects built around it
-        raise InputError.single("empty-lottery", f"{where}: the lottery has no tickets",
+        raise InputError.single("empty-lottery", tr("{where}: the lottery has no tickets",
+                                                    where=where),
                                 column="tickets")
     return lottery
 

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._i18n import say, translate
+
 if TYPE_CHECKING:
     from .quotas import Quotas
 
@@ -73,21 +75,24 @@ class Problem:
     value: str | None = None
 
     def location(self) -> str:
-        """Return ``file:row, column 'c'`` with whatever parts are known."""
+        """Return ``file:row, column 'c'`` with whatever parts are known.
+
+        In the current language (:func:`civicsortition._i18n.language`), like ``str()``.
+        """
         parts: list[str] = []
         if self.file is not None:
             parts.append(self.file + (f":{self.row}" if self.row is not None else ""))
         elif self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(say("row {row}", row=self.row))
         if self.column is not None:
-            parts.append(f"column {self.column!r}")
+            parts.append(say("column {column!r}", column=self.column))
         return ", ".join(parts)
 
     def __str__(self) -> str:
         where = self.location()
         head = f"{where}: " if where else ""
-        val = f" (got {self.value!r})" if self.value is not None else ""
-        return f"{head}[{self.code}] {self.message}{val}"
+        val = say(" (got {value!r})", value=self.value) if self.value is not None else ""
+        return f"{head}[{self.code}] {translate(self.message)}{val}"
 
 
 class CivicSortitionError(Exception):
@@ -115,6 +120,10 @@ class InputError(CivicSortitionError, ValueError):
             raise ValueError("InputError needs at least one Problem")
         super().__init__(self._render())
 
+    def __str__(self) -> str:
+        # Rendered when shown, in the language of that time (codes never change).
+        return self._render()
+
     @classmethod
     def single(cls, code: str, message: str, **where: Any) -> InputError:
         """Build an error holding a single problem."""
@@ -133,7 +142,8 @@ class InputError(CivicSortitionError, ValueError):
     def _render(self) -> str:
         if len(self.problems) == 1:
             return str(self.problems[0])
-        lines = [f"{len(self.problems)} problems:"] + [f"  - {p}" for p in self.problems]
+        lines = [say("{n} problems:", n=len(self.problems))]
+        lines += [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -187,17 +197,26 @@ class InfeasibleQuotasError(InfeasibleError):
         self.relaxed = relaxed
         self.relaxed_feasible = relaxed_feasible
         self.reasons = tuple(reasons)
-        lines = ["no panel satisfies the quotas"]
-        lines += [f"  - {r}" for r in self.reasons]
-        if relaxed is None:
-            lines.append("  no relaxation within the min_flex/max_flex limits makes them feasible")
+        super().__init__(self._render())
+
+    def __str__(self) -> str:
+        return self._render()
+
+    def _render(self) -> str:
+        lines = [say("no panel satisfies the quotas")]
+        lines += [f"  - {translate(r)}" for r in self.reasons]
+        if self.relaxed is None:
+            lines.append("  " + say("no relaxation within the min_flex/max_flex limits makes "
+                                    "them feasible"))
         else:
             total = sum(abs(c.new_min - c.old_min) + abs(c.new_max - c.old_max)
                         for c in self.changes)
-            lines.append(f"  smallest relaxation (total change {total}"
-                         f"{'' if relaxed_feasible else ', NOT verified feasible'}):")
+            lines.append("  " + (say("smallest relaxation (total change {total}):", total=total)
+                                 if self.relaxed_feasible else
+                                 say("smallest relaxation (total change {total}, NOT verified "
+                                     "feasible):", total=total)))
             lines += [f"    {c}" for c in self.changes]
-        super().__init__("\n".join(lines))
+        return "\n".join(lines)
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.changes, self.relaxed, self.relaxed_feasible, self.reasons))

@@ -44,6 +44,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._checks import utf8_encodable
+from ._i18n import tr
 from ._typing import FloatArray
 from .apportionment import apportion
 from .errors import InputError, Problem
@@ -114,15 +115,18 @@ class AddressFrame:
                                         row=self.row(i), column="address", value=repr(a)))
             elif a in seen:
                 problems.append(Problem("duplicate-address",
-                                        f"address already listed on row {self.row(seen[a])}",
+                                        tr("address already listed on row {value}",
+                                           value=self.row(seen[a])),
                                         file=self.source, row=self.row(i), column="address",
                                         value=a))
             else:
                 seen[a] = i
         for name, col in self.columns.items():
             if len(col) != len(self.ids):
-                problems.append(Problem("ragged-column", f"column has {len(col)} entries, "
-                                        f"expected {len(self.ids)}", file=self.source,
+                problems.append(Problem("ragged-column", tr("column has {n_col} entries, "
+                                                            "expected {n_ids}",
+                                                            n_col=len(col),
+                                                            n_ids=len(self.ids)), file=self.source,
                                         column=name))
         if problems:
             raise InputError(problems)
@@ -137,8 +141,11 @@ class AddressFrame:
         for key, col in self.columns.items():
             if key.casefold() == name.casefold():
                 return col
-        raise InputError.single("unknown-column", f"the address frame has no column {name!r}; "
-                                f"it has {sorted(self.columns)}", file=self.source, column=name)
+        raise InputError.single("unknown-column", tr("the address frame has no column {name!r}; "
+                                                     "it has {columns}",
+                                                     name=name,
+                                                     columns=sorted(self.columns)),
+                                file=self.source, column=name)
 
     def strata(self, by: str) -> dict[str, list[int]]:
         """Row positions per value of column ``by`` (values in first-seen order).
@@ -150,7 +157,8 @@ class AddressFrame:
         """
         col = self.column(by)
         groups: dict[str, list[int]] = {}
-        problems = [Problem("missing-value", f"no {by} for this address", file=self.source,
+        problems = [Problem("missing-value", tr("no {by} for this address", by=by),
+                            file=self.source,
                             row=self.row(i), column=by, value=self.ids[i])
                     for i, v in enumerate(col) if not v]
         if problems:
@@ -171,7 +179,8 @@ def _order(frame: AddressFrame, rows: Iterable[int], seed: str, phase: str) -> l
 
 def _check_letters(letters: object, name: str = "letters") -> int:
     if isinstance(letters, bool) or not isinstance(letters, (int, np.integer)) or letters < 0:
-        raise InputError.single("bad-letter-count", f"{name} must be a non-negative integer",
+        raise InputError.single("bad-letter-count", tr("{name} must be a non-negative integer",
+                                                       name=name),
                                 value=repr(letters))
     return int(letters)
 
@@ -309,10 +318,13 @@ def _stratum_sizes(design: Stratified, groups: dict[str, list[int]], letters: in
     """Apportion ``letters`` to the strata by population; error if a stratum is too small."""
     if design.population is not None:
         weights = {str(k): v for k, v in design.population.items()}
-        problems = [Problem("unknown-stratum", f"population given for {design.by}={k!r}, which "
-                            "no address has", column=design.by, value=k)
+        problems = [Problem("unknown-stratum", tr("population given for {by}={k!r}, which no "
+                                                  "address has", by=design.by, k=k),
+                            column=design.by, value=k)
                     for k in weights if k not in groups]
-        problems += [Problem("missing-population", f"no population given for {design.by}={k!r}",
+        problems += [Problem("missing-population", tr("no population given for {by}={k!r}",
+                                                      by=design.by,
+                                                      k=k),
                              column=design.by, value=k) for k in groups if k not in weights]
         if problems:
             raise InputError(problems)
@@ -320,8 +332,13 @@ def _stratum_sizes(design: Stratified, groups: dict[str, list[int]], letters: in
     else:
         weights = {k: len(v) for k, v in groups.items()}
     out = apportion(weights, letters, method=design.method).as_dict()
-    too_many = [Problem("stratum-too-small", f"{out[k]} {what} apportioned to "
-                        f"{design.by}={k!r}, which has only {capacity[k]} addresses left",
+    too_many = [Problem("stratum-too-small", tr("{out} {what} apportioned to {by}={k!r}, which "
+                                                "has only {capacity} addresses left",
+                                                out=out[k],
+                                                what=what,
+                                                by=design.by,
+                                                k=k,
+                                                capacity=capacity[k]),
                         column=design.by, value=k) for k in groups if out[k] > capacity[k]]
     if too_many:
         raise InputError(too_many)
@@ -376,8 +393,12 @@ def invite(frame: AddressFrame, design: Design, seed: str, *, reserves: int = 0)
     n_reserve = _check_letters(reserves, "reserves")
     N = frame.n
     if letters + n_reserve > N:
-        raise InputError.single("too-many-letters", f"{letters} letters and {n_reserve} reserves "
-                                f"requested from a frame of {N} addresses", value=str(letters))
+        raise InputError.single("too-many-letters", tr("{letters} letters and {n_reserve} "
+                                                       "reserves requested from a frame of {n} "
+                                                       "addresses",
+                                                       letters=letters,
+                                                       n_reserve=n_reserve,
+                                                       n=N), value=str(letters))
     pi = np.zeros(N)
     pi_r = np.zeros(N)
     invited: list[int] = []
@@ -407,8 +428,12 @@ def invite(frame: AddressFrame, design: Design, seed: str, *, reserves: int = 0)
                                         value=repr(design.share))
             if letters > F:
                 raise InputError.single(
-                    "flagged-too-small", f"{F} flagged addresses cannot guarantee {n2} extra "
-                    f"letters after {n1} uniform ones (need at least {letters} flagged)",
+                    "flagged-too-small", tr("{f} flagged addresses cannot guarantee {n2} extra "
+                                            "letters after {n1} uniform ones (need at least "
+                                            "{letters} flagged)",
+                                            f=F, n2=n2,
+                                            n1=n1,
+                                            letters=letters),
                     column=design.flag, value=str(F))
             first = _order(frame, range(N), s, "uniform")[:n1]
             chosen = set(first)

@@ -39,6 +39,7 @@ from ._checks import (
     type_error,
     utf8_encodable,
 )
+from ._i18n import tr
 from ._typing import FloatArray
 from .distribution import Distribution
 from .errors import InputError, Problem
@@ -90,20 +91,23 @@ class TransparentLottery:
         raw = sequence(self.tickets, where, "a sequence of tickets (each a sequence of ids)")
         tickets = tuple(id_tuple(t, f"{where}[{j}]", "person ids") for j, t in enumerate(raw))
         if not tickets:
-            raise InputError.single("empty-lottery", f"{where}: a lottery needs at least one "
-                                    "ticket", column="tickets")
+            raise InputError.single("empty-lottery", tr("{where}: a lottery needs at least one "
+                                                        "ticket", where=where), column="tickets")
         # The digest hashes UTF-8: a lone surrogate would otherwise fail only when drawing.
         if not utf8_encodable("".join(itertools.chain.from_iterable(tickets))):
             j = next(j for j, t in enumerate(tickets) if not utf8_encodable("".join(t)))
-            raise InputError.single("not-utf8", f"{where}: ticket {j} holds an id that is not "
-                                    "valid Unicode text (a lone surrogate)",
+            raise InputError.single("not-utf8", tr("{where}: ticket {j} holds an id that is not "
+                                                   "valid Unicode text (a lone surrogate)",
+                                                   where=where,
+                                                   j=j),
                                     column=f"tickets[{j}]")
         bad = [j for j, t in enumerate(tickets) if not t or len(set(t)) != len(t)]
         if bad:
-            raise InputError.single("bad-ticket", f"{where}: ticket {bad[0]} is empty or names "
-                                    "a person twice" + (f" ({len(bad)} such tickets)"
-                                                        if len(bad) > 1 else ""),
-                                    column=f"tickets[{bad[0]}]")
+            message = (tr("{where}: ticket {ticket} is empty or names a person twice",
+                          where=where, ticket=bad[0]) if len(bad) == 1 else
+                       tr("{where}: ticket {ticket} is empty or names a person twice ({n} such "
+                          "tickets)", where=where, ticket=bad[0], n=len(bad)))
+            raise InputError.single("bad-ticket", message, column=f"tickets[{bad[0]}]")
         object.__setattr__(self, "tickets", tickets)
         object.__setattr__(self, "ids", id_tuple(self.ids, "TransparentLottery(ids=...)",
                                                  "person ids"))
@@ -151,11 +155,14 @@ class TransparentLottery:
         try:
             doc = json.loads(data)
         except RecursionError:
-            raise InputError.single("bad-lottery", f"not a {LOTTERY_FORMAT} document: nested "
-                                    "too deeply", column="$") from None
+            raise InputError.single("bad-lottery", tr("not a {lottery_format} document: nested "
+                                                      "too deeply", lottery_format=LOTTERY_FORMAT),
+                                    column="$") from None
         except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
-            raise InputError.single("bad-lottery", f"not a {LOTTERY_FORMAT} document: not "
-                                    f"valid UTF-8 JSON ({e})", column="$") from None
+            raise InputError.single("bad-lottery", tr("not a {lottery_format} document: not "
+                                                      "valid UTF-8 JSON ({e})",
+                                                      lottery_format=LOTTERY_FORMAT,
+                                                      e=e), column="$") from None
         problems = _document_problems(doc)
         if problems:
             raise InputError(problems)
@@ -229,49 +236,61 @@ def _document_problems(doc: Any) -> list[Problem]:
     """Every fault of a parsed lottery document, each located by its JSON path (``column``)."""
     head = f"not a {LOTTERY_FORMAT} document"
     if not isinstance(doc, dict):
-        return [Problem("bad-lottery", f"{head}: expected a JSON object, got "
-                        f"{_json_type(doc)}", column="$")]
+        return [Problem("bad-lottery", tr("{head}: expected a JSON object, got {doc}",
+                                          head=head,
+                                          doc=_json_type(doc)), column="$")]
     out: list[Problem] = []
     fmt = doc.get("format")
     if fmt != LOTTERY_FORMAT:
-        out.append(Problem("bad-lottery-format", f"{head}: expected format {LOTTERY_FORMAT!r}",
+        out.append(Problem("bad-lottery-format", tr("{head}: expected format {lottery_format!r}",
+                                                    head=head,
+                                                    lottery_format=LOTTERY_FORMAT),
                            column="format", value=None if fmt is None else repr(fmt)))
     tickets = doc.get("tickets")
     if not isinstance(tickets, list):
-        out.append(Problem("bad-lottery", f"{head}: expected a list of tickets, got "
-                           f"{_json_type(tickets)}", column="tickets"))
+        out.append(Problem("bad-lottery", tr("{head}: expected a list of tickets, got {tickets}",
+                                             head=head,
+                                             tickets=_json_type(tickets)), column="tickets"))
         tickets = None
     elif not tickets:
-        out.append(Problem("empty-lottery", f"{head}: a lottery needs at least one ticket",
+        out.append(Problem("empty-lottery", tr("{head}: a lottery needs at least one ticket",
+                                               head=head),
                            column="tickets"))
     m = doc.get("m")
     if isinstance(m, bool) or not isinstance(m, int):
-        out.append(Problem("bad-lottery", f"{head}: expected the number of tickets as an "
-                           f"integer, got {_json_type(m)}", column="m",
+        out.append(Problem("bad-lottery", tr("{head}: expected the number of tickets as an "
+                                             "integer, got {m}", head=head, m=_json_type(m)),
+                           column="m",
                            value=None if m is None else repr(m)))
     elif tickets is not None and m != len(tickets):
-        out.append(Problem("bad-ticket-count", f"{head}: m is {m} but {len(tickets)} tickets "
-                           "are listed", column="m", value=repr(m)))
+        out.append(Problem("bad-ticket-count", tr("{head}: m is {m} but {n_tickets} tickets are "
+                                                  "listed", head=head, m=m, n_tickets=len(tickets)),
+                           column="m", value=repr(m)))
     found = 0
     for j, ticket in enumerate(tickets or ()):
         if found >= _MAX_PROBLEMS:
             break
         if not isinstance(ticket, list):
-            out.append(Problem("bad-lottery", f"{head}: expected a ticket (a list of ids), got "
-                               f"{_json_type(ticket)}", column=f"tickets[{j}]"))
+            out.append(Problem("bad-lottery", tr("{head}: expected a ticket (a list of ids), got "
+                                                 "{ticket}", head=head, ticket=_json_type(ticket)),
+                               column=f"tickets[{j}]"))
             found += 1
             continue
         for i, pid in enumerate(ticket):
             if not isinstance(pid, str):
-                out.append(Problem("bad-lottery", f"{head}: expected a string id, got "
-                                   f"{_json_type(pid)}", column=f"tickets[{j}][{i}]",
+                out.append(Problem("bad-lottery", tr("{head}: expected a string id, got {pid}",
+                                                     head=head,
+                                                     pid=_json_type(pid)),
+                                   column=f"tickets[{j}][{i}]",
                                    value=json.dumps(pid)))
                 found += 1
                 if found >= _MAX_PROBLEMS:
                     break
     if found >= _MAX_PROBLEMS:
-        out.append(Problem("bad-lottery", f"{head}: stopped after {_MAX_PROBLEMS} faulty "
-                           "tickets or ids", column="tickets"))
+        out.append(Problem("bad-lottery", tr("{head}: stopped after {max_problems} faulty "
+                                             "tickets or ids",
+                                             head=head,
+                                             max_problems=_MAX_PROBLEMS), column="tickets"))
     return out
 
 
@@ -343,8 +362,9 @@ def transparent_lottery(dist: Distribution, m: int = 1000, *, method: str = "ilp
     require(dist, Distribution, f"{fn}(dist=...)", "a Distribution (from find_distribution)")
     m = as_int(m, f"{fn}(m=...)", expected="a number of tickets (int)", column="m")
     if m < 1:
-        raise InputError.single("bad-ticket-count", f"{fn}(m=...): expected a positive number "
-                                "of tickets", column="m", value=repr(m))
+        raise InputError.single("bad-ticket-count", tr("{fn}(m=...): expected a positive number "
+                                                       "of tickets", fn=fn),
+                                column="m", value=repr(m))
     require_str(method, f"{fn}(method=...)", "a rounding method name (str)")
     seed = as_int(seed, f"{fn}(seed=...)", expected="an integer seed", column="seed")
     node_limit = as_int(node_limit, f"{fn}(node_limit=...)", expected="an integer",

@@ -27,6 +27,7 @@ from ._checks import (
     sequence,
     type_error,
 )
+from ._i18n import tr
 from ._typing import IntArray
 from .errors import InputError, Problem
 from .strata import Category, Strata
@@ -46,8 +47,11 @@ def _readonly_codes(a: Any) -> IntArray:
     try:
         arr = np.array(a, copy=True)
     except (ValueError, TypeError) as e:  # ragged nested lists, unconvertible objects
-        raise InputError.single("bad-codes", f"{_CODES}: expected {_CODES_EXPECTED} with rows "
-                                f"of equal length ({e})", column="codes") from None
+        raise InputError.single("bad-codes", tr("{codes}: expected {codes_expected} with rows of "
+                                                "equal length ({e})",
+                                                codes=_CODES,
+                                                codes_expected=_CODES_EXPECTED,
+                                                e=e), column="codes") from None
     if arr.dtype == object:
         bad = next((x for x in arr.flat
                     if isinstance(x, bool) or not isinstance(x, numbers.Real)), _NOTHING)
@@ -57,8 +61,9 @@ def _readonly_codes(a: Any) -> IntArray:
         try:
             arr = arr.astype(np.float64)
         except OverflowError:
-            raise InputError.single("code-out-of-range", f"{_CODES}: a code is far outside "
-                                    "every category's codes", column="codes") from None
+            raise InputError.single("code-out-of-range", tr("{codes}: a code is far outside "
+                                                            "every category's codes", codes=_CODES),
+                                    column="codes") from None
     kind = arr.dtype.kind
     if kind not in "iuf":
         sample = arr.flat[0].item() if arr.size else arr
@@ -67,8 +72,10 @@ def _readonly_codes(a: Any) -> IntArray:
     if arr.ndim == 1 and arr.size == 0:
         arr = arr.reshape(0, 0)
     if arr.ndim != 2:
-        raise InputError.single("bad-codes", f"{_CODES}: codes must be a 2-D array (people × "
-                                f"categories), got {arr.ndim}-D", column="codes")
+        raise InputError.single("bad-codes", tr("{codes}: codes must be a 2-D array (people × "
+                                                "categories), got {ndim}-D",
+                                                codes=_CODES,
+                                                ndim=arr.ndim), column="codes")
     if kind == "f":
         bad_at = np.argwhere(~np.isfinite(arr) | (arr != np.floor(arr)))
         if bad_at.size:
@@ -76,18 +83,24 @@ def _readonly_codes(a: Any) -> IntArray:
                               f"{float(arr[tuple(pos)])!r}" for pos in bad_at[:5])
             more = f" and {len(bad_at) - 5} more" if len(bad_at) > 5 else ""
             raise InputError.single(
-                "not-an-integer", f"{_CODES}: codes must be whole numbers (a fractional code "
-                f"is never truncated); {shown}{more}", column="codes",
+                "not-an-integer", tr("{codes}: codes must be whole numbers (a fractional code is "
+                                     "never truncated); {shown}{more}",
+                                     codes=_CODES, shown=shown,
+                                     more=more), column="codes",
                 value=repr(float(arr[tuple(bad_at[0])])))
         huge = np.argwhere(np.abs(arr) >= 2.0**62)  # would overflow int64; no category is so big
         if huge.size:
             pos = tuple(int(i) for i in huge[0])
-            raise InputError.single("code-out-of-range", f"{_CODES}: codes{list(pos)} = "
-                                    f"{float(arr[pos])!r} is far outside every category's codes",
+            raise InputError.single("code-out-of-range", tr("{codes}: codes{pos} = {value!r} is "
+                                                            "far outside every category's codes",
+                                                            codes=_CODES,
+                                                            pos=list(pos),
+                                                            value=float(arr[pos])),
                                     column="codes", value=repr(float(arr[pos])))
     if kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
-        raise InputError.single("code-out-of-range", f"{_CODES}: a code is far outside every "
-                                "category's codes", column="codes", value=str(arr.max()))
+        raise InputError.single("code-out-of-range", tr("{codes}: a code is far outside every "
+                                                        "category's codes", codes=_CODES),
+                                column="codes", value=str(arr.max()))
     out = arr.astype(np.int64, copy=False)
     out.setflags(write=False)
     return out
@@ -164,27 +177,34 @@ class Pool:
                 np.zeros((len(self.ids), len(self.strata)), dtype=np.int64)))
         n, m = self.codes.shape
         if len(self.ids) != n:
-            raise InputError.single("bad-shape", f"Pool(ids=...): ids has {len(self.ids)} "
-                                    f"entries but codes has {n} rows", column="ids")
+            raise InputError.single("bad-shape", tr("Pool(ids=...): ids has {n_ids} entries but "
+                                                    "codes has {n} rows", n_ids=len(self.ids), n=n),
+                                    column="ids")
         if m != len(self.strata):
-            raise InputError.single("bad-shape", f"Pool(codes=...): codes has {m} columns but "
-                                    f"strata has {len(self.strata)} categories",
+            raise InputError.single("bad-shape", tr("Pool(codes=...): codes has {m} columns but "
+                                                    "strata has {n_strata} categories",
+                                                    m=m,
+                                                    n_strata=len(self.strata)),
                                     column="codes")
         if self.households is not None and len(self.households) != n:
-            raise InputError.single("bad-shape", f"Pool(households=...): households has "
-                                    f"{len(self.households)} entries, expected {n} (one per "
-                                    "person, None for no household)", column="households")
+            raise InputError.single("bad-shape", tr("Pool(households=...): households has "
+                                                    "{n_households} entries, expected {n} (one "
+                                                    "per person, None for no household)",
+                                                    n_households=len(self.households),
+                                                    n=n), column="households")
         problems: list[Problem] = []
         for c, cat in enumerate(self.strata):
             col = self.codes[:, c]
             bad = np.flatnonzero((col < 0) | (col >= len(cat)))
             for i in bad[:20]:
-                problems.append(Problem("code-out-of-range", f"code must be in 0..{len(cat) - 1}",
+                problems.append(Problem("code-out-of-range", tr("code must be in 0..{value}",
+                                                                value=len(cat) - 1),
                                         row=int(i), column=cat.name, value=str(col[i])))
         seen: dict[str, int] = {}
         for i, pid in enumerate(self.ids):
             if pid in seen:
-                problems.append(Problem("duplicate-id", f"id already used by person #{seen[pid]}",
+                problems.append(Problem("duplicate-id", tr("id already used by person #{seen}",
+                                                           seen=seen[pid]),
                                         row=i, column="id", value=pid))
             else:
                 seen[pid] = i
@@ -252,11 +272,13 @@ class Pool:
             categories = strata.names
         categories = list(id_tuple(categories, f"{where}(categories=...)", "category names"))
         if not all(c.strip() for c in categories):
-            raise InputError.single("empty-name", f"{where}(categories=...): a category name "
-                                    "is empty", column="categories")
+            raise InputError.single("empty-name", tr("{where}(categories=...): a category name "
+                                                     "is empty", where=where), column="categories")
         if len({c.casefold() for c in categories}) != len(categories):
-            raise InputError.single("duplicate-category", f"{where}(categories=...): a category "
-                                    "is named twice (case-insensitively)", column="categories",
+            raise InputError.single("duplicate-category", tr("{where}(categories=...): a "
+                                                             "category is named twice "
+                                                             "(case-insensitively)", where=where),
+                                    column="categories",
                                     value=", ".join(categories))
         problems: list[Problem] = []
         ids: list[str] = []
@@ -277,7 +299,8 @@ class Pool:
             for name in categories:
                 raw = rec.get(name)
                 if is_missing(raw):
-                    problems.append(Problem("missing-value", f"no value for category {name!r}",
+                    problems.append(Problem("missing-value", tr("no value for category {name!r}",
+                                                                name=name),
                                             file=source, row=i, column=name))
                     row_text.append("")
                 else:
@@ -365,8 +388,9 @@ class Pool:
                     cat = strata.categories[c]
                     problems.append(Problem(
                         "unknown-value",
-                        f"not a value of category {cat.name!r}; expected one of "
-                        f"{list(cat.values)}" + did_you_mean(value, cat.values),
+                        tr("not a value of category {category!r}; expected one of "
+                           "{values}{hint}", category=cat.name, values=list(cat.values),
+                           hint=did_you_mean(value, cat.values)),
                         file=source, row=rownum(i), column=categories[pos], value=value))
                 else:
                     codes[i, c] = code
@@ -374,7 +398,8 @@ class Pool:
         for i, pid in enumerate(ids):
             if pid in seen:
                 problems.append(Problem("duplicate-id",
-                                        f"id already used on row {rownum(seen[pid])}",
+                                        tr("id already used on row {value}",
+                                           value=rownum(seen[pid])),
                                         file=source, row=rownum(i), column=id_column, value=pid))
             else:
                 seen[pid] = i
@@ -480,8 +505,11 @@ class Pool:
     def _position(self, person: object, where: str) -> int:
         i = as_int(person, where, expected="a position (int)", column="person")
         if not 0 <= i < self.n:
-            raise InputError.single("bad-position", f"{where}: expected a position in "
-                                    f"0..{self.n - 1}, got {i}", column="person", value=str(i))
+            raise InputError.single("bad-position", tr("{where}: expected a position in "
+                                                       "0..{value}, got {i}",
+                                                       where=where,
+                                                       value=self.n - 1,
+                                                       i=i), column="person", value=str(i))
         return i
 
     def value_of(self, person: int, category: str) -> str:
@@ -527,11 +555,15 @@ class Pool:
                                for x in items), dtype=np.int64, count=len(items))
         if idx.size and (idx.min() < 0 or idx.max() >= self.n):
             bad = int(idx[(idx < 0) | (idx >= self.n)][0])
-            raise InputError.single("bad-position", f"{where}: expected positions in "
-                                    f"0..{self.n - 1}, got {bad}", column="indices",
+            raise InputError.single("bad-position", tr("{where}: expected positions in "
+                                                       "0..{value}, got {bad}",
+                                                       where=where,
+                                                       value=self.n - 1,
+                                                       bad=bad), column="indices",
                                     value=str(bad))
         if len(np.unique(idx)) != idx.size:
-            raise InputError.single("duplicate-id", f"{where}: a position is given twice",
+            raise InputError.single("duplicate-id", tr("{where}: a position is given twice",
+                                                       where=where),
                                     column="indices")
         hh = None if self.households is None else [self.households[i] for i in idx]
         return Pool(self.strata, [self.ids[i] for i in idx], self.codes[idx], hh)

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 import attrs
 import numpy as np
 
+from ._i18n import tr
 from ._typing import FloatArray, IntArray
 from .errors import InfeasibleQuotasError, InputError, Problem, QuotaChange
 from .numerics import ROW_TOL
@@ -161,23 +162,26 @@ class PanelProgram:
         idx = np.asarray(list(members), dtype=np.int64)
         out: list[str] = []
         if len(np.unique(idx)) != len(idx):
-            out.append("a person appears twice")
+            out.append(tr("a person appears twice"))
         if np.any(idx < 0) or np.any(idx >= self.pool.n):
             return [*out, "a member is not in the pool"]
         if len(idx) != self.panel_size:
-            out.append(f"panel has {len(idx)} members, expected {self.panel_size}")
+            out.append(tr("panel has {n} members, expected {k}", n=len(idx), k=self.panel_size))
         for q in self.quotas:
             have = int(self.pool.mask(q.category, q.value)[idx].sum()) if \
                 q.value in self.pool.strata[q.category].values else 0
             if not q.min <= have <= q.max:
-                out.append(f"{q.category}={q.value}: {have} not in [{q.min}, {q.max}]")
+                out.append(tr("{category}={value}: {have} not in [{min}, {max}]",
+                              category=q.category, value=q.value, have=have, min=q.min,
+                              max=q.max))
         if self.households and self.pool.households is not None:
             seen: set[str] = set()
             for i in idx:
                 h = self.pool.households[i]
                 if h is not None:
                     if h in seen:
-                        out.append(f"two members share household {h!r}")
+                        out.append(tr("two members share household {household!r}",
+                                      household=h))
                     seen.add(h)
         return out
 

@@ -19,6 +19,7 @@ import attrs
 import numpy as np
 
 from ._checks import as_int, describe, require, require_bool, require_str, sequence
+from ._i18n import tr
 from .apportionment import TieBreak, apportion, resolve_method
 from .census import Census
 from .errors import InputError, Problem
@@ -181,23 +182,42 @@ class ValueQuota:
         out: list[Problem] = []
         where: dict[str, Any] = {"column": self.category, "value": self.value}
         if self.min < 0:
-            out.append(Problem("negative-quota", f"min for {self.category}={self.value} must be "
-                               f">= 0 (got {self.min})", **where))
+            out.append(Problem("negative-quota", tr("min for {category}={value} must be >= 0 "
+                                                    "(got {min})",
+                                                    category=self.category,
+                                                    value=self.value,
+                                                    min=self.min), **where))
         if self.max < 0:
-            out.append(Problem("negative-quota", f"max for {self.category}={self.value} must be "
-                               f">= 0 (got {self.max})", **where))
+            out.append(Problem("negative-quota", tr("max for {category}={value} must be >= 0 "
+                                                    "(got {max})",
+                                                    category=self.category,
+                                                    value=self.value,
+                                                    max=self.max), **where))
         if self.min > self.max:
-            out.append(Problem("min-greater-than-max", f"min ({self.min}) exceeds max ({self.max}"
-                               f") for {self.category}={self.value}", **where))
+            out.append(Problem("min-greater-than-max", tr("min ({min}) exceeds max ({max}) for "
+                                                          "{category}={value}",
+                                                          min=self.min,
+                                                          max=self.max,
+                                                          category=self.category,
+                                                          value=self.value), **where))
         if self.min_flex is not None and self.min_flex > self.min:
-            out.append(Problem("bad-flex", f"min_flex ({self.min_flex}) must be <= min "
-                               f"({self.min}) for {self.category}={self.value}", **where))
+            out.append(Problem("bad-flex", tr("min_flex ({min_flex}) must be <= min ({min}) for "
+                                              "{category}={value}",
+                                              min_flex=self.min_flex,
+                                              min=self.min,
+                                              category=self.category,
+                                              value=self.value), **where))
         if self.max_flex is not None and self.max_flex < self.max:
-            out.append(Problem("bad-flex", f"max_flex ({self.max_flex}) must be >= max "
-                               f"({self.max}) for {self.category}={self.value}", **where))
+            out.append(Problem("bad-flex", tr("max_flex ({max_flex}) must be >= max ({max}) for "
+                                              "{category}={value}",
+                                              max_flex=self.max_flex,
+                                              max=self.max,
+                                              category=self.category,
+                                              value=self.value), **where))
         if self.min_flex is not None and self.min_flex < 0:
-            out.append(Problem("negative-quota", f"min_flex for {self.category}={self.value} "
-                               "must be >= 0", **where))
+            out.append(Problem("negative-quota", tr("min_flex for {category}={value} must be >= 0",
+                                                    category=self.category,
+                                                    value=self.value), **where))
         return out
 
 
@@ -284,7 +304,9 @@ class Quotas:
         for q in self.entries:
             if q.category.casefold() == folded and q.value == value:
                 return q
-        raise InputError.single("unknown-value", f"no quota for {category}={value}",
+        raise InputError.single("unknown-value", tr("no quota for {category}={value}",
+                                                    category=category,
+                                                    value=value),
                                 column=category, value=value)
 
     def category(self, category: str) -> tuple[ValueQuota, ...]:
@@ -471,8 +493,9 @@ def build_quotas(
         mins = {v: 1 for v, p in shares.items() if p > 0} if floors else None
         if mins is not None and len(mins) > k:
             raise InputError.single(
-                "floors-exceed-seats", f"category {cat!r} has {len(mins)} values with a positive "
-                f"share but the panel has only {k} seats; floors cannot hold", column=cat)
+                "floors-exceed-seats", tr("category {cat!r} has {n_mins} values with a positive "
+                                          "share but the panel has only {k} seats; floors cannot "
+                                          "hold", cat=cat, n_mins=len(mins), k=k), column=cat)
         result = apportion(shares, k, method=method, minimums=mins, tie_break=tie_break,
                            rng=gen)
         # Without floors, for the provenance flag only (ties decided by order: no rng, no raise).

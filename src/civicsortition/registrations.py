@@ -42,6 +42,7 @@ import attrs
 import numpy as np
 
 from ._checks import cell_text, did_you_mean, is_missing
+from ._i18n import tr
 from .errors import InputError, Problem
 from .invitations import Invitations
 from .pool import Pool
@@ -239,8 +240,9 @@ def validate_registrations(
     recs = list(records)
     row_of = list(rows) if rows is not None else list(range(len(recs)))
     if len(row_of) != len(recs):
-        raise InputError.single("bad-rows", f"rows has {len(row_of)} entries for {len(recs)} "
-                                "records", value=str(len(row_of)))
+        raise InputError.single("bad-rows", tr("rows has {n_row_of} entries for {n_recs} records",
+                                               n_row_of=len(row_of),
+                                               n_recs=len(recs)), value=str(len(row_of)))
     invited_set: frozenset[str] | None = None
     if isinstance(invited, Invitations):
         invited_set = invited.invited_set | frozenset(invited.reserves)
@@ -249,8 +251,10 @@ def validate_registrations(
     bands: list[tuple[int, int | None]] | None = None
     if birth_date_field is not None:
         if age_category not in strata.names:
-            raise InputError.single("unknown-category", f"no category {age_category!r} to "
-                                    "derive from birth dates", value=age_category)
+            raise InputError.single("unknown-category", tr("no category {age_category!r} to "
+                                                           "derive from birth dates",
+                                                           age_category=age_category),
+                                    value=age_category)
         bands = age_bands(strata.categories[strata.index(age_category)].values)
     derived = {age_category} if bands is not None else set()
 

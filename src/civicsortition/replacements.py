@@ -33,6 +33,7 @@ import attrs
 import numpy as np
 
 from ._checks import as_int, id_tuple, require, require_bool, require_str
+from ._i18n import tr
 from .algorithms import find_distribution
 from .algorithms.feasibility import feasible_profile
 from .distribution import Distribution
@@ -64,8 +65,9 @@ def _options(fn: str, *, households: object, tickets: object | None = None,
         m = as_int(tickets, f"{fn}(tickets=...)", expected="a number of tickets (int)",
                    column="tickets")
         if m < 1:
-            raise InputError.single("bad-ticket-count", f"{fn}(tickets=...): expected a "
-                                    "positive number of tickets", column="tickets",
+            raise InputError.single("bad-ticket-count", tr("{fn}(tickets=...): expected a "
+                                                           "positive number of tickets", fn=fn),
+                                    column="tickets",
                                     value=repr(tickets))
 
 
@@ -77,10 +79,12 @@ def _ids(pool: Pool, ids: Iterable[Any], what: str, fn: str) -> list[int]:
     problems: list[Problem] = []
     for pid in id_tuple(ids, f"{fn}({what}=...)", "person ids"):
         if pid not in index:
-            problems.append(Problem("unknown-id", f"{what}: no person with this id in the pool",
+            problems.append(Problem("unknown-id", tr("{what}: no person with this id in the pool",
+                                                     what=what),
                                     column=what, value=pid))
         elif index[pid] in seen:
-            problems.append(Problem("duplicate-id", f"{what}: id listed twice", column=what,
+            problems.append(Problem("duplicate-id", tr("{what}: id listed twice", what=what),
+                                    column=what,
                                     value=pid))
         else:
             out.append(index[pid])
@@ -119,11 +123,15 @@ def residual_quotas(pool: Pool, quotas: Quotas, kept: Iterable[str], seats: int)
     seats = as_int(seats, f"{fn}(seats=...)", expected="a number of seats (int)",
                    column="seats")
     if seats < 1:
-        raise InputError.single("bad-seats", f"{fn}(seats=...): expected a positive number of "
-                                "seats", column="seats", value=repr(seats))
+        raise InputError.single("bad-seats", tr("{fn}(seats=...): expected a positive number of "
+                                                "seats", fn=fn), column="seats", value=repr(seats))
     held = _held(pool, quotas, _ids(pool, kept, "kept", fn))
-    problems = [Problem("quota-exceeded", f"the kept members already hold {have} seats of "
-                        f"{q.category}={q.value}, above its maximum {q.max}",
+    problems = [Problem("quota-exceeded", tr("the kept members already hold {have} seats of "
+                                             "{category}={value}, above its maximum {max}",
+                                             have=have,
+                                             category=q.category,
+                                             value=q.value,
+                                             max=q.max),
                         column=q.category, value=q.value)
                 for q, have in zip(quotas, held, strict=True) if have > q.max]
     if problems:

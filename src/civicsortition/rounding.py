@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 import attrs
 import numpy as np
 
+from ._i18n import tr
 from ._typing import FloatArray, IntArray
 from .errors import InputError, Status
 
@@ -150,8 +151,9 @@ def round_lottery(probabilities: FloatArray, profiles: IntArray, sizes: IntArray
         For an unknown method, ``m < 1`` or an unknown backend id.
     """
     if method not in METHODS:
-        raise InputError.single("bad-rounding-method", f"rounding method must be one of "
-                                f"{', '.join(METHODS)}", value=repr(method))
+        raise InputError.single("bad-rounding-method", tr("rounding method must be one of "
+                                                          "{methods}", methods=', '.join(METHODS)),
+                                value=repr(method))
     if not isinstance(m, int | np.integer) or m < 1:
         raise InputError.single("bad-ticket-count", "the number of tickets must be a positive "
                                 "integer", value=repr(m))

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 import attrs
 
 from ._checks import did_you_mean, require, require_str, sequence
+from ._i18n import tr
 from .errors import InputError, Problem
 
 __all__ = ["Category", "Strata"]
@@ -62,16 +63,19 @@ class Category:
             problems.append(Problem("empty-name", "a category needs a non-empty name",
                                     value=repr(self.name)))
         if not self.values:
-            problems.append(Problem("no-values", f"category {self.name!r} has no values",
+            problems.append(Problem("no-values", tr("category {name!r} has no values",
+                                                    name=self.name),
                                     column=self.name))
         seen: set[str] = set()
         for v in self.values:
             if not v.strip():
-                problems.append(Problem("empty-value", f"category {self.name!r} has an empty "
-                                        "value name", column=self.name, value=repr(v)))
+                problems.append(Problem("empty-value", tr("category {name!r} has an empty value "
+                                                          "name", name=self.name),
+                                        column=self.name, value=repr(v)))
             elif v in seen:
-                problems.append(Problem("duplicate-value", f"category {self.name!r} lists a "
-                                        "value twice", column=self.name, value=v))
+                problems.append(Problem("duplicate-value", tr("category {name!r} lists a value "
+                                                              "twice", name=self.name),
+                                        column=self.name, value=v))
             seen.add(v)
         if problems:
             raise InputError(problems)
@@ -95,8 +99,9 @@ class Category:
         except ValueError:
             raise InputError.single(
                 "unknown-value",
-                f"not a value of category {self.name!r}; expected one of {list(self.values)}"
-                + did_you_mean(value, self.values),
+                tr("not a value of category {category!r}; expected one of {values}{hint}",
+                   category=self.name, values=list(self.values),
+                   hint=did_you_mean(value, self.values)),
                 column=self.name, value=value) from None
 
 
@@ -140,8 +145,9 @@ class Strata:
         for c in self.categories:
             key = c.name.casefold()
             if key in seen:
-                problems.append(Problem("duplicate-category", "category names must be unique "
-                                        f"(case-insensitively); {seen[key]!r} is given twice",
+                problems.append(Problem("duplicate-category", tr("category names must be unique "
+                                                                 "(case-insensitively); {seen!r} "
+                                                                 "is given twice", seen=seen[key]),
                                         column=c.name))
             seen[key] = c.name
         if problems:
@@ -193,7 +199,8 @@ class Strata:
             if c.name.casefold() == folded:
                 return i
         raise InputError.single("unknown-category",
-                                f"no such category; expected one of {list(self.names)}",
+                                tr("no such category; expected one of {names}",
+                                   names=list(self.names)),
                                 column=name, value=name)
 
     def __getitem__(self, name: str) -> Category:

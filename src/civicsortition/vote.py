@@ -34,6 +34,7 @@ from typing import Any, Literal
 import attrs
 
 from ._checks import describe, id_tuple, optional_id_tuple, require, type_error
+from ._i18n import tr
 from .errors import InputError, Problem
 
 __all__ = ["DENOMINATORS", "VOTE_WORDS", "Outcome", "Tally", "answer_due", "required_votes",
@@ -58,8 +59,9 @@ def _fraction(x: Fraction | float | int | str, where: str) -> Fraction:
     except (ValueError, ArithmeticError):
         out = None
     if out is None or not 0 < out <= 1:
-        raise InputError.single("bad-threshold", f"{where}: threshold must be a number in "
-                                "(0, 1]", column="threshold", value=repr(x))
+        raise InputError.single("bad-threshold", tr("{where}: threshold must be a number in (0, "
+                                                    "1]", where=where),
+                                column="threshold", value=repr(x))
     return out
 
 
@@ -284,8 +286,10 @@ def tally(votes: Mapping[str, Mapping[str, str]], members: Sequence[str], *,
     """
     t = _fraction(threshold, "tally(threshold=...)")
     if not isinstance(denominator, str) or denominator not in DENOMINATORS:
-        raise InputError.single("bad-denominator", f"tally(denominator=...): expected one of "
-                                f"{list(DENOMINATORS)}", column="denominator",
+        raise InputError.single("bad-denominator", tr("tally(denominator=...): expected one of "
+                                                      "{denominators}",
+                                                      denominators=list(DENOMINATORS)),
+                                column="denominator",
                                 value=repr(denominator))
     require(votes, Mapping, "tally(votes=...)",
             "a mapping {recommendation: {member id: vote}}")
@@ -333,16 +337,19 @@ def tally(votes: Mapping[str, Mapping[str, str]], members: Sequence[str], *,
                                 f"got key {describe(m)}")
             vote = VOTE_WORDS.get(raw.strip().casefold()) if isinstance(raw, str) else None
             if m not in member_set:
-                problems.append(Problem("not-a-member", f"a ballot on {rec!r} from {m!r}, who "
-                                        "is not a member", value=m, **at(rec, m)))
+                problems.append(Problem("not-a-member", tr("a ballot on {rec!r} from {m!r}, who "
+                                                           "is not a member", rec=rec, m=m),
+                                        value=m, **at(rec, m)))
             elif vote is None:
-                problems.append(Problem("bad-vote", f"member {m!r} on recommendation {rec!r}: "
-                                        "expected yes, no or abstain",
+                problems.append(Problem("bad-vote", tr("member {m!r} on recommendation {rec!r}: "
+                                                       "expected yes, no or abstain", m=m, rec=rec),
                                         value=raw if isinstance(raw, str) else repr(raw),
                                         **at(rec, m)))
             elif present_set is not None and m not in present_set:
-                problems.append(Problem("absent-voter", f"a ballot on {rec!r} from member {m!r}"
-                                        ", who is not listed as present", value=m,
+                problems.append(Problem("absent-voter", tr("a ballot on {rec!r} from member "
+                                                           "{m!r}, who is not listed as present",
+                                                           rec=rec,
+                                                           m=m), value=m,
                                         **at(rec, m)))
             else:
                 count[vote] += 1

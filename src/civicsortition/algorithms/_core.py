@@ -36,6 +36,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from .._i18n import tr
 from .._log import get_logger
 from .._typing import FloatArray, IntArray
 from ..backends import Backend, get_backend
@@ -256,8 +257,11 @@ def setup(pool: Pool, quotas: Quotas, *, households: bool, backend: Backend | st
                                 "integer", value=repr(max_iterations))
     check_time_limit(time_limit)
     if quotas.panel_size > pool.n:
-        raise InputError.single("panel-larger-than-pool", f"panel_size must not exceed the pool "
-                                f"(got {quotas.panel_size} for a pool of {pool.n})",
+        raise InputError.single("panel-larger-than-pool", tr("panel_size must not exceed the "
+                                                             "pool (got {panel_size} for a pool "
+                                                             "of {n})",
+                                                             panel_size=quotas.panel_size,
+                                                             n=pool.n),
                                 value=str(quotas.panel_size))
     be = get_backend(backend)
     prog = PanelProgram.build(pool, quotas, households=households)

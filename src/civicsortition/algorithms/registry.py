@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from .._i18n import tr
 from ..distribution import Distribution
 from ..errors import InputError
 from ..numerics import DEFAULT_NASH_TOL, DEFAULT_TOL
@@ -226,6 +227,7 @@ def find_distribution(pool: Pool, quotas: Quotas, *,
         return algorithm(pool, quotas, **options)
     key = algorithm.strip().lower()
     if key not in ALGORITHMS:
-        raise InputError.single("unknown-algorithm", f"expected one of {sorted(ALGORITHMS)}",
+        raise InputError.single("unknown-algorithm", tr("expected one of {algorithms}",
+                                                        algorithms=sorted(ALGORITHMS)),
                                 value=algorithm)
     return ALGORITHMS[key](pool, quotas, **options)

@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 import attrs
 
+from .._i18n import tr
 from ..errors import InputError
 from ._base import (
     Backend,
@@ -149,8 +150,9 @@ def get_backend(backend: str | Backend | None = None) -> Backend:
     found = None if spec is None else spec.factory(option if colon else None)
     if found is None:
         ids = "', '".join(_REGISTRY)
-        raise InputError.single("unknown-backend", f"unknown backend; expected '{ids}' "
-                                "or 'pulp:SOLVER' (e.g. 'pulp:PULP_CBC_CMD')", value=backend)
+        raise InputError.single("unknown-backend", tr("unknown backend; expected '{ids}' or "
+                                                      "'pulp:SOLVER' (e.g. 'pulp:PULP_CBC_CMD')",
+                                                      ids=ids), value=backend)
     return found
 
 

@@ -41,6 +41,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from .._i18n import say
 from ..errors import InfeasibleError, InputError, SolverError
 from ._common import (
     EXIT_BAD_INPUT,
@@ -143,21 +144,21 @@ def _run(args: argparse.Namespace) -> int:
         check_outputs(args)
         code: int = args.func(args)
     except InputError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(say("error: {e}", e=e), file=sys.stderr)
         return EXIT_BAD_INPUT
     except InfeasibleError as e:
-        print(f"infeasible: {e}", file=sys.stderr)
+        print(say("infeasible: {e}", e=e), file=sys.stderr)
         return EXIT_INFEASIBLE
     except SolverError as e:
         if args.debug:
             raise
-        print(f"solver error: {e}", file=sys.stderr)
+        print(say("solver error: {e}", e=e), file=sys.stderr)
         return EXIT_SOLVER
     except Exception as e:
         if args.debug:
             raise
         what = str(e).splitlines()[0] if str(e) else ""
-        print(f"internal error: {type(e).__name__}: {what} (rerun with --debug for the "
-              "traceback, and please report it)", file=sys.stderr)
+        print(say("internal error: {name}: {what} (rerun with --debug for the traceback, and "
+                  "please report it)", name=type(e).__name__, what=what), file=sys.stderr)
         return EXIT_INTERNAL
     return code

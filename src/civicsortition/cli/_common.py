@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import io
+from .._i18n import say, tr
 from ..errors import InputError
 from ..io.files import OutputPlan
 
@@ -122,9 +123,11 @@ def people_table(args: argparse.Namespace, quotas: Quotas | None, *, publishes: 
                   if f in ID_LIKE or f.endswith("_id")]
         if likely:
             raise InputError.single(
-                "id-column-not-given", f"the file has a column {likely[0]!r} that looks like "
-                f"a person id, but --id-column was not given, so people would be keyed by row "
-                f"numbers; pass --id-column {likely[0]} (or --row-ids to key by row numbers)",
+                "id-column-not-given", tr("the file has a column {likely!r} that looks like a "
+                                          "person id, but --id-column was not given, so people "
+                                          "would be keyed by row numbers; pass --id-column "
+                                          "{likely} (or --row-ids to key by row numbers)",
+                                          likely=likely[0]),
                 file=people.source, column=likely[0])
     if publishes and args.id_column is not None and not getattr(args, "allow_personal_ids",
                                                                    False):
@@ -135,9 +138,10 @@ def people_table(args: argparse.Namespace, quotas: Quotas | None, *, publishes: 
             why = ("its name" if col in PERSONAL else
                    f"{wordy} of its {len(ids)} values contain spaces or '@'")
             raise InputError.single(
-                "personal-id", f"the id column {args.id_column!r} looks like personal data "
-                f"({why}); ids are published in the lottery and results -- use a "
-                "pseudonymous id column, or pass --allow-personal-ids if this is intended",
+                "personal-id", tr("the id column {id_column!r} looks like personal data ({why}); "
+                                  "ids are published in the lottery and results -- use a "
+                                  "pseudonymous id column, or pass --allow-personal-ids if this "
+                                  "is intended", id_column=args.id_column, why=why),
                 file=people.source, column=args.id_column)
     return people
 
@@ -153,7 +157,7 @@ def write_selection(args: argparse.Namespace, people: PeopleTable | None,
     """Write the draw record and, with a people file, the selected/remaining CSVs."""
     if args.record:
         io.write_draw_record(args.record, record)
-        print(f"written: {args.record}")
+        print(say("written: {record}", record=args.record))
     if args.selected or args.remaining:
         if people is None:
             raise InputError.single("missing-option", "--selected/--remaining need --people",
@@ -164,7 +168,7 @@ def write_selection(args: argparse.Namespace, people: PeopleTable | None,
         warn_formulas(flagged)
         for path in (args.selected, args.remaining):
             if path:
-                print(f"written: {path}")
+                print(say("written: {path}", path=path))
 
 
 def warn_formulas(flagged: Sequence[Any]) -> None:
@@ -175,9 +179,10 @@ def warn_formulas(flagged: Sequence[Any]) -> None:
     for name, ps in by_file.items():
         escaped = sum(p.message.startswith("neutralised") for p in ps)
         where = ", ".join(f"line {p.row} column {p.column}" for p in ps[:3])
-        print(f"warning: {name}: {len(ps)} cell(s) look like spreadsheet formulas ({where}"
-              f"{', ...' if len(ps) > 3 else ''}); {escaped} neutralised with a leading "
-              "apostrophe", file=sys.stderr)
+        print(say("warning: {name}: {n} cell(s) look like spreadsheet formulas ({where}{more}); "
+                  "{escaped} neutralised with a leading apostrophe",
+                  name=name, n=len(ps), where=where, more=", ..." if len(ps) > 3 else "",
+                  escaped=escaped), file=sys.stderr)
 
 
 def band(args: argparse.Namespace) -> Band:
@@ -332,7 +337,7 @@ def apply_settings(args: argparse.Namespace) -> None:
                              "other algorithms are deterministic; the public seed of the "
                              "draw is --draw-seed)")
     for note in notes:
-        print(f"warning: {path}: {note}", file=sys.stderr)
+        print(say("warning: {path}: {note}", path=path, note=note), file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -353,7 +358,8 @@ def run_options(args: argparse.Namespace, algorithm: str) -> Iterator[dict[str, 
         if spec.accepts("time_limit"):
             options["time_limit"] = limit
         else:
-            print(f"warning: algorithm {algorithm} takes no time limit; --time-limit ignored",
+            print(say("warning: algorithm {algorithm} takes no time limit; --time-limit ignored",
+                      algorithm=algorithm),
                   file=sys.stderr)
     if not (getattr(args, "progress", False) and not getattr(args, "quiet", False)
             and spec.accepts("progress")):
@@ -365,8 +371,9 @@ def run_options(args: argparse.Namespace, algorithm: str) -> Iterator[dict[str, 
         if cancelled.is_set():
             raise KeyboardInterrupt
         cancelled.set()
-        print("\ncancelling: the run stops at its next check with the best valid lottery "
-              "found so far (Ctrl-C again to abort)", file=sys.stderr, flush=True)
+        print("\n" + say("cancelling: the run stops at its next check with the best valid "
+                         "lottery found so far (Ctrl-C again to abort)"),
+              file=sys.stderr, flush=True)
 
     on_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, interrupt) if on_main else None
@@ -379,7 +386,7 @@ def run_options(args: argparse.Namespace, algorithm: str) -> Iterator[dict[str, 
         if on_main:
             signal.signal(signal.SIGINT, previous)
     if cancelled.is_set():
-        print("cancelled by Ctrl-C: the result is the best valid lottery found so far",
+        print(say("cancelled by Ctrl-C: the result is the best valid lottery found so far"),
               file=sys.stderr)
 
 
@@ -404,8 +411,9 @@ def unconverged_notice(dist: Distribution) -> None:
     """On stderr: the message and certified gap of a run that stopped before convergence."""
     d = dist.details
     if not d.converged:
-        print(f"not converged: {d.message}; certified gap {d.gap:.6g} (the lottery is valid; "
-              "its optimality is certified within the gap only)", file=sys.stderr)
+        print(say("not converged: {message}; certified gap {gap:.6g} (the lottery is valid; its "
+                  "optimality is certified within the gap only)", message=d.message, gap=d.gap),
+              file=sys.stderr)
 
 
 
@@ -482,4 +490,4 @@ def write_people_split(args: argparse.Namespace, people: PeopleTable,
         warn_formulas(flagged)
         for path in (args.selected, args.remaining):
             if path:
-                print(f"written: {path}")
+                print(say("written: {path}", path=path))

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from .. import io
+from .._i18n import say, translate
 from ..errors import InputError
 from ..vote import tally
 from ._common import (
@@ -53,7 +54,7 @@ def cmd_quotas(args: argparse.Namespace) -> int:
         sys.stdout.write(quotas.to_markdown())
     elif args.out:
         io.write_targets(args.out, quotas, provenance=args.provenance)
-        print(f"written: {args.out}")
+        print(say("written: {out}", out=args.out))
     else:
         io.write_targets(sys.stdout, quotas, provenance=args.provenance)
     return EXIT_OK
@@ -66,15 +67,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     quotas = io.read_targets(args.targets, args.panel_size)
     people = people_table(args, quotas, allow_new_values=args.allow_new_values)
     diagnosis = diagnose(people.pool, quotas)
-    print(f"pool: {people.pool.n} people; panel: {quotas.panel_size} seats; "
-          f"{len(quotas)} quota rows in {len(quotas.strata)} categories")
+    print(say("pool: {n} people; panel: {panel_size} seats; {n_quotas} quota rows in {n_strata} "
+              "categories",
+              n=people.pool.n, panel_size=quotas.panel_size, n_quotas=len(quotas),
+              n_strata=len(quotas.strata)))
     for finding in diagnosis.warnings:
         print(finding)
     for finding in diagnosis.errors:
         print(finding, file=sys.stderr)
     if not diagnosis.ok:
         return EXIT_INFEASIBLE
-    print("necessary conditions hold (a panel may exist; the solver decides)")
+    print(say("necessary conditions hold (a panel may exist; the solver decides)"))
     return EXIT_OK
 
 
@@ -84,8 +87,8 @@ def cmd_select(args: argparse.Namespace) -> int:
         raise InputError.single("missing-option", "--selected/--remaining/--record need "
                                 "--draw-seed", column="--draw-seed")
     if args.draw_seed and not (args.record and args.lottery):
-        print("warning: --draw-seed without --record and --lottery: nobody can re-check this "
-              "draw; pass both to publish it", file=sys.stderr)
+        print(say("warning: --draw-seed without --record and --lottery: nobody can re-check "
+                  "this draw; pass both to publish it"), file=sys.stderr)
     people, quotas = inputs(args, publishes=bool(args.json or args.lottery or args.record))
     algorithm = default_algorithm() if args.algorithm is None else args.algorithm
     options: dict[str, object] = {"backend": args.backend,
@@ -102,30 +105,36 @@ def cmd_select(args: argparse.Namespace) -> int:
     with run_options(args, algorithm) as run:
         dist = find_distribution(people.pool, quotas, algorithm=algorithm, **options, **run)
     d = dist.details
-    print(f"{d.algorithm} on {people.pool.n} people, {quotas.panel_size} seats "
-          f"({d.n_types} types) with {d.backend_version}: {d.seconds:.2f} s")
-    print(f"minimum selection probability {dist.minimum:.6f}; {d.message}")
+    print(say("{algorithm} on {n} people, {panel_size} seats ({n_types} types) with "
+              "{backend_version}: {seconds:.2f} s",
+              algorithm=d.algorithm, n=people.pool.n, panel_size=quotas.panel_size,
+              n_types=d.n_types, backend_version=d.backend_version, seconds=d.seconds))
+    print(say("minimum selection probability {minimum:.6f}; {message}",
+              minimum=dist.minimum, message=d.message))
     for line in d.extra.get("explanation", []):
-        print(line)
+        print(translate(line))
     unconverged_notice(dist)
     if dist.uncovered:
-        print(f"{len(dist.uncovered)} people are on no feasible panel (probability 0)")
+        print(say("{n_uncovered} people are on no feasible panel (probability 0)",
+                  n_uncovered=len(dist.uncovered)))
     if args.json:
         io.write_result(args.json, dist, panels=not args.no_panels)
-        print(f"written: {args.json}")
+        print(say("written: {json}", json=args.json))
     if args.lottery or args.draw_seed:
         from ..draw import draw
         from ..lottery import transparent_lottery
 
         lottery = transparent_lottery(dist, args.tickets, backend=args.backend)
-        print(f"transparent lottery: {lottery.m} tickets, SHA-256 {lottery.digest()} "
-              f"(largest change of a probability {lottery.deviation():.4f})")
+        print(say("transparent lottery: {m} tickets, SHA-256 {value} (largest change of a "
+                  "probability {value2:.4f})",
+                  m=lottery.m, value=lottery.digest(), value2=lottery.deviation()))
         if args.lottery:
             io.write_lottery(args.lottery, lottery)
-            print(f"written: {args.lottery}")
+            print(say("written: {lottery}", lottery=args.lottery))
         if args.draw_seed:
             record = draw(lottery, args.draw_seed)
-            print(f"draw: ticket {record.index} of {record.m}; panel of {len(record.panel)}")
+            print(say("draw: ticket {index} of {m}; panel of {n_panel}",
+                      index=record.index, m=record.m, n_panel=len(record.panel)))
             write_selection(args, people, record)
     return EXIT_OK
 
@@ -136,8 +145,9 @@ def cmd_draw(args: argparse.Namespace) -> int:
 
     lottery = io.read_lottery(args.lottery)
     record = draw(lottery, args.seed)
-    print(f"lottery SHA-256 {record.digest}; seed {record.seed!r}")
-    print(f"ticket {record.index} of {record.m} ({record.attempts} hash(es)); panel:")
+    print(say("lottery SHA-256 {digest}; seed {seed!r}", digest=record.digest, seed=record.seed))
+    print(say("ticket {index} of {m} ({attempts} hash(es)); panel:",
+              index=record.index, m=record.m, attempts=record.attempts))
     print(" ".join(record.panel))
     people = None
     if args.people:
@@ -171,20 +181,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
                                                               lottery, record, verdict)))
         for c in verdict.checks:
             status = "FAILED" if not c.ok else "ok    " if c.verified else "unverified"
-            print(f"{status} {c.name}: {c.detail}")
+            print(say("{status} {name}: {detail}", status=status, name=c.name, detail=c.detail))
         ok = verdict.ok
     elif lottery is not None and record is not None:
         result = verify(record, lottery)
         for problem in result.problems:
-            print(f"FAILED {problem}")
+            print(say("FAILED {problem}", problem=problem))
         if result.ok:
-            print(f"ok     draw re-derived: ticket {record.index} of {record.m}, same panel")
+            print(say("ok     draw re-derived: ticket {index} of {m}, same panel",
+                      index=record.index, m=record.m))
         ok = result.ok
     else:
         raise InputError.single("missing-option", "give --lottery and --record, or the inputs "
                                 "(--targets, --people, --panel-size) with any of --result, "
                                 "--lottery, --record", column="--record")
-    print("verification passed" if ok else "verification FAILED")
+    print(say("verification passed") if ok else say("verification FAILED"))
     return EXIT_OK if ok else EXIT_VERIFICATION_FAILED
 
 
@@ -237,8 +248,9 @@ def registrations_of(args: argparse.Namespace, quotas: Quotas,
         identity_fields=[c.strip() for c in (args.identity_columns or "").split(",")
                          if c.strip()])
     if people is not None and set(regs.pool.ids) != set(people.pool.ids):
-        print(f"warning: the {regs.pool.n} accepted registrations are not the "
-              f"{people.pool.n} people of {args.people} (compared by id)", file=sys.stderr)
+        print(say("warning: the {n} accepted registrations are not the {n2} people of {people} "
+                  "(compared by id)", n=regs.pool.n, n2=people.pool.n, people=args.people),
+              file=sys.stderr)
     return regs
 
 
@@ -286,10 +298,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     report, verdict = _report_of(args, people, quotas, doc, lottery, record)
     if args.json:
         io.write_report_json(args.json, report)
-        print(f"written: {args.json}")
+        print(say("written: {json}", json=args.json))
     if args.out:
         io.write_markdown(args.out, report.to_markdown(lang=args.lang))
-        print(f"written: {args.out}")
+        print(say("written: {out}", out=args.out))
     if not args.out and not args.json:
         sys.stdout.write(report.to_markdown(lang=args.lang))
     return EXIT_OK if verdict.ok else EXIT_VERIFICATION_FAILED
@@ -307,7 +319,8 @@ def cmd_tally(args: argparse.Namespace) -> int:
             continue
         votes.setdefault(row[1], {})[row[0]] = row[2]
     if skipped:
-        print(f"{skipped} ballot(s) of people who are not members ignored", file=sys.stderr)
+        print(say("{skipped} ballot(s) of people who are not members ignored", skipped=skipped),
+              file=sys.stderr)
     handover = date(args.handover) if args.handover else None
     result = tally(votes, current, threshold=args.threshold, denominator=args.denominator,
                    handover=handover, response_days=args.response_days)
@@ -337,15 +350,16 @@ def cmd_invite(args: argparse.Namespace) -> int:
     else:
         design = SimpleRandom(letters)
     inv = invite(frame, design, args.seed, reserves=args.reserves)
-    print(f"{inv.design}; seed {inv.seed!r}")
-    print("letters: " + ", ".join(f"{k}: {v}" for k, v in inv.letters_by_stratum.items())
-          + f"; {len(inv.reserves)} reserves; inclusion probability "
-          f"{inv.inclusion.min():.4%} to {inv.inclusion.max():.4%}")
+    print(say("{design}; seed {seed!r}", design=inv.design, seed=inv.seed))
+    print(say("letters: {letters}; {reserves} reserves; inclusion probability {low:.4%} to "
+              "{high:.4%}", letters=", ".join(f"{k}: {v}" for k, v in
+                                                inv.letters_by_stratum.items()),
+              reserves=len(inv.reserves), low=inv.inclusion.min(), high=inv.inclusion.max()))
     io.write_invitations(args.out, inv)
-    print(f"written: {args.out}")
+    print(say("written: {out}", out=args.out))
     if args.record:
         io.write_invitation_record(args.record, inv)
-        print(f"written: {args.record}")
+        print(say("written: {record}", record=args.record))
     return EXIT_OK
 
 
@@ -354,14 +368,17 @@ def cmd_registrations(args: argparse.Namespace) -> int:
     quotas = io.read_targets(args.targets, args.panel_size)
     regs = registrations_of(args, quotas)
     summary = regs.summary()
-    print(f"{summary['received']} received, {summary['accepted']} accepted, "
-          f"{summary['rejected']} rejected")
+    print(say("{received} received, {accepted} accepted, {rejected} rejected",
+              received=summary["received"], accepted=summary["accepted"],
+              rejected=summary["rejected"]))
     for code, count in summary["reasons"].items():
         if count:
-            print(f"  {code}: {count}")
+            print(say("  {code}: {count}", code=code, count=count))
     warn_formulas(io.write_registrations(args.out, regs, rejections=args.rejections,
                                           escape_formulas=not args.no_escape_formulas))
-    print(f"written: {args.out}" + (f", {args.rejections} (organisers only: contains the "
-                                    "rejected values)" if args.rejections else ""))
+    print(say("written: {out}", out=args.out))
+    if args.rejections:
+        print(say("written: {rejections} (organisers only: contains the rejected values)",
+                  rejections=args.rejections))
     return EXIT_OK
 

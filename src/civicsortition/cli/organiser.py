@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import io
+from .._i18n import say, tr, translate
 from ..errors import InputError, Problem
 from ..io.files import OutputPlan, make_directory
 from ._common import (
@@ -38,8 +39,10 @@ def _known(people: PeopleTable, ids: Sequence[str], option: str) -> None:
     index = set(people.pool.ids)
     unknown = [pid for pid in ids if pid not in index]
     if unknown:
-        raise InputError([Problem("unknown-id", f"{option}: no person with this id in "
-                                  f"{people.source}", file=people.source, column=option,
+        raise InputError([Problem("unknown-id", tr("{option}: no person with this id in {source}",
+                                                   option=option,
+                                                   source=people.source),
+                                  file=people.source, column=option,
                                   value=pid) for pid in unknown[:20]])
 
 
@@ -78,25 +81,31 @@ def cmd_replace(args: argparse.Namespace) -> int:
                       backend=args.backend, **run)
     unconverged_notice(rep.distribution)
     d, lot, rec = rep.distribution, rep.lottery, rep.record
-    print(f"{len(rep.dropouts)} dropout(s): {' '.join(rep.dropouts)}; {len(rep.kept)} members "
-          f"kept; {rep.remaining.n} people eligible to fill the seats")
+    print(say("{n_dropouts} dropout(s): {dropouts}; {n_kept} members kept; {n} people eligible "
+              "to fill the seats",
+              n_dropouts=len(rep.dropouts), dropouts=' '.join(rep.dropouts),
+              n_kept=len(rep.kept), n=rep.remaining.n))
     seats = rep.residual.panel_size
     binding = [q for q in rep.residual if q.min > 0 or q.max < seats]  # rows that restrict
-    print(f"residual quotas for {seats} seat(s): " + (", ".join(
-        f"{q.category}={q.value} " + ("none" if q.max == 0 else f"{q.min}-{min(q.max, seats)}")
-        for q in binding) or "no restriction"))
+    rows = ", ".join(f"{q.category}={q.value} " + (say("none") if q.max == 0 else
+                                                    f"{q.min}-{min(q.max, seats)}")
+                     for q in binding)
+    print(say("residual quotas for {seats} seat(s): {rows}", seats=seats,
+              rows=rows or say("no restriction")))
     for change in rep.relaxation:
-        print(f"relaxed: {change}")
-    print(f"{d.details.algorithm}: minimum selection probability {d.minimum:.6f}")
-    print(f"transparent lottery: {lot.m} tickets, SHA-256 {lot.digest()}")
-    print(f"draw with seed {rec.seed!r}: ticket {rec.index} of {rec.m}")
-    print(f"replacements: {' '.join(rep.replacements)}")
+        print(say("relaxed: {change}", change=change))
+    print(say("{algorithm}: minimum selection probability {minimum:.6f}",
+              algorithm=d.details.algorithm, minimum=d.minimum))
+    print(say("transparent lottery: {m} tickets, SHA-256 {value}", m=lot.m, value=lot.digest()))
+    print(say("draw with seed {seed!r}: ticket {index} of {m}",
+              seed=rec.seed, index=rec.index, m=rec.m))
+    print(say("replacements: {replacements}", replacements=' '.join(rep.replacements)))
     if args.record:
         io.write_replacement(args.record, rep)
-        print(f"written: {args.record}")
+        print(say("written: {record}", record=args.record))
     if args.lottery:
         io.write_lottery(args.lottery, lot)
-        print(f"written: {args.lottery}")
+        print(say("written: {lottery}", lottery=args.lottery))
     write_people_split(args, people, rep.panel)
     return EXIT_OK
 
@@ -117,12 +126,13 @@ def cmd_alternates_prepare(args: argparse.Namespace) -> int:
                                  excluded=excluded, tickets=args.tickets, backend=args.backend,
                                  **run)
     unconverged_notice(alt.distribution)
-    print(f"{len(alt.order)} alternates drawn with seed {alt.record.seed!r} (ticket "
-          f"{alt.record.index} of {alt.record.m}); minimum selection probability "
-          f"{alt.distribution.minimum:.6f}")
-    print("order: " + " ".join(alt.order))
+    print(say("{n_order} alternates drawn with seed {seed!r} (ticket {index} of {m}); minimum "
+              "selection probability {minimum:.6f}",
+              n_order=len(alt.order), seed=alt.record.seed, index=alt.record.index,
+              m=alt.record.m, minimum=alt.distribution.minimum))
+    print(say("order: {order}", order=" ".join(alt.order)))
     io.write_alternates(args.out, alt, panel)
-    print(f"written: {args.out}")
+    print(say("written: {out}", out=args.out))
     return EXIT_OK
 
 
@@ -141,12 +151,14 @@ def cmd_alternates_fill(args: argparse.Namespace) -> int:
                                   households=args.household_column is not None,
                                   unavailable=unavailable)
     kept = [pid for pid in panel if pid not in set(leaving)]
-    print(f"{len(leaving)} dropout(s): {' '.join(leaving)}; filled from the alternates list "
-          f"(seed {listed.seed!r}) by: {' '.join(chosen)}")
+    print(say("{n_leaving} dropout(s): {leaving}; filled from the alternates list (seed "
+              "{seed!r}) by: {chosen}",
+              n_leaving=len(leaving), leaving=' '.join(leaving), seed=listed.seed,
+              chosen=' '.join(chosen)))
     if args.record:
         io.write_alternates_fill(args.record, kept=kept, dropouts=leaving, replacements=chosen,
                                  unavailable=unavailable, alternates=listed)
-        print(f"written: {args.record}")
+        print(say("written: {record}", record=args.record))
     write_people_split(args, people, sorted([*kept, *chosen]))
     return EXIT_OK
 
@@ -160,10 +172,10 @@ def cmd_example(args: argparse.Namespace) -> int:
     plan.check()
     make_directory(args.out)
     written = write_example_inputs(args.out, panel_size=args.panel_size)
-    print("SYNTHETIC Rustavi-like example (not official statistics, no real people or "
-          "addresses)")
+    print(say("SYNTHETIC Rustavi-like example (not official statistics, no real people or "
+              "addresses)"))
     for name, what in written.items():
-        print(f"written: {Path(args.out) / name} -- {what}")
+        print(say("written: {value} -- {what}", value=Path(args.out) / name, what=what))
     return EXIT_OK
 
 
@@ -181,50 +193,56 @@ def cmd_demo(args: argparse.Namespace) -> int:
         plan.add_directory("--out", args.out, DEMO_FILES)
         plan.add_directory("--out", Path(args.out) / "inputs", EXAMPLE_FILES)
         plan.check()
-    print("civicsortition demo -- the whole two-stage selection on SYNTHETIC Rustavi-like data "
-          "(not official statistics, no real people or addresses)\n")
+    print(say("civicsortition demo -- the whole two-stage selection on SYNTHETIC Rustavi-like "
+              "data (not official statistics, no real people or addresses)") + "\n")
     run = rustavi_demo(panel_size=args.panel_size,
                        draw_seed=DEMO_DRAW_SEED if args.seed is None else args.seed)
     inv, regs, dist, d = run.invitations, run.registrations, run.distribution, \
         run.distribution.details
-    print(f"1. Address frame: {run.frame.n} addresses in "
-          f"{len(inv.letters_by_stratum)} districts.")
-    print(f"   Letter plan: {run.plan}.")
-    print(f"2. Invitations ({inv.design}); seed {inv.seed!r}:")
-    print("   " + ", ".join(f"{k}: {v}" for k, v in inv.letters_by_stratum.items())
-          + f"; {len(inv.reserves)} reserves; inclusion probability "
-          f"{inv.inclusion.min():.3%}-{inv.inclusion.max():.3%}")
+    print(say("1. Address frame: {n} addresses in {n_letters_by_stratum} districts.",
+              n=run.frame.n, n_letters_by_stratum=len(inv.letters_by_stratum)))
+    print(say("   Letter plan: {plan}.", plan=run.plan))
+    print(say("2. Invitations ({design}); seed {seed!r}:", design=inv.design, seed=inv.seed))
+    print("   " + say("{letters}; {reserves} reserves; inclusion probability {low:.3%}-"
+                      "{high:.3%}", letters=", ".join(f"{k}: {v}" for k, v in
+                                                      inv.letters_by_stratum.items()),
+                      reserves=len(inv.reserves), low=inv.inclusion.min(),
+                      high=inv.inclusion.max()))
     summary = regs.summary()
-    print(f"3. Registrations: {summary['received']} received, {summary['accepted']} accepted, "
-          f"{summary['rejected']} rejected (" + ", ".join(
-              f"{k} {v}" for k, v in summary["reasons"].items() if v) + ")")
-    print(f"   {summary['multi_person_households']} addresses registered more than one person "
-          "(at most one of them can be selected)")
-    print(f"\n4. Quotas for {args.panel_size} seats from the synthetic census (largest "
-          "remainder, ±1 seat, at least one seat per value):\n")
+    print(say("3. Registrations: {received} received, {accepted} accepted, {rejected} rejected "
+              "({reasons})", received=summary["received"], accepted=summary["accepted"],
+              rejected=summary["rejected"],
+              reasons=", ".join(f"{k} {v}" for k, v in summary["reasons"].items() if v)))
+    print("   " + say("{households} addresses registered more than one person (at most one of "
+                      "them can be selected)", households=summary["multi_person_households"]))
+    print(say("\n4. Quotas for {panel_size} seats from the synthetic census (largest remainder, "
+              "±1 seat, at least one seat per value):\n", panel_size=args.panel_size))
     sys.stdout.write(run.quotas.to_markdown())
-    print(f"\n5. LEXIMIN lottery ({d.backend_version}, {d.seconds:.1f} s, {d.n_types} types):")
-    print(f"   minimum selection probability {dist.minimum:.2%} (certified upper bound "
-          f"{d.bound:.2%}; k/n = {args.panel_size / regs.pool.n:.2%}); maximum "
-          f"{dist.marginals.max():.2%}; {len(dist.probabilities)} panel profiles")
-    for line in d.extra.get("explanation", [])[:2]:
-        print(f"   {line}")
-    for line in run.households.lines():
-        print(f"   {line}")
+    print(say("\n5. LEXIMIN lottery ({backend_version}, {seconds:.1f} s, {n_types} types):",
+              backend_version=d.backend_version, seconds=d.seconds, n_types=d.n_types))
+    print(say("   minimum selection probability {minimum:.2%} (certified upper bound "
+              "{bound:.2%}; k/n = {value:.2%}); maximum {value2:.2%}; {n_probabilities} panel "
+              "profiles",
+              minimum=dist.minimum, bound=d.bound, value=args.panel_size / regs.pool.n,
+              value2=dist.marginals.max(), n_probabilities=len(dist.probabilities)))
+    for line in [*d.extra.get("explanation", [])[:2], *run.households.lines()]:
+        print("   " + translate(line))
     lot, rec = run.lottery, run.record
-    print(f"6. Transparent lottery: {lot.m} tickets, SHA-256 {lot.digest()}")
-    print(f"   largest change of a probability by rounding {lot.deviation():.4f}")
-    print(f"7. Public draw with seed {rec.seed!r}: ticket {rec.index}; panel of "
-          f"{len(rec.panel)}: {' '.join(rec.panel[:6])} ...")
-    print(f"8. Independent verification: {'passed' if run.verdict.ok else 'FAILED'} "
-          f"({len(run.verdict.checks)} checks)")
+    print(say("6. Transparent lottery: {m} tickets, SHA-256 {value}", m=lot.m, value=lot.digest()))
+    print(say("   largest change of a probability by rounding {value:.4f}", value=lot.deviation()))
+    print(say("7. Public draw with seed {seed!r}: ticket {index}; panel of {n_panel}: {value} ...",
+              seed=rec.seed, index=rec.index, n_panel=len(rec.panel),
+              value=' '.join(rec.panel[:6])))
+    print(say("8. Independent verification: {outcome} ({n_checks} checks)",
+              outcome=say("passed") if run.verdict.ok else say("FAILED"),
+              n_checks=len(run.verdict.checks)))
     rep = run.replacement
-    print(f"9. Two members drop out ({', '.join(rep.dropouts)}); replacements drawn from "
-          f"{rep.remaining.n} eligible people under the residual quotas: "
-          f"{', '.join(rep.replacements)}"
-          + (f" (quotas relaxed: {'; '.join(map(str, rep.relaxation))})"
+    print(say("9. Two members drop out ({dropouts}); replacements drawn from {n} eligible people "
+              "under the residual quotas: {replacements}", dropouts=", ".join(rep.dropouts),
+              n=rep.remaining.n, replacements=", ".join(rep.replacements))
+          + (say(" (quotas relaxed: {changes})", changes="; ".join(map(str, rep.relaxation)))
              if rep.relaxation else ""))
-    print("10. The assembly votes (SIMULATED ballots):\n")
+    print(say("10. The assembly votes (SIMULATED ballots):") + "\n")
     sys.stdout.write(run.vote.to_markdown())
     if args.out:
         out = Path(args.out)
@@ -237,7 +255,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         io.write_report_markdown(out / "report.md", run.report)
         io.write_report_json(out / "report.json", run.report)
         write_demo_inputs(out / "inputs", run)
-        print(f"\nwritten to {out}: invitations.csv, lottery.json, draw.json, result.json, "
-              "replacement.json, report.md, report.json; the inputs in inputs/: "
-              + ", ".join(EXAMPLE_FILES))
+        print("\n" + say("written to {out}: {files}; the inputs in inputs/: {inputs}", out=out,
+                         files=", ".join(DEMO_FILES), inputs=", ".join(EXAMPLE_FILES)))
     return EXIT_OK if run.verdict.ok else EXIT_VERIFICATION_FAILED

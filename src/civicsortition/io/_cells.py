@@ -14,6 +14,7 @@ import math
 import os
 from types import ModuleType
 
+from .._i18n import tr
 from ..errors import InputError, Problem
 
 __all__ = [
@@ -68,8 +69,11 @@ def optional_module(name: str, extra: str, purpose: str, *, file: str | None = N
         return importlib.import_module(name)
     except ImportError:
         raise MissingDependencyError([Problem(
-            "missing-dependency", f"{purpose} needs the Python package {name!r}, which is not "
-            f"installed; install it with: pip install 'civicsortition[{extra}]'", file=file,
+            "missing-dependency", tr("{purpose} needs the Python package {name!r}, which is not "
+                                     "installed; install it with: pip install "
+                                     "'civicsortition[{extra}]'",
+                                     purpose=purpose, name=name,
+                                     extra=extra), file=file,
             value=name)]) from None
 
 

@@ -40,6 +40,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from .._i18n import join, tr
 from ..distribution import Distribution, RunDetails
 from ..draw import DrawRecord
 from ..errors import InputError, Problem
@@ -122,10 +123,11 @@ def read_json_object(path: str) -> dict[str, Any]:
     except OSError as e:
         raise InputError.single("unreadable-file", str(e.strerror), file=path) from None
     except UnicodeDecodeError as e:
-        raise InputError.single("not-utf8", f"the file is not valid UTF-8 (byte {e.start})",
+        raise InputError.single("not-utf8", tr("the file is not valid UTF-8 (byte {start})",
+                                               start=e.start),
                                 file=path) from None
     except ValueError as e:
-        raise InputError.single("bad-json", f"not JSON ({e})", file=path) from None
+        raise InputError.single("bad-json", tr("not JSON ({e})", e=e), file=path) from None
     if not isinstance(doc, dict):
         raise InputError.single("bad-json", "expected a JSON object", file=path)
     return doc
@@ -264,8 +266,10 @@ def read_alternates(path: str) -> AlternatesRecord:
 
     doc = read_json_object(path)
     if doc.get("format") != ALTERNATES_FORMAT:
-        raise InputError.single("bad-alternates", f"not a {ALTERNATES_FORMAT} file "
-                                "(written by alternates prepare)", file=path, column="format")
+        raise InputError.single("bad-alternates", tr("not a {alternates_format} file (written by "
+                                                     "alternates prepare)",
+                                                     alternates_format=ALTERNATES_FORMAT),
+                                file=path, column="format")
     try:
         order = tuple(_strings(doc["order"]))
         panel = tuple(_strings(doc["panel"]))
@@ -483,8 +487,9 @@ def result_distribution(doc: Any, pool: Pool, quotas: Quotas, *, households: boo
         if not math.isfinite(prob) or prob < -CHECK_TOL][:20]
     total = math.fsum(prob for _, prob in panels)
     if not problems and panels and abs(total - 1.0) > CHECK_TOL:
-        problems.append(Problem("bad-probability", f"the panel probabilities sum to {total:.9g}"
-                                ", not 1", file=name, column="panels", value=f"{total:.9g}"))
+        problems.append(Problem("bad-probability", tr("the panel probabilities sum to "
+                                                      "{total:.9g}, not 1", total=total),
+                                file=name, column="panels", value=f"{total:.9g}"))
     if problems:
         raise InputError(problems)
     program = PanelProgram.build(pool, quotas, households=households)
@@ -493,9 +498,11 @@ def result_distribution(doc: Any, pool: Pool, quotas: Quotas, *, households: boo
     for j, (members, prob) in enumerate(panels):
         unknown = [m for m in members if m not in index]
         rows = [index[m] for m in members if m in index]
-        issues = ([f"unknown ids {unknown[:3]}"] if unknown else []) + program.check_panel(rows)
+        issues = ([tr("unknown ids {ids}", ids=unknown[:3])] if unknown else []) \
+            + program.check_panel(rows)
         if issues:
-            problems.append(Problem("invalid-panel", "; ".join(issues[:3]), file=name,
+            problems.append(Problem("invalid-panel", join("; ", issues[:3]),
+                                    file=name,
                                     column=f"panels[{j}]"))
             continue
         profile = np.bincount(program.type_of[rows], minlength=program.n_types).astype(np.int64)
@@ -522,8 +529,9 @@ def result_distribution(doc: Any, pool: Pool, quotas: Quotas, *, households: boo
             options=dict(options), message=str(cert.get("message", "")),
             certificate_prices=_prices(cert.get("weights"), program, index))
     except (ValueError, TypeError, OverflowError, RecursionError) as e:
-        raise InputError.single("bad-result", f"{_NOT_A_RESULT}: malformed certificate or run "
-                                f"({e})", file=name) from None
+        raise InputError.single("bad-result", tr("{not_a_result}: malformed certificate or run "
+                                                 "({e})", not_a_result=_NOT_A_RESULT, e=e),
+                                file=name) from None
     unc = tuple(sorted({index[u] for u in uncovered if isinstance(u, str) and u in index}))
     return Distribution(program, np.array([p for p, _ in profiles.values()]),
                         np.array([x for _, x in profiles.values()]), details, unc)

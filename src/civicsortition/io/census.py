@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._i18n import tr
 from ..census import DEFAULT_SHARE_TOLERANCE, Census
 from ..errors import InputError, Problem
 from .tables import Source, TableSource, key_columns, open_table, require_rows, write_rows
@@ -40,9 +41,11 @@ def read_census(source: TableSource, *, tolerance: Any = DEFAULT_SHARE_TOLERANCE
                  ("population", "count")]
         found = [(table.column(h), kind) for h, kind in kinds if table.column(h) is not None]
         if not found:
-            raise InputError.single("missing-column", "no share column; expected one of "
-                                    "'share', 'percent', 'count' or 'population' (found "
-                                    f"{list(table.header)})", file=table.source, row=1,
+            raise InputError.single("missing-column", tr("no share column; expected one of "
+                                                         "'share', 'percent', 'count' or "
+                                                         "'population' (found {header})",
+                                                         header=list(table.header)),
+                                    file=table.source, row=1,
                                     column="share")
         idx, kind = found[0]
         assert idx is not None
@@ -59,8 +62,12 @@ def read_census(source: TableSource, *, tolerance: Any = DEFAULT_SHARE_TOLERANCE
                 continue
             cat = names.setdefault(cat.casefold(), cat)
             if val in shares.setdefault(cat, {}):
-                problems.append(Problem("duplicate-value", f"{cat}={val} already appears on line "
-                                        f"{rows[(cat, val)]}", file=table.source, row=line,
+                problems.append(Problem("duplicate-value", tr("{cat}={val} already appears on "
+                                                              "line {rows}",
+                                                              cat=cat,
+                                                              val=val,
+                                                              rows=rows[(cat, val)]),
+                                        file=table.source, row=line,
                                         value=val))
                 continue
             shares[cat][val] = cells[idx]

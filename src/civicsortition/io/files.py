@@ -23,6 +23,7 @@ from typing import IO, Any
 
 import attrs
 
+from .._i18n import tr
 from ..errors import InputError, Problem
 
 __all__ = ["OutputPlan", "atomic_open", "atomic_write", "make_directory"]
@@ -87,27 +88,35 @@ class OutputPlan:
         for src in self.inputs:
             if _same(p, src):
                 self.problems.append(Problem(
-                    "output-is-input", f"{option} would overwrite the input file {src}; "
-                    "write the output elsewhere", **where))
+                    "output-is-input", tr("{option} would overwrite the input file {src}; write "
+                                          "the output elsewhere", option=option, src=src), **where))
                 return
         for other, q in self.outputs:
             if _same(p, q):
                 self.problems.append(Problem(
-                    "output-twice", f"{option} and {other} name the same file", **where))
+                    "output-twice", tr("{option} and {other} name the same file",
+                                       option=option,
+                                       other=other), **where))
                 return
         parent = p.parent if str(p.parent) else Path(".")
         if not parent.is_dir():
-            self.problems.append(Problem("no-such-directory", f"the directory {parent} of "
-                                         f"{option} does not exist", **where))
+            self.problems.append(Problem("no-such-directory", tr("the directory {parent} of "
+                                                                 "{option} does not exist",
+                                                                 parent=parent,
+                                                                 option=option), **where))
         elif p.is_dir():
-            self.problems.append(Problem("output-is-directory", f"{option} names a directory",
+            self.problems.append(Problem("output-is-directory", tr("{option} names a directory",
+                                                                   option=option),
                                          **where))
         elif not os.access(parent, os.W_OK):
-            self.problems.append(Problem("not-writable", f"the directory {parent} of {option} "
-                                         "is not writable", **where))
+            self.problems.append(Problem("not-writable", tr("the directory {parent} of {option} "
+                                                            "is not writable",
+                                                            parent=parent,
+                                                            option=option), **where))
         elif p.exists() and not self.force:
-            self.problems.append(Problem("output-exists", f"{option}: {p} exists; pass --force "
-                                         "to replace it", **where))
+            self.problems.append(Problem("output-exists", tr("{option}: {p} exists; pass --force "
+                                                             "to replace it", option=option, p=p),
+                                         **where))
         self.outputs.append((option, p))
 
     def add_directory(self, option: str, directory: PathLike, names: Iterable[str]) -> None:
@@ -124,7 +133,8 @@ class OutputPlan:
         """
         d = Path(directory)
         if d.exists() and not d.is_dir():
-            raise InputError.single("output-is-file", f"{option} must name a directory",
+            raise InputError.single("output-is-file", tr("{option} must name a directory",
+                                                         option=option),
                                     file=os.fspath(directory), column=option)
         if d.is_dir():
             for name in names:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from .._i18n import tr
 from ..errors import InputError, Problem
 from ..pool import Pool
 from ..quotas import Quotas
@@ -141,7 +142,7 @@ def read_people(
             for c in categories:
                 value = cells[cols[c]].strip()
                 if not value:
-                    problems.append(Problem("missing-value", f"no value for category {c!r}",
+                    problems.append(Problem("missing-value", tr("no value for category {c!r}", c=c),
                                             file=table.source, row=line,
                                             column=table.header[cols[c]]))
                 row_text.append(value)
@@ -199,9 +200,12 @@ def _fold_values(texts: list[list[str]], categories: Sequence[str], strata: Stra
                 continue
             if len(matches) > 1:
                 problems.append(Problem(
-                    "ambiguous-value", f"matches {' and '.join(map(repr, matches))} of "
-                    f"category {name!r} up to case (ignore-case cannot tell which); make the "
-                    "targets' values differ by more than case, or match the case exactly",
+                    "ambiguous-value", tr("matches {value} of category {name!r} up to case "
+                                          "(ignore-case cannot tell which); make the targets' "
+                                          "values differ by more than case, or match the case "
+                                          "exactly",
+                                          value=' and '.join(map(repr, matches)),
+                                          name=name),
                     file=source, row=line, column=headers[pos], value=cell))
                 row[pos] = ""  # reported (not also an unknown value)
                 continue
@@ -247,8 +251,10 @@ def keep_columns(table: PeopleTable, columns: Sequence[str]) -> PeopleTable:
     folded = [h.strip().casefold() for h in table.header]
     missing = [c for c in columns if c.strip().casefold() not in folded]
     if missing:
-        raise InputError([Problem("missing-column", f"no {c!r} column to keep (found "
-                                  f"{list(table.header)})", file=table.source, column=c)
+        raise InputError([Problem("missing-column", tr("no {c!r} column to keep (found {header})",
+                                                       c=c,
+                                                       header=list(table.header)),
+                                  file=table.source, column=c)
                           for c in missing])
     wanted = {c.strip().casefold() for c in columns}
     keep = [j for j, f in enumerate(folded) if j in table.key_columns or f in wanted]
@@ -369,8 +375,9 @@ def read_id_list(source: Source) -> tuple[str, ...]:
             if not pid or (line == 1 and pid.casefold() == "id" and not out):
                 continue
             if pid in seen:
-                problems.append(Problem("duplicate-id", f"listed twice (first on line "
-                                        f"{seen[pid]})", file=name, row=line, value=pid))
+                problems.append(Problem("duplicate-id", tr("listed twice (first on line {seen})",
+                                                           seen=seen[pid]),
+                                        file=name, row=line, value=pid))
                 continue
             seen[pid] = line
             out.append(pid)

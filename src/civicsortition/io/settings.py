@@ -33,6 +33,7 @@ from typing import Any
 
 import attrs
 
+from .._i18n import tr
 from ..errors import InputError
 
 __all__ = ["PEER_ALGORITHMS", "PeerSettings", "read_settings"]
@@ -100,7 +101,7 @@ def _strings(data: dict[str, Any], key: str, source: str) -> tuple[str, ...] | N
         return None
     value = data[key]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError.single("bad-settings", f"{key} must be a list of strings",
+        raise InputError.single("bad-settings", tr("{key} must be a list of strings", key=key),
                                 file=source, column=key, value=repr(value))
     return tuple(v.strip() for v in value)
 
@@ -110,7 +111,9 @@ def _typed(data: dict[str, Any], key: str, kind: type, source: str) -> Any:
     # bool is an int in Python: an integer setting must not be given as true/false
     if value is not None and (not isinstance(value, kind)
                               or (kind is int and isinstance(value, bool))):
-        raise InputError.single("bad-settings", f"{key} must be a {kind.__name__}",
+        raise InputError.single("bad-settings", tr("{key} must be a {name}",
+                                                   key=key,
+                                                   name=kind.__name__),
                                 file=source, column=key, value=repr(value))
     return value
 
@@ -122,9 +125,10 @@ def _algorithm(name: str, source: str) -> str:
     if key in PEER_ALGORITHMS and PEER_ALGORITHMS[key] in ALGORITHMS:
         return PEER_ALGORITHMS[key]
     raise InputError.single(
-        "unknown-algorithm", f"selection_algorithm {name!r} has no counterpart here; use one "
-        f"of {', '.join(sorted(ALGORITHMS))}", file=source, column="selection_algorithm",
-        value=name)
+        "unknown-algorithm", tr("selection_algorithm {name!r} has no counterpart here; use one "
+                                "of {algorithms}", name=name,
+                                algorithms=", ".join(sorted(ALGORITHMS))),
+        file=source, column="selection_algorithm", value=name)
 
 
 def read_settings(path: str | Path, *, resolve_algorithm: bool = True) -> PeerSettings:
@@ -158,7 +162,8 @@ def read_settings(path: str | Path, *, resolve_algorithm: bool = True) -> PeerSe
         raise InputError.single("file-not-found", "no such settings file",
                                 file=source) from None
     except toml.TOMLDecodeError as e:
-        raise InputError.single("bad-settings", f"not a TOML file: {e}", file=source) from None
+        raise InputError.single("bad-settings", tr("not a TOML file: {e}", e=e),
+                                file=source) from None
     except OSError as e:
         raise InputError.single("unreadable-file", str(e), file=source) from None
     warnings: list[str] = []

@@ -34,6 +34,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._i18n import tr
 from ..errors import InputError, Problem
 from ._cells import cell_to_text, column_letters, optional_module, split_sheet
 from .files import atomic_write
@@ -55,7 +56,7 @@ def _workbook(path: str) -> Any:
     try:
         return calamine.CalamineWorkbook.from_path(path)
     except Exception as e:  # CalamineError, ZipError, XmlError, PasswordError, OSError
-        raise InputError.single("unreadable-file", f"not a readable spreadsheet ({e})",
+        raise InputError.single("unreadable-file", tr("not a readable spreadsheet ({e})", e=e),
                                 file=path) from None
 
 
@@ -96,8 +97,9 @@ def _choose(book: Any, path: str, wanted: str | None) -> str:
     if len(folded) == 1:
         return folded[0]
     raise InputError.single(
-        "missing-sheet", f"no sheet named {wanted!r}; the workbook's sheets are "
-        + ", ".join(repr(n) for n in names), file=path, value=wanted)
+        "missing-sheet", tr("no sheet named {wanted!r}; the workbook's sheets are {sheets}",
+                            wanted=wanted, sheets=", ".join(repr(n) for n in names)),
+        file=path, value=wanted)
 
 
 def read_sheet(source: str | os.PathLike[str]) -> Table:
@@ -214,8 +216,10 @@ def write_workbook(dest: str | os.PathLike[str],
     for title, (header, rows) in sheets.items():
         _check_title(title, path)
         for r, row in enumerate([list(header), *rows]):
-            problems += [Problem("unwritable-cell", f"cell {column_letters(j)}{r + 1}: a control "
-                                 "character, which .xlsx cannot hold", file=f"{path}#{title}",
+            problems += [Problem("unwritable-cell", tr("cell {j}{value}: a control character, "
+                                                       "which .xlsx cannot hold",
+                                                       j=column_letters(j),
+                                                       value=r + 1), file=f"{path}#{title}",
                                  row=r + 1, column=str(header[j]) if j < len(header) else None)
                          for j, text in enumerate(row) if _CONTROL & set(text)]
     if problems:

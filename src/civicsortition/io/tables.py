@@ -40,6 +40,7 @@ from typing import IO, Any, Union, cast
 
 import attrs
 
+from .._i18n import tr
 from ..errors import InputError, Problem
 from ._cells import (
     SPREADSHEET_SUFFIXES,
@@ -350,8 +351,10 @@ def read_text(source: Source) -> str:
         except UnicodeDecodeError as e:
             line, column = _byte_position(source, e.start)
             raise InputError([Problem(
-                "not-utf8", f"the file is not valid UTF-8 (line {line}, character {column}, "
-                f"byte {e.start}); save it as UTF-8", file=os.fspath(source), row=line)]
+                "not-utf8", tr("the file is not valid UTF-8 (line {line}, character {column}, "
+                               "byte {start}); save it as UTF-8",
+                               line=line, column=column,
+                               start=e.start), file=os.fspath(source), row=line)]
             ) from None
         except OSError as e:
             raise InputError.single("unreadable-file", str(e.strerror or e),
@@ -362,8 +365,9 @@ def read_text(source: Source) -> str:
     except UnicodeEncodeError as e:  # lone surrogates, e.g. bytes decoded with surrogateescape
         line = text.count("\n", 0, e.start) + 1
         raise InputError([Problem(
-            "not-utf8", f"the text holds a lone surrogate {text[e.start]!r} (line {line}), which "
-            "no UTF-8 file can contain; decode the file as UTF-8", file=source_name(source),
+            "not-utf8", tr("the text holds a lone surrogate {text!r} (line {line}), which no "
+                           "UTF-8 file can contain; decode the file as UTF-8",
+                           text=text[e.start], line=line), file=source_name(source),
             row=line)]) from None
     return text[1:] if text.startswith("\ufeff") else text
 
@@ -458,8 +462,8 @@ def _read_csv(source: Source, *, delimiter: str | None) -> Table:
             except csv.Error as e:
                 # Oversized cells (over csv.field_size_limit()), NUL bytes, an unclosed quote
                 # at the end of the file: located, never a traceback.
-                raise InputError([Problem("bad-csv", f"unreadable CSV ({e}); check the "
-                                          "quoting from this line on", file=name,
+                raise InputError([Problem("bad-csv", tr("unreadable CSV ({e}); check the quoting "
+                                                        "from this line on", e=e), file=name,
                                           row=reader.line_num)]) from None
             yield reader.line_num, row
 
@@ -485,13 +489,16 @@ def _assemble(name: str, located: Iterator[tuple[int, list[str]]], delim: str,
                 if h.casefold() in seen:
                     cell = "" if cell_columns is None else \
                         f"cell {column_letters(cell_columns[j])}{line}: "
-                    problems.append(Problem("duplicate-column", f"{cell}the header names a "
-                                            "column twice", file=name, row=line, column=h))
+                    problems.append(Problem("duplicate-column", tr("{cell}the header names a "
+                                                                   "column twice", cell=cell),
+                                            file=name, row=line, column=h))
                 seen.add(h.casefold())
             continue
         if len(cells) != len(header):
-            problems.append(Problem("ragged-row", f"expected {len(header)} fields as in the "
-                                    f"header, found {len(cells)}", file=name,
+            problems.append(Problem("ragged-row", tr("expected {n_header} fields as in the "
+                                                     "header, found {n_cells}",
+                                                     n_header=len(header),
+                                                     n_cells=len(cells)), file=name,
                                     row=line, value=delim.join(cells)))
             continue
         rows.append(tuple(cells))
@@ -527,8 +534,11 @@ def require_columns(table: Table, spec: Sequence[tuple[str, Sequence[str]]]) -> 
     for logical, aliases in spec:
         idx = table.column(*aliases)
         if idx is None:
-            problems.append(Problem("missing-column", f"no {logical!r} column; expected one of "
-                                    f"{list(aliases)} (found {list(table.header)})",
+            problems.append(Problem("missing-column", tr("no {logical!r} column; expected one of "
+                                                         "{aliases} (found {header})",
+                                                         logical=logical,
+                                                         aliases=list(aliases),
+                                                         header=list(table.header)),
                                     file=table.source, row=table.header_line, column=logical))
         else:
             found[logical] = idx

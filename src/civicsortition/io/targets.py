@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from .._i18n import tr
 from ..errors import InputError, Problem
 from ..quotas import QuotaProvenance, Quotas, ValueQuota
 from .tables import (
@@ -64,15 +65,18 @@ def _parse_int(text: str, *, problems: list[Problem], where: dict[str, Any], wha
     try:
         x = float(s)
     except ValueError:
-        problems.append(Problem("not-a-number", f"{what} must be a whole number", value=text,
+        problems.append(Problem("not-a-number", tr("{what} must be a whole number", what=what),
+                                value=text,
                                 **where))
         return None
     if not x.is_integer():
-        problems.append(Problem("not-an-integer", f"{what} must be a whole number", value=text,
+        problems.append(Problem("not-an-integer", tr("{what} must be a whole number", what=what),
+                                value=text,
                                 **where))
         return None
     if x < 0:
-        problems.append(Problem("negative-quota", f"{what} must be >= 0", value=text, **where))
+        problems.append(Problem("negative-quota", tr("{what} must be >= 0", what=what),
+                                value=text, **where))
         return None
     return int(x)
 
@@ -122,7 +126,8 @@ def read_targets(source: TableSource, panel_size: int, *, delimiter: str | None 
             row_ok = True
             for logical in ("category", "value"):
                 if not cells[cols[logical]].strip():
-                    problems.append(Problem("missing-value", f"the {logical} is empty",
+                    problems.append(Problem("missing-value", tr("the {logical} is empty",
+                                                                logical=logical),
                                             file=table.source, row=line,
                                             column=table.header[cols[logical]]))
                     row_ok = False
@@ -143,8 +148,12 @@ def read_targets(source: TableSource, panel_size: int, *, delimiter: str | None 
                 continue
             key = (cat.casefold(), val)
             if key in seen:
-                problems.append(Problem("duplicate-quota", f"{cat}={val} already has a quota "
-                                        f"on line {seen[key]}", file=table.source, row=line,
+                problems.append(Problem("duplicate-quota", tr("{cat}={val} already has a quota "
+                                                              "on line {seen}",
+                                                              cat=cat,
+                                                              val=val,
+                                                              seen=seen[key]),
+                                        file=table.source, row=line,
                                         value=val))
                 continue
             seen[key] = line

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .._i18n import tr
 from ..errors import InputError, Problem
 from ..vote import VOTE_WORDS
 from .tables import Source, TableSource, open_table, require_columns, require_rows, write_rows
@@ -50,16 +51,20 @@ def read_votes(source: TableSource, *, delimiter: str | None = None
                                  for c in ("member", "recommendation", "vote"))
             for name, val in (("member", member), ("recommendation", rec), ("vote", vote)):
                 if not val:
-                    problems.append(Problem("missing-value", f"no {name}", file=table.source,
+                    problems.append(Problem("missing-value", tr("no {name}", name=name),
+                                            file=table.source,
                                             row=line, column=table.header[cols[name]]))
             if vote and vote.casefold() not in VOTE_WORDS:
-                problems.append(Problem("bad-vote", f"member {member} on {rec}: expected yes, no "
-                                        "or abstain (or y, n, for, against, abstention)",
+                problems.append(Problem("bad-vote", tr("member {member} on {rec}: expected yes, "
+                                                       "no or abstain (or y, n, for, against, "
+                                                       "abstention)", member=member, rec=rec),
                                         file=table.source, row=line,
                                         column=table.header[cols["vote"]], value=vote))
             if (member, rec) in seen:
-                problems.append(Problem("duplicate-ballot", f"second ballot of this member on this "
-                                        f"recommendation (first on line {seen[(member, rec)]})",
+                problems.append(Problem("duplicate-ballot", tr("second ballot of this member on "
+                                                               "this recommendation (first on "
+                                                               "line {seen})",
+                                                               seen=seen[(member, rec)]),
                                         file=table.source, row=line, value=member))
             seen[(member, rec)] = line
             out.append((member, rec, vote))

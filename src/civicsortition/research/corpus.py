@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from .._i18n import tr
 from .._typing import FloatArray, IntArray
 from ..algorithms.feasibility import feasible_profile
 from ..census import Census
@@ -137,8 +138,9 @@ class _Draft:
                     params["exact"] = sorted(exact_now)
                 return Instance(f"{family}-n{self.n}-k{k}-s{seed}", pool, quotas, census,
                                 params, widen)
-        raise InputError.single("no-feasible-instance", f"{family}: no panel exists even "
-                                f"with quotas widened to the whole panel", value=str(seed))
+        raise InputError.single("no-feasible-instance", tr("{family}: no panel exists even with "
+                                                           "quotas widened to the whole panel",
+                                                           family=family), value=str(seed))
 
 
 def _apportion(shares: FloatArray, k: int, have: list[int]) -> list[int]:
@@ -297,7 +299,8 @@ def torture_instance(family: str, n: int, k: int | None = None, *, seed: int = 0
     Instance
     """
     if family not in FAMILIES:
-        raise InputError.single("unknown-family", f"expected one of {sorted(FAMILIES)}",
+        raise InputError.single("unknown-family", tr("expected one of {families}",
+                                                     families=sorted(FAMILIES)),
                                 value=repr(family))
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 6:
         raise InputError.single("bad-parameter", "n must be an integer >= 6", column="n",
@@ -309,8 +312,9 @@ def torture_instance(family: str, n: int, k: int | None = None, *, seed: int = 0
         else:
             k = max(2, n // 10)
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k < n:
-        raise InputError.single("bad-parameter", f"k must be an integer in [1, n) (got {k!r} "
-                                f"for n={n})", column="k", value=repr(k))
+        raise InputError.single("bad-parameter", tr("k must be an integer in [1, n) (got {k!r} "
+                                                    "for n={n})", k=k, n=n),
+                                column="k", value=repr(k))
     draft = _Draft(rng, int(n))
     extra = FAMILIES[family](draft, int(k))
     return draft.build(int(k), family, seed, extra)

@@ -30,6 +30,7 @@ from typing import IO, Any, ClassVar
 import attrs
 import numpy as np
 
+from .._i18n import tr
 from ..algorithms import ALGORITHMS, find_distribution
 from ..distribution import Distribution, json_number
 from ..fairness import fairness_metrics, plot_probabilities
@@ -222,8 +223,9 @@ def grid(instances: Iterable[str | Mapping[str, Any]], algorithms: Iterable[str]
             if inst not in PRESETS:
                 from ..errors import InputError
 
-                raise InputError.single("unknown-preset", f"expected one of {sorted(PRESETS)}"
-                                        " or a mapping of synthetic_instance parameters",
+                raise InputError.single("unknown-preset", tr("expected one of {presets} or a "
+                                                             "mapping of synthetic_instance "
+                                                             "parameters", presets=sorted(PRESETS)),
                                         value=inst)
             specs.append(inst)
         else:

@@ -37,6 +37,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from .._i18n import tr
 from ..algorithms.feasibility import feasible_profile
 from ..census import Census
 from ..errors import InputError
@@ -100,7 +101,9 @@ class Instance:
 
 def _check(name: str, value: object, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise InputError.single("bad-parameter", f"{name} must be an integer >= {low}",
+        raise InputError.single("bad-parameter", tr("{name} must be an integer >= {low}",
+                                                    name=name,
+                                                    low=low),
                                 column=name, value=repr(value))
     return int(value)
 
@@ -154,7 +157,9 @@ def synthetic_instance(n: int, k: int, categories: int = 6, *, seed: int = 0,
     categories = _check("categories", categories, 1)
     classes = _check("classes", classes, 1)
     if k >= n:
-        raise InputError.single("bad-parameter", f"k must be smaller than n (got k={k}, n={n})",
+        raise InputError.single("bad-parameter", tr("k must be smaller than n (got k={k}, n={n})",
+                                                    k=k,
+                                                    n=n),
                                 column="k", value=str(k))
     lo_v, hi_v = (_check("values", v, 2) for v in values)
     if lo_v > hi_v:
@@ -216,8 +221,9 @@ def synthetic_instance(n: int, k: int, categories: int = 6, *, seed: int = 0,
                       "households": households, "band": band, "skew": skew}
             return Instance(name or f"synthetic-n{n}-k{k}-c{categories}-s{seed}", pool, quotas,
                             census, params, b)
-    raise InputError.single("no-feasible-instance", f"no panel exists even with a ±{b}-seat "
-                            "band; try other parameters", value=str(seed))
+    raise InputError.single("no-feasible-instance", tr("no panel exists even with a ±{b}-seat "
+                                                       "band; try other parameters", b=b),
+                            value=str(seed))
 
 
 def preset(name: str, *, seed: int = 0, households: float = 0.0,
@@ -236,11 +242,14 @@ def preset(name: str, *, seed: int = 0, households: float = 0.0,
     (312, 35)
     """
     if name not in PRESETS:
-        raise InputError.single("unknown-preset", f"expected one of {sorted(PRESETS)}",
+        raise InputError.single("unknown-preset", tr("expected one of {presets}",
+                                                     presets=sorted(PRESETS)),
                                 value=name)
     if calibrated and name not in CALIBRATED_SKEW:
-        raise InputError.single("no-calibration", "only the published shapes are calibrated: "
-                                f"{sorted(CALIBRATED_SKEW)}", value=name)
+        raise InputError.single("no-calibration", tr("only the published shapes are calibrated: "
+                                                     "{calibrated_skew}",
+                                                     calibrated_skew=sorted(CALIBRATED_SKEW)),
+                                value=name)
     n, k, c = PRESETS[name]
     skew = CALIBRATED_SKEW[name] if calibrated else 0.0
     return synthetic_instance(n, k, c, seed=seed, households=households, skew=skew,
