@@ -142,3 +142,14 @@ def test_without_narwhals_a_frame_says_how_to_install_it(
     pool = Pool.from_dataframe(df, categories=["sex"], id_column="id")
     assert pool.ids == ("p1",)
     assert open_table([{"id": "p1"}]).rows == (("p1",),)  # records need no narwhals
+
+
+def test_an_id_in_the_index_gets_a_reset_index_hint() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"id": ["a", "b"], "sex": ["f", "m"]}).set_index("id")
+    with pytest.raises(InputError) as caught:
+        Pool.from_dataframe(frame, categories=["sex"], id_column="id")
+    assert caught.value.code == "missing-column"
+    assert "reset_index()" in str(caught.value)
+    pool = Pool.from_dataframe(frame.reset_index(), categories=["sex"], id_column="id")
+    assert pool.ids == ("a", "b")

@@ -11,11 +11,15 @@ fixture files are run too when they are on this machine (its sdist); otherwise s
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import glob
+import importlib.metadata
 import json
 import os
 import site
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -326,7 +330,9 @@ def test_unknown_algorithm_in_settings_exits_2(tmp_path: Path, files: dict[str, 
 
 # ------------------------------------------------------------------------------ the peer's own
 def _peer_fixtures(tmp: Path) -> Path | None:
-    """The peer's tests/fixtures directory, from a local checkout or sdist (never downloaded)."""
+    """The peer's tests/fixtures directory: from a checkout or sdist on this machine, else
+    -- only when the peer is installed -- from its sdist fetched from the package index (the
+    installed version; the installed wheel carries no fixtures)."""
     wanted = ("features.csv", "candidates.csv", "candidates_lower.csv")
     env = os.environ.get("SORTITION_ALGORITHMS_FIXTURES")
     roots = [Path(env)] if env else []
@@ -337,6 +343,18 @@ def _peer_fixtures(tmp: Path) -> Path | None:
                 return d
     patterns = [str(Path.home() / ".cache" / "pip" / "**" / "sortition_algorithms-*.tar.gz"),
                 "/tmp/**/sortition_algorithms-*.tar.gz"]
+    try:
+        version = importlib.metadata.version("sortition-algorithms")
+    except importlib.metadata.PackageNotFoundError:
+        version = None
+    if version is not None and not any(glob.glob(p, recursive=True) for p in patterns):
+        sdists = tmp / "sdist"
+        # no index reachable: nothing is found, and the caller skips with its reason
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary",
+                            ":all:", "-q", "-d", str(sdists), f"sortition-algorithms=={version}"],
+                           check=True, capture_output=True, timeout=180)
+        patterns.append(str(sdists / "sortition_algorithms-*.tar.gz"))
     for pattern in patterns:
         for sdist in glob.glob(pattern, recursive=True):
             with tarfile.open(sdist) as tar:
@@ -352,9 +370,9 @@ def test_the_peers_own_fixtures(tmp_path: Path, capsys: pytest.CaptureFixture[st
     fixtures = _peer_fixtures(tmp_path)
     if fixtures is None:
         pytest.skip("the peer's fixture files (sortition-algorithms sdist, tests/fixtures) are "
-                    "not on this machine: the installed wheel has none, and nothing is "
-                    "downloaded; set SORTITION_ALGORITHMS_FIXTURES to a checkout's "
-                    "tests/fixtures to run this")
+                    "not on this machine: the peer is not installed (its sdist is fetched "
+                    "only for an installed peer) or the index was unreachable; set "
+                    "SORTITION_ALGORITHMS_FIXTURES to a checkout's tests/fixtures to run this")
     settings = tmp_path / "settings.toml"
     settings.write_text(SETTINGS.replace('"first_name", "email", ', '"first_name", '))
     with (fixtures / "features.csv").open(encoding="utf-8") as f:

@@ -32,6 +32,7 @@ from typing import Any
 
 import civicsortition as cs
 from civicsortition.cli import main
+
 try:
     from civicsortition.research.corpus import FAMILIES, torture_instance
 except ImportError:  # a checkout from before the restructure (issue 13): the baseline's source

@@ -1,16 +1,22 @@
-"""Messages in English and Georgian: gettext catalogs, read from their ``.po`` sources.
+"""Messages in English and Georgian: gettext catalogs, and messages that remember their fields.
 
-Texts meant for people (so far: the audit report) are written in English in the code and
-wrapped in :func:`gettext`; ``locale/<lang>.po`` holds each language's translations in the
-standard gettext ``.po`` format (``msgid``/``msgstr``, editable with any gettext tool). The
-catalog is parsed on first use into a :class:`gettext.NullTranslations` subclass, so nothing
-needs compiling and the package data are the sources themselves. Placeholders are
-``str.format`` fields (``{n}``) and must match between ``msgid`` and ``msgstr`` (a test checks
-every catalog against every message in the code).
+Every text meant for people -- error messages (:class:`~civicsortition.errors.Problem`),
+diagnostics, the verifier's check details, the command line's output and help, the audit
+report -- is written in English in the code and marked: ``tr("... {n} ...", n=n)`` makes a
+:class:`Text`, which *is* the English string but keeps its template and fields, so it can be
+shown in another language later (:func:`translate`); ``say`` translates at once (for what is
+printed now); the report uses a :func:`translator`. ``locale/<lang>.po`` holds each
+language's translations in the standard gettext format; ``tools/messages.py`` extracts every
+marked message into ``locale/civicsortition.pot`` and merges the catalogs; the build compiles
+each ``.po`` into a ``.mo`` (``setup.py``, :func:`compile_mo`), which an installed package
+reads, while a source checkout reads the ``.po``. Placeholders are ``str.format`` fields and
+must match between ``msgid`` and ``msgstr`` (a test checks every catalog against every
+message in the code).
 
 The language is chosen by the caller (``lang="ka"``), else by ``CIVICSORTITION_LANG``, else by
 the first of ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` naming a supported language;
-English otherwise. Error *codes* never change with the language.
+English otherwise. Error *codes*, figures, ids, values and file formats never change with the
+language; a message without a translation stays English.
 """
 
 from __future__ import annotations
@@ -23,8 +29,8 @@ import string
 from collections.abc import Iterable
 from importlib import resources
 
-__all__ = ["LANGUAGES", "Text", "catalog", "join", "language", "read_po", "say", "tr",
-           "translate", "translator"]
+__all__ = ["LANGUAGES", "Text", "catalog", "compile_mo", "join", "language", "read_mo",
+           "read_po", "say", "tr", "translate", "translator"]
 
 _FORMATTER = string.Formatter()
 
@@ -79,11 +85,55 @@ class _Catalog(_gettext.NullTranslations):
 
 @functools.cache
 def catalog(lang: str) -> dict[str, str]:
-    """The translations of ``lang`` (empty for English)."""
+    """The translations of ``lang`` (empty for English).
+
+    From the compiled ``locale/<lang>.mo`` that the build writes into an installed package
+    (read by :class:`gettext.GNUTranslations`), else from the ``.po`` source (a source
+    checkout or an editable install).
+    """
     if lang == "en":
         return {}
-    source = resources.files("civicsortition") / "locale" / f"{lang}.po"
-    return read_po(source.read_text(encoding="utf-8"))
+    folder = resources.files("civicsortition") / "locale"
+    compiled = folder / f"{lang}.mo"
+    if compiled.is_file():
+        return read_mo(compiled.read_bytes())
+    return read_po((folder / f"{lang}.po").read_text(encoding="utf-8"))
+
+
+def read_mo(data: bytes) -> dict[str, str]:
+    """The translations of a compiled ``.mo`` file (through :class:`gettext.GNUTranslations`)."""
+    import io
+
+    messages = _gettext.GNUTranslations(io.BytesIO(data))._catalog  # type: ignore[attr-defined]
+    return {k: v for k, v in messages.items() if isinstance(k, str) and k}
+
+
+def compile_mo(messages: dict[str, str]) -> bytes:
+    """The GNU ``.mo`` file of ``messages`` (``msgid -> msgstr``), UTF-8, as ``msgfmt`` writes.
+
+    Layout (GNU gettext manual, "The Format of GNU MO Files"): a 28-byte header (magic
+    ``0x950412de``, revision 0, the number of strings, the offsets of the two tables of
+    ``(length, offset)`` pairs, an empty hash table), the tables, then the NUL-terminated
+    strings; entries sorted by ``msgid``; the first is the header entry giving the charset.
+    """
+    import struct
+
+    entries = {"": "Content-Type: text/plain; charset=UTF-8\n", **messages}
+    keys = sorted(entries)
+    ids = [k.encode("utf-8") for k in keys]
+    strs = [entries[k].encode("utf-8") for k in keys]
+    n = len(keys)
+    start = 7 * 4 + 16 * n
+    table_ids: list[tuple[int, int]] = []
+    table_strs: list[tuple[int, int]] = []
+    blob = b""
+    for data, table in ((ids, table_ids), (strs, table_strs)):
+        for item in data:
+            table.append((len(item), start + len(blob)))
+            blob += item + b"\0"
+    header = struct.pack("<7I", 0x950412DE, 0, n, 7 * 4, 7 * 4 + 8 * n, 0, 0)
+    tables = b"".join(struct.pack("<2I", *pair) for pair in table_ids + table_strs)
+    return header + tables + blob
 
 
 def language(lang: str | None = None) -> str:
@@ -132,6 +182,17 @@ class Text(str):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (Text, (self.template, self.fields))
+
+    def __add__(self, other: str) -> Text:
+        """Concatenation keeps both parts translatable."""
+        if not isinstance(other, str):
+            return NotImplemented
+        return join("", (self, other))
+
+    def __radd__(self, other: str) -> Text:
+        if not isinstance(other, str):
+            return NotImplemented
+        return join("", (other, self))
 
 
 def tr(template: str, /, **fields: object) -> Text:

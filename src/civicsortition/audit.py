@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
-from ._i18n import translator
+from ._i18n import translate, translator
 from .census import Census
 from .distribution import Distribution, json_number
 from .draw import DrawRecord
@@ -328,7 +328,8 @@ class AuditReport:
                           f"{k}: {v}" for k, v in reg["reasons"].items()), ""]
         if d.get("household_effect"):
             lines += [t("## Households"), ""]
-            lines += [f"- {line}" for line in d["household_effect"]["lines"]] + [""]
+            lines += [f"- {translate(line, lang)}" for line in d["household_effect"]["lines"]]
+            lines += [""]
         lines += [t("## Quotas"), "",
                   t("| category | value | min | max | census share | exact quota | method | "
                     "band |"),
@@ -406,7 +407,8 @@ class AuditReport:
             lines += ["", t("## Independent verification"), "",
                       t("Verdict: **{verdict}**").format(
                           verdict=t("passed") if ver["ok"] else t("FAILED")), ""]
-            lines += [f"- {_check_word(c, t)} {c['name']}: {c['detail']}" for c in ver["checks"]]
+            lines += [f"- {_check_word(c, t)} {c['name']}: {translate(c['detail'], lang)}"
+                      for c in ver["checks"]]
         return "\n".join(lines) + "\n"
 
 def audit_report(pool: Pool, quotas: Quotas, dist: Distribution, *,

@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ._i18n import tr
 from .algorithms import find_distribution
 from .distribution import Distribution
 from .numerics import COMPARE_TOL
@@ -76,16 +77,24 @@ class HouseholdEffect:
         if self.households == 0:
             return ["No two registrations share an address; the household rule changes nothing."]
         return [
-            f"{self.people} people registered from {self.households} shared addresses; at most "
-            "one of each address can be selected.",
-            f"Their average chance is {self.shared_mean_with:.2%} with the rule and "
-            f"{self.shared_mean_without:.2%} without it ({self.algorithm}); the chance that such "
-            f"an address is represented is {self.shared_household_with:.2%} on average.",
-            f"Everyone else: {self.others_mean_with:.2%} with the rule, "
-            f"{self.others_mean_without:.2%} without. Minimum over the pool: "
-            f"{self.minimum_with:.2%} with, {self.minimum_without:.2%} without.",
-            f"{self.decreased} people lose chance (at most {self.largest_decrease:.2%}), "
-            f"{self.increased} gain.",
+            tr("{people} people registered from {households} shared addresses; at most one of "
+               "each address can be selected.", people=self.people, households=self.households),
+            tr("Their average chance is {shared_mean_with:.2%} with the rule and "
+               "{shared_mean_without:.2%} without it ({algorithm}); the chance that such an "
+               "address is represented is {shared_household_with:.2%} on average.",
+               shared_mean_with=self.shared_mean_with,
+               shared_mean_without=self.shared_mean_without, algorithm=self.algorithm,
+               shared_household_with=self.shared_household_with),
+            tr("Everyone else: {others_mean_with:.2%} with the rule, {others_mean_without:.2%} "
+               "without. Minimum over the pool: {minimum_with:.2%} with, {minimum_without:.2%} "
+               "without.",
+               others_mean_with=self.others_mean_with,
+               others_mean_without=self.others_mean_without,
+               minimum_with=self.minimum_with, minimum_without=self.minimum_without),
+            tr("{decreased} people lose chance (at most {largest_decrease:.2%}), {increased} "
+               "gain.",
+               decreased=self.decreased, largest_decrease=self.largest_decrease,
+               increased=self.increased),
         ]
 
 

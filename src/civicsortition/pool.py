@@ -448,6 +448,7 @@ class Pool:
             if not isinstance(frame, nw.DataFrame):
                 raise TypeError(f"expected a DataFrame, got {type(df).__name__}")
             records = [{str(k): v for k, v in row.items()} for row in frame.rows(named=True)]
+        _index_hint(df, records, (id_column, household_column))
         return cls.from_records(records, categories=categories, strata=strata,
                                 id_field=id_column, household_field=household_column,
                                 source="DataFrame")
@@ -593,3 +594,18 @@ class Pool:
             if self.households is not None and self.households[i] is not None:
                 rec["household"] = str(self.households[i])
             yield rec
+
+
+def _index_hint(df: Any, records: Sequence[Mapping[str, Any]],
+                wanted: Sequence[str | None]) -> None:
+    """A clear error when a column asked for is the frame's index (pandas), not a column."""
+    index_names = [str(n) for n in (getattr(getattr(df, "index", None), "names", None) or ())
+                   if n is not None]
+    columns = set(records[0]) if records else set(map(str, getattr(df, "columns", ())))
+    for name in wanted:
+        if name is not None and name not in columns and name in index_names:
+            raise InputError.single(
+                "missing-column", tr("{name!r} is the DataFrame's index, not one of its "
+                                     "columns: call reset_index() first (for example "
+                                     "df.reset_index())", name=name),
+                file="DataFrame", column=name)

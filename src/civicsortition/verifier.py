@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ._i18n import join, tr
 from .distribution import Distribution
 from .draw import DrawRecord, draw_exact, verify
 from .lottery import TransparentLottery
@@ -74,7 +75,8 @@ class Verdict:
 
         rows = [(c.name, "passed" if c.ok else "FAILED",
                  "re-derived" if c.verified else "not verifiable") for c in self.checks]
-        return card(f"Independent verification: {'passed' if self.ok else 'FAILED'}",
+        return card(tr("Independent verification: {value}",
+                       value='passed' if self.ok else 'FAILED'),
                     [("checks", len(self.checks)), ("failed", len(self.failures)),
                      ("not verifiable", len(self.unverified))],
                     [("checks (details: as_dict())", table(["check", "result", "how"], rows))])
@@ -116,24 +118,26 @@ class _Rules:
         """Problems of one panel given by ids, counted on the raw records."""
         unknown = [m for m in members if m not in self.index]
         if unknown:
-            return [f"{len(unknown)} member(s) not in the pool"]
+            return [tr("{n_unknown} member(s) not in the pool", n_unknown=len(unknown))]
         out: list[str] = []
         if len(set(members)) != len(members):
-            out.append("a person appears twice")
+            out.append(tr("a person appears twice"))
         k = self.quotas.panel_size
         if len(members) != k:
-            out.append(f"{len(members)} members, expected {k}")
+            out.append(tr("{n_members} members, expected {k}", n_members=len(members), k=k))
         rows = [self.index[m] for m in members]
         have = self.masks[:, rows].sum(axis=1)
         for q, h in zip(self.quotas, have.tolist(), strict=True):
             if not q.min <= h <= q.max:
-                out.append(f"{q.category}={q.value}: {h} not in [{q.min}, {q.max}]")
+                out.append(tr("{category}={value}: {h} not in [{min}, {max}]",
+                              category=q.category, value=q.value, h=h,
+                              min=q.min, max=q.max))
         if self.groups:
             # Household of each member (-1: none); one count per household, vectorised
             # (a Python loop over every household per panel took minutes on large pools).
             hh = self.household_of[rows]
             if np.bincount(hh[hh >= 0], minlength=1).max(initial=0) > 1:
-                out.append("two members of one household")
+                out.append(tr("two members of one household"))
         return out
 
 
@@ -245,27 +249,27 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
     checks: list[Check] = []
     rules = _Rules.read(pool, quotas, households)
     if distribution is None and lottery is None and record is None and result is None:
-        return Verdict((Check("nothing-to-verify", False, "no result, lottery or draw record "
-                              "was given: nothing was checked"),))
+        return Verdict((Check("nothing-to-verify", False, tr("no result, lottery or draw record "
+                                 "was given: nothing was checked")),))
     result_marginals = None
     if result is not None:
         result_marginals = _result_checks(rules, result, tol, checks)
 
-    def add(name: str, problems: list[str], ok_text: str) -> None:
-        checks.append(Check(name, not problems, "; ".join(problems[:5]) if problems
+    def add(name: str, problems: Sequence[str], ok_text: str) -> None:
+        checks.append(Check(name, not problems, join("; ", problems[:5]) if problems
                             else ok_text))
 
     if distribution is not None and result is None:
         x = distribution.probabilities
         probs = []
         if not np.all(np.isfinite(x)) or x.min(initial=0) < -tol:
-            probs.append("a probability is negative or not finite")
+            probs.append(tr("a probability is negative or not finite"))
         if abs(float(x.sum()) - 1) > tol:
-            probs.append(f"probabilities sum to {x.sum():.9f}")
-        add("distribution.probabilities", probs, f"{len(x)} profiles, sum 1")
+            probs.append(tr("probabilities sum to {value:.9f}", value=x.sum()))
+        add("distribution.probabilities", probs, tr("{n_x} profiles, sum 1", n_x=len(x)))
         ids = distribution.program.pool.ids
         if ids != pool.ids:
-            add("distribution.pool", ["the distribution refers to a different pool"], "")
+            add("distribution.pool", [tr("the distribution refers to a different pool")], "")
         freq = np.zeros(pool.n)
         bad: list[str] = []
         panels = distribution.panels()
@@ -273,24 +277,28 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
             names = [ids[i] for i in members]
             found = rules.panel_problems(names)
             if found:
-                bad.append(f"panel {len(bad)}: {found[0]}")
+                bad.append(tr("panel {n_bad}: {found}", n_bad=len(bad), found=found[0]))
             freq[members] += p
-        add("distribution.panels", bad, f"{len(panels)} panels, all satisfy the quotas"
-            + (" and the household rule" if households else ""))
+        add("distribution.panels", bad, tr("{n_panels} panels, all satisfy the quotas",
+                                           n_panels=len(panels))
+            + (tr(" and the household rule") if households else ""))
         claimed = (distribution.marginals if claimed_marginals is None
                    else np.asarray(claimed_marginals, dtype=float))
         off = (float(np.abs(freq - claimed).max(initial=0.0)) if claimed.shape == freq.shape
                else float("inf"))
-        add("distribution.marginals", [f"claimed marginals off by {off:.3g}"] if off > tol
-            else [], f"recomputed from the panels (max difference {off:.1e})")
+        add("distribution.marginals",
+            [tr("claimed marginals off by {off:.3g}", off=off)] if off > tol else [],
+            tr("recomputed from the panels (max difference {off:.1e})", off=off))
         covered = distribution.covered
         bound = rules.maximin_relaxation_bound(covered)
         minimum = float(freq[covered].min()) if covered.any() else 0.0
-        detail = (f"minimum probability {minimum:.6f}; no lottery can give everyone more than "
-                  f"{bound:.6f} (LP relaxation)")
+        detail = (tr("minimum probability {minimum:.6f}; no lottery can give everyone more than "
+                     "{bound:.6f} (LP relaxation)", minimum=minimum, bound=bound))
         if minimum > bound + tol:
-            add("distribution.minimum", [f"minimum {minimum:.6f} exceeds the upper bound "
-                                         f"{bound:.6f}: inconsistent"], "")
+            add("distribution.minimum", [tr("minimum {minimum:.6f} exceeds the upper bound "
+                                            "{bound:.6f}: inconsistent",
+                                            minimum=minimum,
+                                            bound=bound)], "")
         elif (distribution.details.algorithm in ("leximin", "maximin")
               and minimum < bound - COMPARE_TOL and not distribution.details.converged):
             # A run stopped early (time limit, cancelled, max_iterations) claims no optimality:
@@ -298,9 +306,9 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
             own = distribution.details.bound
             ok = not minimum > own + tol
             checks.append(Check("distribution.minimum", ok, detail + (
-                f"; the run stopped early (not converged): valid, not proven optimal, within "
-                f"its stated bound {own:.6f}" if ok
-                else f"; above the run's own stated bound {own:.6f}: inconsistent")))
+                tr("; the run stopped early (not converged): valid, not proven optimal, within "
+                   "its stated bound {own:.6f}", own=own) if ok
+                else tr("; above the run's own stated bound {own:.6f}: inconsistent", own=own))))
         elif (distribution.details.algorithm in ("leximin", "maximin")
               and minimum < bound - COMPARE_TOL):
             # The relaxation can be strictly above the true optimum; then the engine's own
@@ -308,8 +316,9 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
             own = distribution.details.bound
             ok = own < bound - COMPARE_TOL and minimum >= own - COMPARE_TOL
             checks.append(Check("distribution.minimum", ok, detail + (
-                f"; below the relaxation, certified optimal by the run's bound {own:.6f}"
-                if ok else "; below what the quotas allow")))
+                tr("; below the relaxation, certified optimal by the run's bound {own:.6f}",
+                   own=own)
+                if ok else tr("; below what the quotas allow"))))
         else:
             checks.append(Check("distribution.minimum", True, detail))
     if lottery is not None:
@@ -317,31 +326,33 @@ def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution |
         for j, ticket in enumerate(lottery.tickets):
             found = rules.panel_problems(list(ticket))
             if found:
-                bad.append(f"ticket {j}: {found[0]}")
-        add("lottery.tickets", bad, f"{lottery.m} tickets, all satisfy the quotas")
+                bad.append(tr("ticket {j}: {found}", j=j, found=found[0]))
+        add("lottery.tickets", bad, tr("{m} tickets, all satisfy the quotas", m=lottery.m))
         exact = (result_marginals if result is not None
                  else None if distribution is None else distribution.marginals)
         if exact is not None and not bad:
             dev = float(np.abs(lottery.ticket_shares(pool.ids) - exact).max(initial=0.0))
             limit = (None if lottery.rounding is None
                      else lottery.rounding.bound + 1 / lottery.m)
-            probs = ([f"ticket shares deviate by {dev:.4f}, above the promised {limit:.4f}"]
+            probs = ([tr("ticket shares deviate by {dev:.4f}, above the promised {limit:.4f}",
+                         dev=dev, limit=limit)]
                      if limit is not None and dev > limit + 1e-9 else [])
-            add("lottery.deviation", probs, f"largest change of a person's probability "
-                f"{dev:.4f}" + ("" if limit is None else f" (promised at most {limit:.4f})"))
+            add("lottery.deviation", probs,
+                tr("largest change of a person's probability {dev:.4f}", dev=dev)
+                + ("" if limit is None else tr(" (promised at most {limit:.4f})", limit=limit)))
     if record is not None:
         if record.procedure == EXACT_PROCEDURE:
             if distribution is None:
-                add("draw", ["an exact draw needs the distribution"], "")
+                add("draw", [tr("an exact draw needs the distribution")], "")
             else:
                 again = draw_exact(distribution, record.seed)
-                add("draw", [] if again == record else ["the exact draw does not re-derive"],
-                    f"profile {record.index} re-derived from the seed")
+                add("draw", [] if again == record else [tr("the exact draw does not re-derive")],
+                    tr("profile {index} re-derived from the seed", index=record.index))
         elif lottery is None:
-            add("draw", ["a ticket draw needs the lottery"], "")
+            add("draw", [tr("a ticket draw needs the lottery")], "")
         else:
             add("draw", list(verify(record, lottery).problems),
-                f"ticket {record.index} re-derived from the seed and the digest")
+                tr("ticket {index} re-derived from the seed and the digest", index=record.index))
     return Verdict(tuple(checks))
 
 
@@ -360,54 +371,54 @@ def _parse_result(doc: Any) -> tuple[dict[str, Any], list[str]]:
     """The claims of a ``select`` result, or the JSON paths of its malformed fields."""
     bad: list[str] = []
     if not isinstance(doc, Mapping):
-        return {}, ["$: expected a JSON object"]
+        return {}, [tr("$: expected a JSON object")]
     people = doc.get("people")
     if not isinstance(people, list):
-        bad.append("people: expected a list")
+        bad.append(tr("people: expected a list"))
         people = []
     for j, p in enumerate(people):
         if not (isinstance(p, Mapping) and isinstance(p.get("id"), str)
                 and _number(p.get("probability"))):
-            bad.append(f"people[{j}]: expected {{\"id\": string, \"probability\": number}}")
+            bad.append(tr("people[{j}]: expected {{\"id\": string, \"probability\": number}}", j=j))
     panels = doc.get("panels")
     if panels is None:
-        bad.append("panels: missing (run select without --no-panels)")
+        bad.append(tr("panels: missing (run select without --no-panels)"))
         panels = []
     elif not isinstance(panels, list):
-        bad.append("panels: expected a list")
+        bad.append(tr("panels: expected a list"))
         panels = []
     for j, p in enumerate(panels):
         if not (isinstance(p, Mapping) and isinstance(p.get("members"), list)
                 and all(isinstance(m, str) for m in p["members"])
                 and _number(p.get("probability"))):
-            bad.append(f"panels[{j}]: expected {{\"members\": [string], \"probability\": "
-                       "number}")
+            bad.append(tr("panels[{j}]: expected {{\"members\": [string], \"probability\": "
+                          "number}}", j=j))
     cert = doc.get("certificate")
     if not isinstance(cert, Mapping):
-        bad.append("certificate: expected an object")
+        bad.append(tr("certificate: expected an object"))
         cert = {}
     for key in ("objective", "bound", "gap"):
         if cert.get(key) is not None and not _number(cert.get(key)):
-            bad.append(f"certificate.{key}: expected a number or null")
+            bad.append(tr("certificate.{key}: expected a number or null", key=key))
     if not isinstance(cert.get("converged", False), bool):
-        bad.append("certificate.converged: expected true or false")
+        bad.append(tr("certificate.converged: expected true or false"))
     weights = cert.get("weights")
     if weights is not None and not (isinstance(weights, Mapping)
                                     and all(_number(w) for w in weights.values())):
-        bad.append("certificate.weights: expected an object {id: number}")
+        bad.append(tr("certificate.weights: expected an object {{id: number}}"))
     for key in ("minimum_probability",):
         if doc.get(key) is not None and not _number(doc.get(key)):
-            bad.append(f"{key}: expected a number or null")
+            bad.append(tr("{key}: expected a number or null", key=key))
     for key in ("panel_size", "pool_size"):
         if key in doc and not (isinstance(doc[key], int) and not isinstance(doc[key], bool)):
-            bad.append(f"{key}: expected an integer")
+            bad.append(tr("{key}: expected an integer", key=key))
     uncovered = doc.get("uncovered", [])
     if not (isinstance(uncovered, list) and all(isinstance(u, str) for u in uncovered)):
-        bad.append("uncovered: expected a list of ids")
+        bad.append(tr("uncovered: expected a list of ids"))
         uncovered = []
     run = doc.get("run", {})
     if not isinstance(run, Mapping):
-        bad.append("run: expected an object")
+        bad.append(tr("run: expected an object"))
         run = {}
     return {"people": people, "panels": panels, "cert": cert, "uncovered": uncovered,
             "run": run, "algorithm": algorithm if isinstance(algorithm := doc.get("algorithm"),
@@ -421,12 +432,12 @@ def _f(x: Any) -> float:
 def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
                    ) -> np.ndarray | None:
     """Every figure a ``select`` result states, re-derived; returns the marginals (by index)."""
-    def add(name: str, problems: list[str], ok_text: str, verified: bool = True) -> None:
-        checks.append(Check(name, not problems, "; ".join(problems[:5]) if problems
+    def add(name: str, problems: Sequence[str], ok_text: str, verified: bool = True) -> None:
+        checks.append(Check(name, not problems, join("; ", problems[:5]) if problems
                             else ok_text, verified))
 
     claims, bad = _parse_result(doc)
-    add("result.format", bad, "a select result with panels")
+    add("result.format", bad, tr("a select result with panels"))
     if bad:
         return None
     pool, quotas = rules.pool, rules.quotas
@@ -435,86 +446,103 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
     unknown = sorted({i for i in ids if i not in rules.index})
     missing = sorted(set(rules.index) - set(ids))
     twice = sorted(i for i, c in Counter(ids).items() if c > 1)
-    add("result.people", ([f"{len(unknown)} id(s) not in the pool, e.g. {unknown[:3]}"]
+    add("result.people", ([tr("{n_unknown} id(s) not in the pool, e.g. {unknown}",
+                              n_unknown=len(unknown),
+                              unknown=unknown[:3])]
                           if unknown else [])
-        + ([f"{len(missing)} pool member(s) missing, e.g. {missing[:3]}"] if missing else [])
-        + ([f"listed twice: {twice[:3]}"] if twice else []),
-        f"the {n} pool members, matched by id")
+        + ([tr("{n_missing} pool member(s) missing, e.g. {missing}",
+               n_missing=len(missing), missing=missing[:3])] if missing else [])
+        + ([tr("listed twice: {twice}", twice=twice[:3])] if twice else []),
+        tr("the {n} pool members, matched by id", n=n))
     sizes = []
     if doc.get("pool_size", n) != n:
-        sizes.append(f"pool_size {doc['pool_size']} but the pool has {n} people")
+        sizes.append(tr("pool_size {doc} but the pool has {n} people", doc=doc['pool_size'], n=n))
     if doc.get("panel_size", k) != k:
-        sizes.append(f"panel_size {doc['panel_size']} but the quotas are for {k} seats")
-    add("result.sizes", sizes, f"pool {n}, panel {k}")
+        sizes.append(tr("panel_size {doc} but the quotas are for {k} seats",
+                        doc=doc['panel_size'], k=k))
+    add("result.sizes", sizes, tr("pool {n}, panel {k}", n=n, k=k))
     probs = np.array([float(p["probability"]) for p in claims["panels"]], dtype=float)
     problems = []
     if len(probs) == 0:
-        problems.append("no panels")
+        problems.append(tr("no panels"))
     elif not np.all(np.isfinite(probs)) or probs.min() < -tol:
-        problems.append("a panel probability is negative or not finite")
+        problems.append(tr("a panel probability is negative or not finite"))
     elif abs(float(probs.sum()) - 1.0) > tol:
-        problems.append(f"panel probabilities sum to {probs.sum():.9f}, not 1")
+        problems.append(tr("panel probabilities sum to {value:.9f}, not 1", value=probs.sum()))
     freq = np.zeros(n)
     for j, p in enumerate(claims["panels"]):
         found = rules.panel_problems(list(p["members"]))
         if found:
-            problems.append(f"panels[{j}]: {found[0]}")
+            problems.append(tr("panels[{j}]: {found}", j=j, found=found[0]))
             continue
         freq[[rules.index[m] for m in p["members"]]] += float(p["probability"])
-    add("result.panels", problems, f"{len(probs)} panels, every one meets the quotas"
-        + (" and the household rule" if rules.groups else "") + ", probabilities sum to 1")
+    add("result.panels", problems, tr("{n_probs} panels, every one meets the quotas",
+                                      n_probs=len(probs))
+        + (tr(" and the household rule") if rules.groups else "") + tr(", probabilities sum to 1"))
     if problems or unknown or missing or twice:
         return None
     claimed = np.zeros(n)
     for p in claims["people"]:
         claimed[rules.index[p["id"]]] = float(p["probability"])
     off = float(np.abs(claimed - freq).max(initial=0.0))
-    add("result.marginals", [f"people[].probability off by up to {off:.3g} from the panels"]
-        if not off <= tol else [], f"recomputed from the panels (max difference {off:.1e})")
+    add("result.marginals", [tr("people[].probability off by up to {off:.3g} from the panels",
+                                off=off)]
+        if not off <= tol else [], tr("recomputed from the panels (max difference {off:.1e})",
+                                      off=off))
     # Uncovered people: claimed ones must have probability 0 and be on no feasible panel.
     unc = [rules.index[u] for u in claims["uncovered"] if u in rules.index]
-    problems = [f"uncovered: {len(set(claims['uncovered']) - set(rules.index))} unknown id(s)"
+    problems = [tr("uncovered: {value} unknown id(s)",
+                   value=len(set(claims['uncovered']) - set(rules.index)))
                 ] if len(unc) != len(claims["uncovered"]) else []
-    problems += [f"uncovered: {pool.ids[i]} has probability {freq[i]:.6f}"
+    problems += [tr("uncovered: {ids} has probability {freq:.6f}", ids=pool.ids[i], freq=freq[i])
                  for i in unc if freq[i] > tol][:3]
     unchecked = 0
     for i in unc[:MAX_UNCOVERED_CHECKS]:
         if not problems:
             can = rules.coverable(i)
             if can:
-                problems.append(f"uncovered: {pool.ids[i]} is on a feasible panel")
+                problems.append(tr("uncovered: {ids} is on a feasible panel", ids=pool.ids[i]))
             unchecked += can is None
     unchecked += max(len(unc) - MAX_UNCOVERED_CHECKS, 0)
-    add("result.uncovered", problems, f"{len(unc)} people on no feasible panel"
-        + (f" ({unchecked} not re-checked)" if unchecked else " (each re-checked)"),
+    add("result.uncovered", problems, tr("{n_unc} people on no feasible panel", n_unc=len(unc))
+        + (tr(" ({unchecked} not re-checked)", unchecked=unchecked) if unchecked
+           else tr(" (each re-checked)")),
         verified=not unchecked)
     covered = np.ones(n, dtype=bool)
     covered[unc] = False
     minimum = float(freq[covered].min()) if covered.any() else 0.0
     stated = doc.get("minimum_probability")
     add("result.minimum_probability",
-        [f"minimum_probability {stated} but the panels give {minimum:.9f}"]
+        [tr("minimum_probability {stated} but the panels give {minimum:.9f}",
+            stated=stated, minimum=minimum)]
         if stated is None or not abs(_f(stated) - minimum) <= tol else [],
-        f"{minimum:.6f}, recomputed from the panels")
+        tr("{minimum:.6f}, recomputed from the panels", minimum=minimum))
     cert, algorithm = claims["cert"], claims["algorithm"]
     nash = algorithm == "nash"
     objective = (float(np.log(np.maximum(freq[covered], 1e-300)).sum()) if nash else minimum)
     obj, bnd, gap = _f(cert.get("objective")), _f(cert.get("bound")), _f(cert.get("gap"))
     # Σ log π moves by about Σ δ/π_i when every π_i moves by δ.
     otol = tol * float((1 / np.maximum(freq[covered], tol)).sum()) if nash else tol
-    add("certificate.objective", [f"objective {obj} but the panels give {objective:.9g}"]
+    add("certificate.objective", [tr("objective {obj} but the panels give {objective:.9g}",
+                                     obj=obj,
+                                     objective=objective)]
         if not abs(obj - objective) <= otol else [],
-        f"{objective:.6g}, recomputed" + (" (Nash welfare Σ log π)" if nash else ""))
-    bound_ok, bound_verified = [], True
+        tr("{objective:.6g}, recomputed", objective=objective)
+        + (tr(" (Nash welfare Σ log π)") if nash else ""))
+    bound_ok: list[str] = []
+    bound_verified = True
+    text: str
     if math.isnan(bnd):
         if algorithm != "legacy":
-            bound_ok.append("no bound stated")
-        text = "none stated (legacy)"
+            bound_ok.append(tr("no bound stated"))
+        text = tr("none stated (legacy)")
     elif bnd < objective - otol:
-        bound_ok.append(f"bound {bnd:.9g} is below the achieved {objective:.9g}: impossible")
+        bound_ok.append(tr("bound {bnd:.9g} is below the achieved {objective:.9g}: impossible",
+                           bnd=bnd, objective=objective))
         text = ""
     elif nash:
-        text, bound_verified = f"{bnd:.6g} (a Nash welfare bound; not re-derived)", False
+        text = tr("{bnd:.6g} (a Nash welfare bound; not re-derived)", bnd=bnd)
+        bound_verified = False
     else:
         relax = rules.maximin_relaxation_bound(covered)
         weights = cert.get("weights")
@@ -522,49 +550,57 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
             w = np.zeros(n)
             strangers = [pid for pid in weights if pid not in rules.index]
             if strangers:
-                bound_ok.append(f"certificate.weights names {len(strangers)} id(s) not in "
-                                f"the pool, e.g. {strangers[:3]}")
+                bound_ok.append(tr("certificate.weights names {n_strangers} id(s) not in the "
+                                   "pool, e.g. {strangers}",
+                                   n_strangers=len(strangers),
+                                   strangers=strangers[:3]))
             else:
                 for pid, wt in weights.items():
                     w[rules.index[pid]] = float(wt)
                 if (not np.all(np.isfinite(w)) or w.min() < 0 or abs(w.sum() - 1.0) > 1e-6
                         or w[~covered].any()):
-                    bound_ok.append("certificate.weights must be finite, non-negative, sum "
-                                    "to 1 and be 0 for uncovered people")
+                    bound_ok.append(tr("certificate.weights must be finite, non-negative, sum "
+                                       "to 1 and be 0 for uncovered people"))
             if not bound_ok:
                 best = rules.heaviest_panel(w)
                 if math.isnan(best):
-                    text, bound_verified = f"{bnd:.6f} (the check's integer program failed)", \
+                    text, bound_verified = tr("{bnd:.6f} (the check's integer program failed)",
+                                              bnd=bnd), \
                         False
                 elif best > bnd + tol:
-                    bound_ok.append(f"bound {bnd:.9f} but the stated weights only prove "
-                                    f"{best:.9f} (a panel of that total weight exists)")
+                    bound_ok.append(tr("bound {bnd:.9f} but the stated weights only prove "
+                                       "{best:.9f} (a panel of that total weight exists)",
+                                       bnd=bnd, best=best))
                 else:
-                    text = (f"{bnd:.6f}: no feasible panel has total weight above it "
-                            f"({best:.6f}, one integer program)")
+                    text = (tr("{bnd:.6f}: no feasible panel has total weight above it "
+                               "({best:.6f}, one integer program)", bnd=bnd, best=best))
         elif bnd >= relax - tol:
-            text = f"{bnd:.6f}, implied by the LP relaxation bound {relax:.6f}"
+            text = tr("{bnd:.6f}, implied by the LP relaxation bound {relax:.6f}",
+                      bnd=bnd, relax=relax)
         else:
-            text, bound_verified = (f"{bnd:.6f}, below the LP relaxation bound {relax:.6f} "
-                                    "and no weights to re-check it"), False
+            text, bound_verified = (tr("{bnd:.6f}, below the LP relaxation bound {relax:.6f} and "
+                                       "no weights to re-check it", bnd=bnd, relax=relax)), False
         if minimum > relax + tol:
-            bound_ok.append(f"minimum {minimum:.6f} exceeds what any lottery can give "
-                            f"({relax:.6f}, LP relaxation): inconsistent")
+            bound_ok.append(tr("minimum {minimum:.6f} exceeds what any lottery can give "
+                               "({relax:.6f}, LP relaxation): inconsistent",
+                               minimum=minimum, relax=relax))
     add("certificate.bound", bound_ok, text if not bound_ok else "", bound_verified)
     problems = []
     if not math.isnan(bnd) and not abs(gap - (bnd - objective)) <= otol:
-        problems.append(f"gap {gap} but bound − objective = {bnd - objective:.3g}")
+        problems.append(tr("gap {gap} but bound − objective = {value:.3g}",
+                           gap=gap, value=bnd - objective))
     options = claims["run"].get("options")
     run_tol: Any = options.get("tol") if isinstance(options, Mapping) else None
     limit = (float(run_tol) if _number(run_tol) and math.isfinite(run_tol) else 1e-6) + tol
     if cert.get("converged") and not math.isnan(bnd) and bnd - objective > limit + otol:
-        problems.append(f"claims converged but bound − objective = {bnd - objective:.3g}")
-    add("certificate.gap", problems, "consistent with the bound and the objective")
+        problems.append(tr("claims converged but bound − objective = {value:.3g}",
+                           value=bnd - objective))
+    add("certificate.gap", problems, tr("consistent with the bound and the objective"))
     kept = [key for key in ("seconds", "iterations", "stages", "types")
             if key in claims["run"]]
-    checks.append(Check("result.run", True, "the run's own account, not re-derivable: "
-                        + (", ".join(f"run.{key}" for key in kept) or "nothing stated")
-                        + "; backend and version as stated", verified=False))
+    checks.append(Check("result.run", True, tr("the run's own account, not re-derivable: ")
+                        + (", ".join(f"run.{key}" for key in kept) or tr("nothing stated"))
+                        + tr("; backend and version as stated"), verified=False))
     return freq
 
 
@@ -595,12 +631,16 @@ def json_differences(stated: Any, expected: Any, *, tol: float = 0.0, path: str 
         return out
     if isinstance(stated, list) and isinstance(expected, list):
         if len(stated) != len(expected):
-            return [f"{path}: {len(stated)} entries, expected {len(expected)}"]
+            return [tr("{path}: {n_stated} entries, expected {n_expected}",
+                       path=path, n_stated=len(stated),
+                       n_expected=len(expected))]
         return [d for j, (a, b) in enumerate(zip(stated, expected, strict=True))
                 for d in json_differences(a, b, tol=tol, path=f"{path}[{j}]")]
     if tol > 0 and _number(stated) and _number(expected):
         same = abs(float(stated) - float(expected)) <= tol
     else:
         same = stated == expected and type(stated) is type(expected)
-    return [] if same else [f"{path}: {json.dumps(stated)[:40]}, expected "
-                            f"{json.dumps(expected)[:40]}"]
+    return [] if same else [tr("{path}: {value}, expected {value2}",
+                               path=path,
+                               value=json.dumps(stated)[:40],
+                               value2=json.dumps(expected)[:40])]

@@ -130,9 +130,10 @@ COMMON_OPTIONS = (
 #: The wall-clock budget every built-in algorithm takes (kept out of :data:`COMMON_OPTIONS`,
 #: which algorithms registered elsewhere build on: add it where the function takes it).
 BUDGET_OPTIONS = (
-    Option("time_limit", float, None, "wall-clock budget in seconds, checked between solves; "
-           "when it runs out the best valid lottery found so far is returned with "
-           "converged=False and its certified bound (not deterministic)"),
+    Option("time_limit", float, None, tr("wall-clock budget in seconds, checked between "
+                                         "solves; when it runs out the best valid lottery "
+                                         "found so far is returned with converged=False and "
+                                         "its certified bound (not deterministic)")),
 )
 _COLUMN_GENERATION = (
     Option("max_iterations", int, 10_000, "limit on column-generation rounds; reaching it "

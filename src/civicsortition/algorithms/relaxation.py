@@ -29,6 +29,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from .._i18n import tr
 from .._typing import FloatArray
 from ..backends import Backend, LpResult, SolverError
 from ..backends.recovery import solve_lp
@@ -188,17 +189,23 @@ def _explain(prog: PanelProgram, duals: FloatArray, z: float) -> list[str]:
         members = prog.A[r + 1] > 0
         count = int(prog.sizes[members].sum())
         if upper[r] > BINDING_DUAL and count > 0:
-            out.append((float(upper[r]), f"at most {q.max} seats for {count} volunteers with "
-                        f"{q.category}={q.value} (on average {q.max / count:.1%} each)"))
+            out.append((float(upper[r]), tr("at most {max} seats for {count} volunteers with "
+                                            "{category}={value} (on average {value2:.1%} each)",
+                                            max=q.max, count=count, category=q.category,
+                                            value=q.value, value2=q.max / count)))
         if lower[r] > BINDING_DUAL:
-            out.append((float(lower[r]), f"at least {q.min} seats reserved for "
-                        f"{q.category}={q.value} ({count} volunteers) leave fewer for others"))
+            out.append((float(lower[r]), tr("at least {min} seats reserved for "
+                                            "{category}={value} ({count} volunteers) leave fewer "
+                                            "for others",
+                                            min=q.min, category=q.category, value=q.value,
+                                            count=count)))
     out.sort(key=lambda p: -p[0])
     lines = [text for _, text in out]
     if not lines:
-        lines = [f"{prog.panel_size} seats for {int(prog.sizes.sum())} volunteers "
-                 f"(on average {prog.panel_size / prog.sizes.sum():.1%} each)"]
-    return [f"the minimum probability {z:.1%} is limited by: " + lines[0], *lines[1:]]
+        lines = [tr("{panel_size} seats for {value} volunteers (on average {value2:.1%} each)",
+                    panel_size=prog.panel_size, value=int(prog.sizes.sum()),
+                    value2=prog.panel_size / prog.sizes.sum())]
+    return [tr("the minimum probability {z:.1%} is limited by: ", z=z) + lines[0], *lines[1:]]
 
 
 @attrs.frozen(eq=False)
@@ -303,18 +310,23 @@ def relaxed_nash(prog: PanelProgram, active: npt.NDArray[np.bool_]) -> RelaxedNa
         sm = s[mem]
         low = np.full(n_h, np.inf)
         np.minimum.at(low, hid, sm)
-        mu = np.maximum(0.0, 1.0 - low)  # from here on, every member has s_t + μ >= 1
+        # Newton on t = low + μ (>= 1), so that every d = (s_t - low) + t >= 1 exactly: with
+        # huge |s| (an L-BFGS trial point), s_t + μ computed directly can cancel to 0.
+        gap = sm - low[hid]
+        t = np.maximum(low, 1.0)  # μ = max(0, 1 - low): from here on every d >= 1
         for _ in range(100):
-            d = sm + mu[hid]
+            d = gap + t[hid]
             f = np.bincount(hid, 1.0 / d, n_h) - 1.0
             grow = f > 0  # left of the root (or a household whose row does not bind at 0)
             if not grow.any():
                 break
-            step = np.where(grow, f / np.bincount(hid, 1.0 / d**2, n_h), 0.0)
-            mu = mu + step
-            if np.all(step <= 4e-16 * np.maximum(mu, 1.0)):
+            step = np.zeros(n_h)
+            step[grow] = f[grow] / np.bincount(hid, 1.0 / d**2, n_h)[grow]
+            t = t + step
+            if np.all(step <= 4e-16 * np.maximum(t - low, 1.0)):
                 break
-        return mu
+        out: FloatArray = np.maximum(t - low, 0.0)
+        return out
 
     def full(lam: FloatArray) -> FloatArray:
         nu = np.zeros(R)

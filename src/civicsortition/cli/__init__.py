@@ -114,27 +114,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         One of the ``EXIT_*`` codes.
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    with _logging(args.verbose, args.quiet), _language(getattr(args, "lang", None)):
-        return _run(args)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    with _language(_given_language(argv)):  # --help and usage errors come before parsing
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        with _logging(args.verbose, args.quiet):
+            return _run(args)
+
+
+def _given_language(argv: Sequence[str]) -> str | None:
+    """The value of ``--lang`` in ``argv`` (before the command), if any and supported."""
+    from .._i18n import LANGUAGES
+
+    for j, arg in enumerate(argv):
+        if arg == "--":
+            break
+        value = (argv[j + 1] if arg == "--lang" and j + 1 < len(argv) else
+                 arg.partition("=")[2] if arg.startswith("--lang=") else None)
+        if value is not None:
+            return value if value in LANGUAGES else None  # argparse reports a bad one
+    return None
 
 
 @contextmanager
 def _language(lang: str | None) -> Iterator[None]:
-    """``--lang`` for one ``main`` call: the language of every text for people it writes."""
-    if lang is None:
-        yield
-        return
+    """``--lang`` for one ``main`` call: the language of every message and report it writes.
+
+    The command line's own words (``usage:``, ``options``, its errors) come from
+    :mod:`argparse`, which reads them through :func:`gettext.gettext`; for the length of the
+    call, that lookup goes through the package's catalog first.
+    """
+    import argparse
+
+    from .._i18n import language, translate
+
     previous = os.environ.get("CIVICSORTITION_LANG")
-    os.environ["CIVICSORTITION_LANG"] = lang
+    if lang is not None:
+        os.environ["CIVICSORTITION_LANG"] = lang
+    argparse_gettext = argparse._  # type: ignore[attr-defined]
+    if language() != "en":
+        argparse._ = lambda message: translate(argparse_gettext(message))  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("CIVICSORTITION_LANG", None)
-        else:
-            os.environ["CIVICSORTITION_LANG"] = previous
+        argparse._ = argparse_gettext  # type: ignore[attr-defined]
+        if lang is not None:
+            if previous is None:
+                os.environ.pop("CIVICSORTITION_LANG", None)
+            else:
+                os.environ["CIVICSORTITION_LANG"] = previous
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -14,11 +14,11 @@ import math
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import io
-from .._i18n import say, tr
+from .._i18n import say, tr, translate
 from ..errors import InputError
 from ..io.files import OutputPlan
 
@@ -70,20 +70,34 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
+        # Every text is translated here, when the help is shown (--lang is known by then).
         text = action.help or ""
         if "%(default)" in text or "default:" in text:
-            return text
+            return translate(text)
         lazy: Callable[[], str] | None = getattr(action, "help_text", None)
         if lazy is not None:
             text = lazy()
+        text = translate(text)
         shown: Callable[[], str] | None = getattr(action, "default_text", None)
         if shown is not None:
-            return f"{text} (default: {shown()})"
+            return say("{text} (default: {default})", text=text, default=shown())
         if action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
             return text
         if isinstance(action.default, list):
-            return f"{text} (default: {' '.join(map(str, action.default))})"
-        return f"{text} (default: %(default)s)"
+            return say("{text} (default: {default})", text=text,
+                       default=" ".join(map(str, action.default)))
+        return say("{text} (default: {default})", text=text, default="%(default)s")
+
+    def _format_text(self, text: str) -> str:
+        return super()._format_text(translate(text))
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(None if heading is None else translate(heading))
+
+    def add_usage(self, usage: str | None, actions: Iterable[argparse.Action],
+                  groups: Iterable[argparse._MutuallyExclusiveGroup],
+                  prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, say("usage: ") if prefix is None else prefix)
 
 
 def lottery_and_record(args: argparse.Namespace
@@ -215,10 +229,10 @@ def check_outputs(args: argparse.Namespace) -> None:
     plan.check()
 
 
-def selection_outputs(p: argparse.ArgumentParser, *, record: str = "the draw record (JSON)"
-                      ) -> None:
+def selection_outputs(p: argparse.ArgumentParser, *,
+                      record: str = "write the draw record (JSON) here") -> None:
     """``--record``, ``--selected``, ``--remaining`` and ``--no-escape-formulas``."""
-    p.add_argument("--record", help=f"write {record} here")
+    p.add_argument("--record", help=record)
     p.add_argument("--selected", help="write the selected people's rows here (CSV)")
     p.add_argument("--remaining", help="write everybody else's rows here (CSV)")
     p.add_argument("--no-escape-formulas", action="store_true",
@@ -262,8 +276,8 @@ def column_list(text: str) -> list[str]:
     """Comma-separated column names (an ``argparse`` type; an empty name is an error)."""
     names = [t.strip() for t in text.split(",")]
     if not names or not all(names):
-        raise argparse.ArgumentTypeError(f"expected column names separated by commas: "
-                                         f"{text!r}")
+        raise argparse.ArgumentTypeError(say("expected column names separated by commas: "
+                                             "{text!r}", text=text))
     return names
 
 
@@ -272,10 +286,11 @@ def positive_seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds: {text!r}") from None
+        raise argparse.ArgumentTypeError(say("expected a number of seconds: {text!r}",
+                                             text=text)) from None
     if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"the time limit must be a finite number of seconds "
-                                         f"> 0: {text!r}")
+        raise argparse.ArgumentTypeError(say("the time limit must be a finite number of "
+                                             "seconds > 0: {text!r}", text=text))
     return value
 
 
@@ -404,7 +419,8 @@ def _time_limit_help() -> str:
     from ..algorithms.registry import BUDGET_OPTIONS
 
     option = next(o for o in BUDGET_OPTIONS if o.name == "time_limit")
-    return f"{option.help}; passed to algorithms that take it (default: no limit)"
+    return say("{help}; passed to algorithms that take it (default: no limit)",
+               help=translate(option.help))
 
 
 def unconverged_notice(dist: Distribution) -> None:

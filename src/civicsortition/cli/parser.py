@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from .. import __version__
+from .._i18n import tr
 from ..apportionment import METHODS, resolve_method
 from ..vote import DENOMINATORS
 from . import commands as c
@@ -106,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "default: the embedded synthetic Rustavi census")
     q.add_argument("--panel-size", type=int, required=True, help="number of seats k")
     q.add_argument("--method", default="largest-remainder", type=resolve_method,
-                   help=f"apportionment method: {', '.join(METHODS)}")
+                   help=tr("apportionment method: {methods}", methods=", ".join(METHODS)))
     g = q.add_mutually_exclusive_group()
     g.add_argument("--band-seats", type=int, default=1, help="± seats around the apportioned "
                    "number")
@@ -138,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--census", help="census CSV: apportion letters to the population shares of "
                    "the --by category (default: to address counts)")
     i.add_argument("--method", default="largest-remainder", type=resolve_method,
-                   help=f"apportionment method of the letters: {', '.join(METHODS)}")
+                   help=tr("apportionment method of the letters: {methods}",
+                           methods=", ".join(METHODS)))
     i.add_argument("--flag", default="low_response", help="oversample: the flag column")
     i.add_argument("--share", type=float, default=0.2, help="oversample: share of letters to "
                    "flagged addresses")
@@ -217,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "residual quotas, apply the least relaxation and record it (default: "
                     "exit 3 with the relaxation it would need)")
     rp.add_argument("--lottery", help="write the replacement lottery (canonical JSON) here")
-    selection_outputs(rp, record="the replacement record (JSON)")
+    selection_outputs(rp, record="write the replacement record (JSON) here")
     force_option(rp)
     rp.set_defaults(func=o.cmd_replace,
                     inputs=("targets", "people", "members_record", "dropouts_file"),
@@ -249,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "alternates prepare")
     af.add_argument("--unavailable", help="comma-separated ids of alternates who cannot be "
                     "reached or declined")
-    selection_outputs(af, record="the fill record (JSON)")
+    selection_outputs(af, record="write the fill record (JSON) here")
     force_option(af)
     af.set_defaults(func=o.cmd_alternates_fill,
                     inputs=("targets", "people", "members_record", "dropouts_file",
