@@ -128,3 +128,56 @@ def nash_marginals(pool: Pool, quotas: Quotas, households: bool = True) -> np.nd
                             options={"ftol": 1e-14, "maxiter": 2000})
     assert res.success, res.message
     return M @ res.x
+
+
+def _least_max(M: np.ndarray, covered: list[int], floor: float | None) -> float:
+    """min U s.t. every covered person's probability <= U (and >= floor), over all panels."""
+    m = M.shape[1]
+    A_ub = [np.concatenate([M[i], [-1.0]]) for i in covered]
+    b_ub = [0.0] * len(covered)
+    if floor is not None:
+        A_ub += [np.concatenate([-M[i], [0.0]]) for i in covered]
+        b_ub += [-floor] * len(covered)
+    res = optimize.linprog(np.concatenate([np.zeros(m), [1.0]]), A_ub=np.array(A_ub), b_ub=b_ub,
+                           A_eq=np.concatenate([np.ones(m), [0.0]])[None], b_eq=[1],
+                           bounds=[(0, None)] * (m + 1), method="highs")
+    assert res.status == 0, res.message
+    return float(res.x[-1])
+
+
+def minimax_value(pool: Pool, quotas: Quotas, floor: float | None = None,
+                  households: bool = True) -> float:
+    """The least possible largest probability (with every covered person >= ``floor``)."""
+    panels = feasible_panels(pool, quotas, households)
+    M = incidence(pool, panels)
+    covered = [i for i in range(pool.n) if M[i].any()]
+    return _least_max(M, covered, floor)
+
+
+def goldilocks_value(pool: Pool, quotas: Quotas, gamma: float = 1.0,
+                     households: bool = True) -> float:
+    """min over lotteries of (N/k) max π + γ (k/N) / min π, by golden-section search over the
+    minimum L (the objective is convex in L: the least maximum given min π >= L is convex)."""
+    panels = feasible_panels(pool, quotas, households)
+    M = incidence(pool, panels)
+    covered = [i for i in range(pool.n) if M[i].any()]
+    n, k = len(covered), quotas.panel_size
+    top = _maxmin(M, covered, {})[0]
+
+    def g(level: float) -> float:
+        return n / k * _least_max(M, covered, level) + gamma * k / n / level
+
+    lo, hi = top * 1e-4, top
+    ratio = (5 ** 0.5 - 1) / 2
+    a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+    ga, gb = g(a), g(b)
+    for _ in range(80):
+        if ga < gb:
+            hi, b, gb = b, a, ga
+            a = hi - ratio * (hi - lo)
+            ga = g(a)
+        else:
+            lo, a, ga = a, b, gb
+            b = lo + ratio * (hi - lo)
+            gb = g(b)
+    return min(ga, gb, g(top))

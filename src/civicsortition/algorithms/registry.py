@@ -22,11 +22,13 @@ from ..errors import InputError
 from ..numerics import DEFAULT_NASH_TOL, DEFAULT_TOL
 from ..pool import Pool
 from ..quotas import Quotas
+from .goldilocks import DEFAULT_GOLDILOCKS_TOL, goldilocks
 from .legacy import legacy
 from .leximin import METHODS as LEXIMIN_METHODS
 from .leximin import leximin
 from .maximin import METHODS as MAXIMIN_METHODS
 from .maximin import maximin
+from .minimax import minimax
 from .nash import METHODS as NASH_METHODS
 from .nash import nash
 
@@ -186,6 +188,21 @@ register_algorithm(AlgorithmSpec("nash", "Nash welfare (maximise Σ log π)", na
            "(computed first)"),
     Option("method", str, "auto", "'auto': the relaxed optimum, peeled, first; "
            "'column-generation': Frank-Wolfe column generation only", NASH_METHODS),
+    *BUDGET_OPTIONS)))
+register_algorithm(AlgorithmSpec("minimax", "MINIMAX (least largest probability)", minimax, (
+    *COMMON_OPTIONS,
+    Option("floor", object, None, "hold everyone at least this high: a probability, "
+           "'maximin' (the best achievable minimum, computed first) or None"),
+    Option("tol", float, DEFAULT_TOL, "certified optimality gap, in probability units"),
+    *_COLUMN_GENERATION,
+    *BUDGET_OPTIONS)))
+register_algorithm(AlgorithmSpec("goldilocks", "GOLDILOCKS (Baharav & Flanigan 2024)",
+                                 goldilocks, (
+    *COMMON_OPTIONS,
+    Option("gamma", float, 1.0, "weight of the minimum term in (N/k) max π + γ (k/N) / min π"),
+    Option("tol", float, DEFAULT_GOLDILOCKS_TOL, "certified optimality gap, in objective "
+           "units"),
+    *_COLUMN_GENERATION,
     *BUDGET_OPTIONS)))
 register_algorithm(AlgorithmSpec("legacy", "LEGACY greedy sequential draw (Monte Carlo)",
                                  legacy, (

@@ -1,0 +1,115 @@
+"""MINIMAX and GOLDILOCKS against the brute-force oracle (every panel enumerated)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+
+from civicsortition import Pool, Quotas, ValueQuota
+from civicsortition.algorithms import find_distribution
+from civicsortition.algorithms._epigraph import goldilocks_objective
+from civicsortition.algorithms.goldilocks import goldilocks
+from civicsortition.algorithms.minimax import minimax
+from civicsortition.distribution import check_distribution
+from civicsortition.errors import InputError
+from civicsortition.examples import rustavi_example
+
+from . import oracle
+from .test_engine import SLOW_OK, _feasible, tiny_instances
+
+
+def _covered(dist):  # type: ignore[no-untyped-def]
+    mask = np.ones(len(dist.marginals), dtype=bool)
+    mask[list(dist.uncovered)] = False
+    return dist.marginals[mask]
+
+
+@SLOW_OK
+@given(inst=tiny_instances(households=True))
+def test_minimax_matches_brute_force(inst: tuple[Pool, Quotas]) -> None:
+    pool, quotas = inst
+    assume(_feasible(pool, quotas))
+    dist = minimax(pool, quotas)
+    assert check_distribution(dist) == []
+    truth = oracle.minimax_value(pool, quotas)
+    e = dist.details.extra
+    assert e.maximum == pytest.approx(float(_covered(dist).max()), abs=1e-9)
+    assert e.maximum == pytest.approx(truth, abs=1e-6)
+    assert e.lower_bound <= truth + 1e-7          # the certificate is a true lower bound
+    assert dist.details.converged
+    assert dist.details.gap == pytest.approx(e.value - e.lower_bound, abs=1e-12)
+
+
+@SLOW_OK
+@given(inst=tiny_instances(households=True))
+def test_minimax_with_the_maximin_floor_matches_brute_force(inst: tuple[Pool, Quotas]) -> None:
+    pool, quotas = inst
+    assume(_feasible(pool, quotas))
+    dist = minimax(pool, quotas, floor="maximin")
+    assert check_distribution(dist) == []
+    best_min = oracle.maximin_value(pool, quotas)
+    covered = _covered(dist)
+    assert covered.min() >= best_min - 2e-6       # nobody below the best achievable minimum
+    truth = oracle.minimax_value(pool, quotas, floor=dist.details.extra.floor)
+    assert covered.max() == pytest.approx(truth, abs=1e-6)
+    assert dist.details.extra.lower_bound <= truth + 1e-7
+
+
+@SLOW_OK
+@given(inst=tiny_instances(households=True))
+def test_goldilocks_matches_brute_force(inst: tuple[Pool, Quotas]) -> None:
+    pool, quotas = inst
+    assume(_feasible(pool, quotas))
+    dist = goldilocks(pool, quotas, gamma=1.0)
+    assert check_distribution(dist) == []
+    truth = oracle.goldilocks_value(pool, quotas, gamma=1.0)
+    value = goldilocks_objective(_covered(dist), quotas.panel_size, 1.0)
+    assert value == pytest.approx(dist.details.extra.value, rel=1e-9)
+    assert value <= truth + 2e-5                  # optimal within the certified gap
+    assert value >= truth - 1e-6                  # (the oracle is optimal too)
+    assert dist.details.extra.lower_bound <= truth + 1e-6
+    assert dist.details.converged
+
+
+def test_gamma_trades_the_maximum_for_the_minimum() -> None:
+    pool, quotas = rustavi_example()
+    low, high = goldilocks(pool, quotas, gamma=0.25), goldilocks(pool, quotas, gamma=4.0)
+    assert high.details.extra.minimum > low.details.extra.minimum
+    assert high.details.extra.maximum > low.details.extra.maximum
+    for d in (low, high):
+        assert check_distribution(d) == []
+        assert d.details.converged
+        assert d.details.gap <= 1e-5
+
+
+def test_goldilocks_keeps_both_ends_near_the_best_on_the_example() -> None:
+    # The paper's two ratios (Baharav & Flanigan 2024): its minimum against the best
+    # achievable minimum, its maximum against the best achievable maximum.
+    pool, quotas = rustavi_example()
+    gold = goldilocks(pool, quotas)
+    best_min = find_distribution(pool, quotas, algorithm="maximin").details.bound
+    best_max = minimax(pool, quotas).details.extra.lower_bound
+    assert gold.details.extra.minimum / best_min >= 0.7
+    assert gold.details.extra.maximum / best_max <= 1.38
+
+
+def test_registry_and_bad_parameters() -> None:
+    pool = Pool.from_records([{"sex": s} for s in "ffffmm"], categories=["sex"])
+    quotas = Quotas(2, [ValueQuota("sex", "f", 1, 1), ValueQuota("sex", "m", 1, 1)])
+    d = find_distribution(pool, quotas, algorithm="goldilocks", gamma=2.0)
+    assert d.details.algorithm == "goldilocks"
+    assert d.details.options["gamma"] == 2.0
+    d = find_distribution(pool, quotas, algorithm="minimax", floor=0.25)
+    assert d.details.extra.floor == pytest.approx(0.25, abs=1e-8)
+    for bad in (0, -1.0, float("nan"), True, "2"):
+        with pytest.raises(InputError) as caught:
+            goldilocks(pool, quotas, gamma=bad)  # type: ignore[arg-type]
+        assert caught.value.code == "bad-gamma"
+    for bad in (1.5, -0.1, "max", True):
+        with pytest.raises(InputError) as caught:
+            minimax(pool, quotas, floor=bad)  # type: ignore[arg-type]
+        assert caught.value.code == "bad-floor"
+    with pytest.raises(InputError) as caught:           # above the best achievable minimum
+        minimax(pool, quotas, floor=0.3)
+    assert caught.value.code == "bad-floor"
