@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import assume, given
@@ -113,3 +116,64 @@ def test_registry_and_bad_parameters() -> None:
     with pytest.raises(InputError) as caught:           # above the best achievable minimum
         minimax(pool, quotas, floor=0.3)
     assert caught.value.code == "bad-floor"
+
+
+def _small() -> tuple[Pool, Quotas]:
+    pool = Pool.from_records([{"sex": s} for s in "ffffmm"], categories=["sex"])
+    return pool, Quotas(2, [ValueQuota("sex", "f", 1, 1), ValueQuota("sex", "m", 1, 1)])
+
+
+@pytest.mark.parametrize("algorithm", ["minimax", "goldilocks"])
+def test_the_verifier_recomputes_the_objective_and_catches_forgeries(
+        algorithm: str, tmp_path: Path) -> None:
+    import civicsortition as cs
+    from civicsortition import io
+
+    pool, quotas = rustavi_example()
+    dist = find_distribution(pool, quotas, algorithm=algorithm)
+    io.write_result(tmp_path / "r.json", dist)
+    doc = json.loads((tmp_path / "r.json").read_text())
+    verdict = cs.verify_selection(pool, quotas, result=doc)
+    assert verdict.ok, [c for c in verdict.checks if not c.ok]
+    bound = next(c for c in verdict.checks if c.name == "certificate.bound")
+    assert not bound.verified                       # honest: the lower bound is not re-derived
+    forged = json.loads(json.dumps(doc))
+    forged["certificate"]["objective"] += 0.01      # a better headline number
+    forged["certificate"]["gap"] -= 0.01
+    bad = cs.verify_selection(pool, quotas, result=forged)
+    assert not bad.ok
+    assert "certificate.objective" in {c.name for c in bad.failures}
+    if algorithm == "goldilocks":                   # the objective depends on γ: forging it
+        forged = json.loads(json.dumps(doc))        # changes the objective the panels give
+        forged["run"]["options"]["gamma"] = 2.0
+        assert not cs.verify_selection(pool, quotas, result=forged).ok
+
+
+def test_cli_select_takes_the_algorithms_parameters(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from civicsortition.cli import EXIT_BAD_INPUT, EXIT_OK, main
+
+    assert main(["algorithms"]) == EXIT_OK
+    listing = capsys.readouterr().out
+    assert "goldilocks" in listing
+    assert "gamma=1.0" in listing
+    assert main(["example", "--out", str(tmp_path / "ex")]) == EXIT_OK
+    d = tmp_path / "ex"
+    base = ["--targets", str(d / "targets.csv"), "--people", str(d / "people.csv"),
+            "--panel-size", "36", "--id-column", "id", "--household-column", "address"]
+    out = tmp_path / "g.json"
+    assert main(["select", *base, "--algorithm", "goldilocks", "--param", "gamma=2",
+                 "--json", str(out)]) == EXIT_OK
+    doc = json.loads(out.read_text())
+    assert doc["algorithm"] == "goldilocks"
+    assert doc["run"]["options"]["gamma"] == 2.0
+    assert main(["verify", *base, "--result", str(out)]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["select", *base, "--algorithm", "minimax", "--param", "floor=maximin",
+                 "--json", str(tmp_path / "m.json")]) == EXIT_OK
+    assert json.loads((tmp_path / "m.json").read_text())["run"]["options"]["floor"] == "maximin"
+    for bad in (["--param", "gamma"], ["--param", "speed=3"], ["--param", "gamma=fast"],
+                ["--param", "backend=pulp"]):
+        capsys.readouterr()
+        assert main(["select", *base, "--algorithm", "goldilocks", *bad]) == EXIT_BAD_INPUT
+        assert "[bad-parameter]" in capsys.readouterr().err

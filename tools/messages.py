@@ -37,7 +37,7 @@ POT = LOCALE / "civicsortition.pot"
 
 MARKERS = {"tr", "say", "t"}
 #: Calls whose message argument is looked up as it is: name -> index of the message.
-MESSAGE_CALLS = {"Problem": 1, "single": 1, "Finding": 2}
+MESSAGE_CALLS = {"Problem": 1, "single": 1, "Finding": 2, "Option": 3, "AlgorithmSpec": 1}
 
 #: The words of argparse shown by the command line (its own gettext messages, Python 3.10+).
 ARGPARSE_MESSAGES = (

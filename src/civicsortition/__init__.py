@@ -22,7 +22,16 @@ __version__ = "0.1.0.dev0"
 if TYPE_CHECKING:
     from . import examples, research
     from ._frames import to_frame
-    from .algorithms import ALGORITHMS, find_distribution, legacy, leximin, maximin, nash
+    from .algorithms import (
+        ALGORITHMS,
+        find_distribution,
+        goldilocks,
+        legacy,
+        leximin,
+        maximin,
+        minimax,
+        nash,
+    )
     from .apportionment import METHODS as APPORTIONMENT_METHODS
     from .apportionment import Apportionment, apportion
     from .audit import AuditReport, audit_report
@@ -103,6 +112,8 @@ _EXPORTS: dict[str, str] = {
     "legacy": ".algorithms",
     "leximin": ".algorithms",
     "maximin": ".algorithms",
+    "minimax": ".algorithms",
+    "goldilocks": ".algorithms",
     "nash": ".algorithms",
     "examples": ".examples:",
     "to_frame": "._frames",
@@ -276,12 +287,14 @@ __all__ = [
     "fairness_metrics",
     "fill_from_alternates",
     "find_distribution",
+    "goldilocks",
     "group_view",
     "household_effect",
     "invite",
     "legacy",
     "leximin",
     "maximin",
+    "minimax",
     "nash",
     "open_table",
     "plan_letters",

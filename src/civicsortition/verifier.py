@@ -519,16 +519,39 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
         tr("{minimum:.6f}, recomputed from the panels", minimum=minimum))
     cert, algorithm = claims["cert"], claims["algorithm"]
     nash = algorithm == "nash"
-    objective = (float(np.log(np.maximum(freq[covered], 1e-300)).sum()) if nash else minimum)
+    # Minimised objectives are stated negated (every record maximises); re-derived here from
+    # the panels by their published formulas, not by the engine's code.
+    minimised = algorithm in ("minimax", "goldilocks")
+    pi_cov = freq[covered]
+    options = claims["run"].get("options")
+    stated_gamma: Any = options.get("gamma") if isinstance(options, Mapping) else None
+    gamma = 1.0
+    if algorithm == "goldilocks":
+        if _number(stated_gamma) and float(stated_gamma) > 0:
+            gamma = float(stated_gamma)
+        else:
+            add("certificate.gamma", [tr("run.options.gamma: expected a positive number")], "")
+    if nash:
+        objective = float(np.log(np.maximum(pi_cov, 1e-300)).sum())
+        # Σ log π moves by about Σ δ/π_i when every π_i moves by δ.
+        otol = tol * float((1 / np.maximum(pi_cov, tol)).sum())
+    elif algorithm == "minimax":
+        objective, otol = -float(pi_cov.max(initial=0.0)), tol
+    elif algorithm == "goldilocks":
+        n_cov, low = len(pi_cov), max(minimum, 1e-300)
+        objective = -(n_cov / k * float(pi_cov.max(initial=0.0)) + gamma * k / n_cov / low)
+        otol = tol * (n_cov / k + gamma * k / n_cov / max(low, tol) ** 2)
+    else:
+        objective, otol = minimum, tol
     obj, bnd, gap = _f(cert.get("objective")), _f(cert.get("bound")), _f(cert.get("gap"))
-    # Σ log π moves by about Σ δ/π_i when every π_i moves by δ.
-    otol = tol * float((1 / np.maximum(freq[covered], tol)).sum()) if nash else tol
     add("certificate.objective", [tr("objective {obj} but the panels give {objective:.9g}",
                                      obj=obj,
                                      objective=objective)]
         if not abs(obj - objective) <= otol else [],
         tr("{objective:.6g}, recomputed", objective=objective)
-        + (tr(" (Nash welfare Σ log π)") if nash else ""))
+        + (tr(" (Nash welfare Σ log π)") if nash else "")
+        + (tr(" (minus the largest probability)") if algorithm == "minimax" else "")
+        + (tr(" (minus (N/k) max π + γ (k/N) / min π)") if algorithm == "goldilocks" else ""))
     bound_ok: list[str] = []
     bound_verified = True
     text: str
@@ -542,6 +565,10 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
         text = ""
     elif nash:
         text = tr("{bnd:.6g} (a Nash welfare bound; not re-derived)", bnd=bnd)
+        bound_verified = False
+    elif minimised:
+        text = tr("{bnd:.6g} (minus a lower bound on the {algorithm} objective; not re-derived)",
+                  bnd=bnd, algorithm=algorithm)
         bound_verified = False
     else:
         relax = rules.maximin_relaxation_bound(covered)

@@ -5,9 +5,10 @@
 options of every algorithm); a callable with the same signature is accepted too. Every result
 records the resolved algorithm and backend.
 
-One module per algorithm (:mod:`.leximin`, :mod:`.maximin`, :mod:`.nash`, :mod:`.legacy`);
-none imports another. What they share lives in shared modules: :mod:`._core` (the run, setup,
-the max-min column generation, the run-details builder), :mod:`._master` (the master LP),
+One module per algorithm (:mod:`.leximin`, :mod:`.maximin`, :mod:`.nash`, :mod:`.minimax`,
+:mod:`.goldilocks`, :mod:`.legacy`); none imports another (MINIMAX and GOLDILOCKS share the
+epigraph master of :mod:`._epigraph`). What they share lives in shared modules:
+:mod:`._core` (the run, setup, the max-min column generation, the run-details builder), :mod:`._master` (the master LP),
 :mod:`._pricing` (pricing and the LP dive), :mod:`.feasibility` (a feasible panel, the minimal
 relaxation), :mod:`.relaxation`, :mod:`.decompose`, :mod:`.fast_path` (the LP-relaxation fast
 path) and :mod:`.staged` (progressive filling). Importing the package loads no SciPy and no
@@ -32,9 +33,12 @@ from __future__ import annotations
 from ..distribution import Extra
 from ._core import Progress, Run, options_record, setup
 from ._core import details as run_details
+from ._epigraph import EpigraphExtra
+from .goldilocks import goldilocks
 from .legacy import LegacyExtra, legacy
 from .leximin import LeximinExtra, leximin
 from .maximin import MaximinExtra, maximin
+from .minimax import minimax
 from .nash import NashExtra, nash
 from .progress import ProgressBar, progress_bar
 from .registry import (
@@ -50,7 +54,7 @@ from .registry import (
 )
 
 __all__ = ["ALGORITHMS", "BUDGET_OPTIONS", "COMMON_OPTIONS", "DEFAULT_ALGORITHM", "Algorithm",
-           "AlgorithmSpec", "Extra", "LegacyExtra", "LeximinExtra", "MaximinExtra", "NashExtra",
-           "Option", "Progress", "ProgressBar", "Run", "find_distribution", "legacy", "leximin",
-           "maximin", "nash", "options_record", "progress_bar", "register_algorithm",
-           "run_details", "setup"]
+           "AlgorithmSpec", "EpigraphExtra", "Extra", "LegacyExtra", "LeximinExtra",
+           "MaximinExtra", "NashExtra", "Option", "Progress", "ProgressBar", "Run",
+           "find_distribution", "goldilocks", "legacy", "leximin", "maximin", "minimax", "nash",
+           "options_record", "progress_bar", "register_algorithm", "run_details", "setup"]

@@ -448,6 +448,63 @@ def algorithm_options(p: argparse.ArgumentParser, *, tickets: bool = True) -> No
     time_limit_options(p)
 
 
+def parameter_option(p: argparse.ArgumentParser) -> None:
+    """``--param NAME=VALUE``: an algorithm's own option (repeatable)."""
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="an option of the chosen algorithm, e.g. gamma=2 (goldilocks) or "
+                   "floor=maximin (minimax); repeatable; typed as the algorithm declares it "
+                   "(python -m civicsortition algorithms lists them)")
+
+
+def algorithm_parameters(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
+    """The ``--param`` values for the registry entry ``spec``, converted to each option's type.
+
+    Raises
+    ------
+    InputError
+        ``bad-parameter`` for a malformed pair, an option the algorithm does not take (or one
+        with its own command-line option), or a value of the wrong type.
+    """
+    own = {"households", "backend", "progress", "time_limit", "draws", "rng"}
+    out: dict[str, Any] = {}
+    for pair in getattr(args, "param", None) or []:
+        name, sep, text = pair.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or not name:
+            raise InputError.single("bad-parameter", tr("expected NAME=VALUE, got {pair!r}",
+                                                        pair=pair), column="--param")
+        takes = sorted(o.name for o in spec.options if o.name not in own)
+        if name in own or not spec.accepts(name):
+            raise InputError.single("bad-parameter", tr("algorithm {algorithm} takes no "
+                                                        "parameter {name!r}; it takes: "
+                                                        "{takes}", algorithm=spec.id,
+                                                        name=name,
+                                                        takes=", ".join(takes) or "none"),
+                                    column="--param", value=pair)
+        kind = spec.option(name).type
+        try:
+            if kind is bool:
+                if text.strip().lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError(text)
+                value: Any = text.strip().lower() in ("true", "1", "yes")
+            elif kind in (int, float):
+                value = kind(text)
+            elif kind is object:  # a number where it parses as one, else the text
+                try:
+                    value = float(text)
+                except ValueError:
+                    value = None if text.strip().lower() == "none" else text.strip()
+            else:
+                value = text
+        except ValueError:
+            raise InputError.single("bad-parameter", tr("{name}: expected a value of type "
+                                                        "{kind}", name=name,
+                                                        kind=kind.__name__),
+                                    column="--param", value=pair) from None
+        out[name] = value
+    return out
+
+
 def members_options(p: argparse.ArgumentParser, *, required: bool = True) -> None:
     """``--members`` or ``--members-record``: the current panel, as ``tally`` takes it."""
     g = p.add_mutually_exclusive_group(required=required)

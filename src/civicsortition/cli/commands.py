@@ -14,6 +14,7 @@ from ._common import (
     EXIT_INFEASIBLE,
     EXIT_OK,
     EXIT_VERIFICATION_FAILED,
+    algorithm_parameters,
     band,
     date,
     default_algorithm,
@@ -100,6 +101,7 @@ def cmd_select(args: argparse.Namespace) -> int:
         options["draws"] = args.draws
     if spec.accepts("rng"):
         options["rng"] = args.seed
+    options.update(algorithm_parameters(args, spec))
     from . import find_distribution  # looked up at run time (tests replace it)
 
     with run_options(args, algorithm) as run:
@@ -382,3 +384,20 @@ def cmd_registrations(args: argparse.Namespace) -> int:
                   rejections=args.rejections))
     return EXIT_OK
 
+
+
+def cmd_algorithms(args: argparse.Namespace) -> int:
+    """``algorithms``: every registered algorithm with its options and their defaults."""
+    from ..algorithms import ALGORITHMS, DEFAULT_ALGORITHM
+
+    common = {"households", "backend", "progress", "time_limit"}
+    for spec in ALGORITHMS.values():
+        mark = say(" (default)") if spec.id == DEFAULT_ALGORITHM else ""
+        print(f"{spec.id}{mark}: {translate(spec.name)}")
+        for o in spec.options:
+            if o.name not in common:
+                choices = f" {{{', '.join(map(str, o.choices))}}}" if o.choices else ""
+                print(f"  {o.name}={o.default!r}{choices}: {translate(o.help)}")
+    print(say("Give an option with select --param NAME=VALUE; every algorithm also takes "
+              "--backend, --time-limit and the household rule."))
+    return EXIT_OK

@@ -21,6 +21,7 @@ from ._common import (
     force_option,
     input_options,
     members_options,
+    parameter_option,
     selection_outputs,
 )
 
@@ -177,10 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "targets do not list (they get no quota row; select rejects them)")
     ck.set_defaults(func=c.cmd_check, inputs=("targets", "people"), outputs=())
 
+    al = _command(sub, "algorithms", "list the fair algorithms and their options")
+    al.set_defaults(func=c.cmd_algorithms, inputs=(), outputs=())
+
     s = _command(sub, "select", "targets + people -> fair lottery over panels (JSON)",
                  "With --draw-seed, round it to a ticket lottery and draw the panel.")
     input_options(s, required=True)
     algorithm_options(s)
+    parameter_option(s)
     s.add_argument("--draws", type=int, default=10_000, help="legacy only: simulated draws")
     s.add_argument("--seed", type=int, help="legacy only: random seed (an integer; the "
                    "public seed of a draw is --draw-seed)")
