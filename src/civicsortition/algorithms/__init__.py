@@ -8,8 +8,8 @@ records the resolved algorithm and backend.
 One module per algorithm (:mod:`.leximin`, :mod:`.maximin`, :mod:`.nash`, :mod:`.minimax`,
 :mod:`.goldilocks`, :mod:`.legacy`); none imports another (MINIMAX and GOLDILOCKS share the
 epigraph master of :mod:`._epigraph`). What they share lives in shared modules:
-:mod:`._core` (the run, setup, the max-min column generation, the run-details builder), :mod:`._master` (the master LP),
-:mod:`._pricing` (pricing and the LP dive), :mod:`.feasibility` (a feasible panel, the minimal
+:mod:`._core` (the run, setup, the max-min column generation, the run-details builder),
+:mod:`._master` (the master LP), :mod:`._pricing` (pricing and the LP dive), :mod:`.feasibility` (a feasible panel, the minimal
 relaxation), :mod:`.relaxation`, :mod:`.decompose`, :mod:`.fast_path` (the LP-relaxation fast
 path) and :mod:`.staged` (progressive filling). Importing the package loads no SciPy and no
 solver library: they are imported on first solve.
