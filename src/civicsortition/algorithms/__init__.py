@@ -9,10 +9,11 @@ One module per algorithm (:mod:`.leximin`, :mod:`.maximin`, :mod:`.nash`, :mod:`
 :mod:`.goldilocks`, :mod:`.legacy`); none imports another (MINIMAX and GOLDILOCKS share the
 epigraph master of :mod:`._epigraph`). What they share lives in shared modules:
 :mod:`._core` (the run, setup, the max-min column generation, the run-details builder),
-:mod:`._master` (the master LP), :mod:`._pricing` (pricing and the LP dive), :mod:`.feasibility` (a feasible panel, the minimal
-relaxation), :mod:`.relaxation`, :mod:`.decompose`, :mod:`.fast_path` (the LP-relaxation fast
-path) and :mod:`.staged` (progressive filling). Importing the package loads no SciPy and no
-solver library: they are imported on first solve.
+:mod:`._master` (the master LP), :mod:`._pricing` (pricing and the LP dive),
+:mod:`.feasibility` (a feasible panel, the minimal relaxation), :mod:`.relaxation`,
+:mod:`.decompose`, :mod:`.fast_path` (the LP-relaxation fast path) and :mod:`.staged`
+(progressive filling). Importing the package loads no SciPy and no solver library: they are
+imported on first solve.
 
 For a new algorithm (``docs/extending.md``): :func:`setup` formulates the program and finds
 panels covering every coverable type (a :class:`Run`), :func:`run_details` builds the
