@@ -181,3 +181,28 @@ def goldilocks_value(pool: Pool, quotas: Quotas, gamma: float = 1.0,
             b = lo + ratio * (hi - lo)
             gb = g(b)
     return min(ga, gb, g(top))
+
+
+def lp_norm_value(pool: Pool, quotas: Quotas, p: float, households: bool = True) -> float:
+    """min over lotteries of the ℓp norm of the covered people's probabilities (all panels)."""
+    panels = feasible_panels(pool, quotas, households)
+    M = incidence(pool, panels)
+    covered = [i for i in range(pool.n) if M[i].any()]
+    Mc = M[covered]
+    m = M.shape[1]
+    ref = quotas.panel_size / len(covered)
+
+    def f(x: np.ndarray) -> float:
+        return float(np.log(np.sum((Mc @ x / ref) ** p)))
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        pi = Mc @ x / ref
+        return (Mc.T @ (p * pi ** (p - 1) / ref)) / np.sum(pi ** p)
+
+    res = optimize.minimize(f, np.full(m, 1 / m), jac=grad, method="SLSQP",
+                            bounds=[(0, 1)] * m,
+                            constraints=[{"type": "eq", "fun": lambda x: x.sum() - 1,
+                                          "jac": lambda x: np.ones_like(x)}],
+                            options={"ftol": 1e-15, "maxiter": 3000})
+    assert res.success, res.message
+    return float(ref * np.exp(res.fun) ** (1 / p))

@@ -8,11 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from civicsortition import Pool, Quotas, ValueQuota
 from civicsortition.algorithms import find_distribution
 from civicsortition.algorithms._epigraph import goldilocks_objective
 from civicsortition.algorithms.goldilocks import goldilocks
+from civicsortition.algorithms.lp import lp
 from civicsortition.algorithms.minimax import minimax
 from civicsortition.distribution import check_distribution
 from civicsortition.errors import InputError
@@ -177,3 +179,30 @@ def test_cli_select_takes_the_algorithms_parameters(tmp_path: Path,
         capsys.readouterr()
         assert main(["select", *base, "--algorithm", "goldilocks", *bad]) == EXIT_BAD_INPUT
         assert "[bad-parameter]" in capsys.readouterr().err
+
+
+@SLOW_OK
+@given(inst=tiny_instances(households=True), p=st.sampled_from([1.5, 2.0, 3.0, 6.0]))
+def test_lp_matches_brute_force(inst: tuple[Pool, Quotas], p: float) -> None:
+    pool, quotas = inst
+    assume(_feasible(pool, quotas))
+    dist = lp(pool, quotas, p=p)
+    assert check_distribution(dist) == []
+    truth = oracle.lp_norm_value(pool, quotas, p)
+    covered = _covered(dist)
+    value = float(np.sum(covered ** p) ** (1 / p))
+    assert value == pytest.approx(dist.details.extra.value, rel=1e-9)
+    assert value <= truth + 2e-6
+    assert dist.details.extra.lower_bound <= truth + 1e-7
+    assert dist.details.converged
+
+
+def test_lp_large_p_approaches_minimax() -> None:
+    pool, quotas = rustavi_example()
+    best_max = minimax(pool, quotas).details.extra.lower_bound
+    maxima = [lp(pool, quotas, p=p).details.extra.maximum for p in (2.0, 16.0)]
+    assert maxima[1] < maxima[0]
+    assert maxima[1] <= best_max * 1.02
+    with pytest.raises(InputError) as caught:
+        lp(pool, quotas, p=1.0)
+    assert caught.value.code == "bad-p"

@@ -521,7 +521,7 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
     nash = algorithm == "nash"
     # Minimised objectives are stated negated (every record maximises); re-derived here from
     # the panels by their published formulas, not by the engine's code.
-    minimised = algorithm in ("minimax", "goldilocks")
+    minimised = algorithm in ("minimax", "goldilocks", "lp")
     pi_cov = freq[covered]
     options = claims["run"].get("options")
     stated_gamma: Any = options.get("gamma") if isinstance(options, Mapping) else None
@@ -537,6 +537,13 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
         otol = tol * float((1 / np.maximum(pi_cov, tol)).sum())
     elif algorithm == "minimax":
         objective, otol = -float(pi_cov.max(initial=0.0)), tol
+    elif algorithm == "lp":
+        stated_p: Any = options.get("p") if isinstance(options, Mapping) else None
+        power = float(stated_p) if _number(stated_p) and float(stated_p) > 1 else 2.0
+        if power != stated_p:
+            add("certificate.p", [tr("run.options.p: expected a number above 1")], "")
+        objective = -float(np.sum(pi_cov ** power) ** (1 / power))
+        otol = tol * max(1.0, float(len(pi_cov)) ** (1 / power))
     elif algorithm == "goldilocks":
         n_cov, low = len(pi_cov), max(minimum, 1e-300)
         objective = -(n_cov / k * float(pi_cov.max(initial=0.0)) + gamma * k / n_cov / low)
@@ -551,6 +558,7 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
         tr("{objective:.6g}, recomputed", objective=objective)
         + (tr(" (Nash welfare Σ log π)") if nash else "")
         + (tr(" (minus the largest probability)") if algorithm == "minimax" else "")
+        + (tr(" (minus the ℓp norm of the probabilities)") if algorithm == "lp" else "")
         + (tr(" (minus (N/k) max π + γ (k/N) / min π)") if algorithm == "goldilocks" else ""))
     bound_ok: list[str] = []
     bound_verified = True

@@ -26,6 +26,7 @@ from .goldilocks import DEFAULT_GOLDILOCKS_TOL, goldilocks
 from .legacy import legacy
 from .leximin import METHODS as LEXIMIN_METHODS
 from .leximin import leximin
+from .lp import DEFAULT_LP_TOL, lp
 from .maximin import METHODS as MAXIMIN_METHODS
 from .maximin import maximin
 from .minimax import minimax
@@ -202,6 +203,12 @@ register_algorithm(AlgorithmSpec("goldilocks", "GOLDILOCKS (Baharav & Flanigan 2
     Option("gamma", float, 1.0, "weight of the minimum term in (N/k) max π + γ (k/N) / min π"),
     Option("tol", float, DEFAULT_GOLDILOCKS_TOL, "certified optimality gap, in objective "
            "units"),
+    *_COLUMN_GENERATION,
+    *BUDGET_OPTIONS)))
+register_algorithm(AlgorithmSpec("lp", "ℓp norm (Flanigan, Liang, Procaccia & Wang 2024)", lp, (
+    *COMMON_OPTIONS,
+    Option("p", float, 2.0, "the norm, 1 < p < ∞ (p = ∞: the minimax algorithm)"),
+    Option("tol", float, DEFAULT_LP_TOL, "certified optimality gap, in norm units"),
     *_COLUMN_GENERATION,
     *BUDGET_OPTIONS)))
 register_algorithm(AlgorithmSpec("legacy", "LEGACY greedy sequential draw (Monte Carlo)",
