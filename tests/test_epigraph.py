@@ -15,10 +15,12 @@ from civicsortition.algorithms import find_distribution
 from civicsortition.algorithms._epigraph import goldilocks_objective
 from civicsortition.algorithms.goldilocks import goldilocks
 from civicsortition.algorithms.lp import lp
+from civicsortition.algorithms.maxentropy import count_panels, maxentropy
 from civicsortition.algorithms.minimax import minimax
 from civicsortition.distribution import check_distribution
 from civicsortition.errors import InputError
 from civicsortition.examples import rustavi_example
+from civicsortition.program import PanelProgram
 
 from . import oracle
 from .test_engine import SLOW_OK, _feasible, tiny_instances
@@ -206,3 +208,39 @@ def test_lp_large_p_approaches_minimax() -> None:
     with pytest.raises(InputError) as caught:
         lp(pool, quotas, p=1.0)
     assert caught.value.code == "bad-p"
+
+
+@SLOW_OK
+@given(inst=tiny_instances(households=True))
+def test_maxentropy_counts_every_panel_and_is_uniform_over_them(
+        inst: tuple[Pool, Quotas]) -> None:
+    pool, quotas = inst
+    panels = oracle.feasible_panels(pool, quotas)
+    prog = PanelProgram.build(pool, quotas)
+    count = count_panels(prog)
+    assert count.panels == len(panels)                  # exact, against enumeration
+    if not panels:
+        return
+    dist = maxentropy(pool, quotas)
+    assert check_distribution(dist) == []
+    assert dist.details.extra.panels == str(len(panels))
+    freq = oracle.incidence(pool, panels).mean(axis=1)  # the uniform lottery's marginals
+    np.testing.assert_allclose(dist.marginals, freq, atol=1e-12)
+    np.testing.assert_allclose(count.expected[prog.type_of] / prog.sizes[prog.type_of], freq,
+                               atol=1e-12)
+    assert dist.details.objective == pytest.approx(np.log(len(panels)))
+
+
+def test_maxentropy_says_how_big_the_support_is() -> None:
+    from civicsortition.research.synthetic import synthetic_instance
+
+    inst = synthetic_instance(40, 8, 3, seed=1)
+    with pytest.raises(InputError) as caught:
+        maxentropy(inst.pool, inst.quotas, max_profiles=1000)
+    assert caught.value.code == "support-too-large"
+    exact = count_panels(PanelProgram.build(inst.pool, inst.quotas)).panels
+    assert str(exact) in str(caught.value)      # the exact number of panels, stated
+    pool, quotas = rustavi_example()
+    with pytest.raises(InputError) as caught:
+        count_panels(PanelProgram.build(pool, quotas), max_states=20_000)
+    assert caught.value.code == "support-too-large"

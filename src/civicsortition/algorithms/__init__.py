@@ -6,9 +6,9 @@ options of every algorithm); a callable with the same signature is accepted too.
 records the resolved algorithm and backend.
 
 One module per algorithm (:mod:`.leximin`, :mod:`.maximin`, :mod:`.nash`, :mod:`.minimax`,
-:mod:`.goldilocks`, :mod:`.lp`, :mod:`.legacy`); none imports another (MINIMAX and GOLDILOCKS
-share the epigraph master of :mod:`._epigraph`, ℓp the Frank–Wolfe core of :mod:`._convex`).
-What they share lives in shared modules:
+:mod:`.goldilocks`, :mod:`.lp`, :mod:`.maxentropy`, :mod:`.legacy`); none imports another
+(MINIMAX and GOLDILOCKS share the epigraph master of :mod:`._epigraph`, ℓp the Frank–Wolfe
+core of :mod:`._convex`). What they share lives in shared modules:
 :mod:`._core` (the run, setup, the max-min column generation, the run-details builder),
 :mod:`._master` (the master LP), :mod:`._pricing` (pricing and the LP dive),
 :mod:`.feasibility` (a feasible panel, the minimal relaxation), :mod:`.relaxation`,
@@ -40,6 +40,7 @@ from .goldilocks import goldilocks
 from .legacy import LegacyExtra, legacy
 from .leximin import LeximinExtra, leximin
 from .lp import lp
+from .maxentropy import MaxEntropyExtra, PanelCount, count_panels, maxentropy
 from .maximin import MaximinExtra, maximin
 from .minimax import minimax
 from .nash import NashExtra, nash
@@ -56,9 +57,38 @@ from .registry import (
     register_algorithm,
 )
 
-__all__ = ["ALGORITHMS", "BUDGET_OPTIONS", "COMMON_OPTIONS", "DEFAULT_ALGORITHM", "Algorithm",
-           "AlgorithmSpec", "EpigraphExtra", "Extra", "LegacyExtra", "LeximinExtra",
-           "MaximinExtra", "NashExtra", "Option", "Progress", "ProgressBar", "Run",
-           "find_distribution", "goldilocks", "legacy", "leximin", "lp", "maximin", "minimax",
-           "nash",
-           "options_record", "progress_bar", "register_algorithm", "run_details", "setup"]
+__all__ = [
+    "ALGORITHMS",
+    "BUDGET_OPTIONS",
+    "COMMON_OPTIONS",
+    "DEFAULT_ALGORITHM",
+    "Algorithm",
+    "AlgorithmSpec",
+    "EpigraphExtra",
+    "Extra",
+    "LegacyExtra",
+    "LeximinExtra",
+    "MaxEntropyExtra",
+    "MaximinExtra",
+    "NashExtra",
+    "Option",
+    "PanelCount",
+    "Progress",
+    "ProgressBar",
+    "Run",
+    "count_panels",
+    "find_distribution",
+    "goldilocks",
+    "legacy",
+    "leximin",
+    "lp",
+    "maxentropy",
+    "maximin",
+    "minimax",
+    "nash",
+    "options_record",
+    "progress_bar",
+    "register_algorithm",
+    "run_details",
+    "setup",
+]

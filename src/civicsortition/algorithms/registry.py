@@ -27,6 +27,7 @@ from .legacy import legacy
 from .leximin import METHODS as LEXIMIN_METHODS
 from .leximin import leximin
 from .lp import DEFAULT_LP_TOL, lp
+from .maxentropy import DEFAULT_MAX_PROFILES, maxentropy
 from .maximin import METHODS as MAXIMIN_METHODS
 from .maximin import maximin
 from .minimax import minimax
@@ -210,6 +211,12 @@ register_algorithm(AlgorithmSpec("lp", "ℓp norm (Flanigan, Liang, Procaccia & 
     Option("p", float, 2.0, "the norm, 1 < p < ∞ (p = ∞: the minimax algorithm)"),
     Option("tol", float, DEFAULT_LP_TOL, "certified optimality gap, in norm units"),
     *_COLUMN_GENERATION,
+    *BUDGET_OPTIONS)))
+register_algorithm(AlgorithmSpec("maxentropy", "maximum entropy: uniform over all feasible "
+                                 "panels (de Azevedo & Gölz 2026)", maxentropy, (
+    *COMMON_OPTIONS,
+    Option("max_profiles", int, DEFAULT_MAX_PROFILES, "largest support (distinct type "
+           "profiles) returned; beyond it support-too-large"),
     *BUDGET_OPTIONS)))
 register_algorithm(AlgorithmSpec("legacy", "LEGACY greedy sequential draw (Monte Carlo)",
                                  legacy, (
