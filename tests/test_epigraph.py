@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from civicsortition import Pool, Quotas, ValueQuota
 from civicsortition.algorithms import find_distribution
 from civicsortition.algorithms._epigraph import goldilocks_objective
+from civicsortition.algorithms.diversimax import diversimax
 from civicsortition.algorithms.goldilocks import goldilocks
 from civicsortition.algorithms.lp import lp
 from civicsortition.algorithms.maxentropy import count_panels, maxentropy
@@ -244,3 +245,37 @@ def test_maxentropy_says_how_big_the_support_is() -> None:
     with pytest.raises(InputError) as caught:
         count_panels(PanelProgram.build(pool, quotas), max_states=20_000)
     assert caught.value.code == "support-too-large"
+
+
+def _diversity_loss(pool: Pool, panel: tuple[int, ...], k: int) -> float:
+    """The DIVERSIMAX loss of one panel, computed here from its definition (all sets)."""
+    import itertools
+
+    recs = list(pool.records())
+    names = list(pool.strata.names)
+    loss = 0.0
+    for size in range(1, len(names) + 1):
+        for cats in itertools.combinations(names, size):
+            values = [sorted({r[c] for r in recs}) for c in cats]
+            combos = list(itertools.product(*values))
+            for combo in combos:
+                have = sum(1 for i in panel if tuple(recs[i][c] for c in cats) == combo)
+                loss += abs(have - k / len(combos))
+    return loss
+
+
+@SLOW_OK
+@given(inst=tiny_instances(households=True))
+def test_diversimax_finds_the_least_loss_composition(inst: tuple[Pool, Quotas]) -> None:
+    pool, quotas = inst
+    panels = oracle.feasible_panels(pool, quotas)
+    assume(panels)
+    dist = diversimax(pool, quotas)
+    assert check_distribution(dist) == []
+    assert len(dist.probabilities) == 1                     # one composition
+    best = min(_diversity_loss(pool, p, quotas.panel_size) for p in panels)
+    assert dist.details.extra.loss == pytest.approx(best, abs=1e-7)
+    # people of one type keep equal chances: the members are drawn within types
+    prog = PanelProgram.build(pool, quotas)
+    for members in prog.members:
+        assert np.ptp(dist.marginals[members]) <= 1e-12

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ._frames import to_frame
     from .algorithms import (
         ALGORITHMS,
+        diversimax,
         find_distribution,
         goldilocks,
         legacy,
@@ -117,6 +118,7 @@ _EXPORTS: dict[str, str] = {
     "minimax": ".algorithms",
     "lp": ".algorithms",
     "maxentropy": ".algorithms",
+    "diversimax": ".algorithms",
     "goldilocks": ".algorithms",
     "nash": ".algorithms",
     "examples": ".examples:",
@@ -284,6 +286,7 @@ __all__ = [
     "check_distribution",
     "compare",
     "diagnose",
+    "diversimax",
     "draw",
     "draw_exact",
     "examples",

@@ -553,7 +553,7 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
     obj, bnd, gap = _f(cert.get("objective")), _f(cert.get("bound")), _f(cert.get("gap"))
     # MAXENTROPY's objective is log(number of feasible panels): a count this check does not
     # redo (the panels and their weights are checked like any lottery's).
-    counted = algorithm == "maxentropy"
+    counted = algorithm in ("maxentropy", "diversimax")
     if counted:
         objective = obj
     add("certificate.objective", [tr("objective {obj} but the panels give {objective:.9g}",
@@ -565,8 +565,9 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
         + (tr(" (minus the largest probability)") if algorithm == "minimax" else "")
         + (tr(" (minus the ℓp norm of the probabilities)") if algorithm == "lp" else "")
         + (tr(" (minus (N/k) max π + γ (k/N) / min π)") if algorithm == "goldilocks" else "")
-        if not counted else tr("{objective:.6g}: log of the number of feasible panels, as "
-                               "stated (not recounted)", objective=objective),
+        if not counted else tr("{objective:.6g}, as stated (not re-derived: {algorithm}'s "
+                               "objective is a count over all panels or intersection cells)",
+                               objective=objective, algorithm=algorithm),
         verified=not counted)
     bound_ok: list[str] = []
     bound_verified = True
@@ -582,9 +583,8 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
     elif nash:
         text = tr("{bnd:.6g} (a Nash welfare bound; not re-derived)", bnd=bnd)
         bound_verified = False
-    elif algorithm == "maxentropy":
-        text = tr("{bnd:.6g} (an exact count: the bound is the objective; not recounted)",
-                  bnd=bnd)
+    elif counted:
+        text = tr("{bnd:.6g} (exact: the bound is the objective; not re-derived)", bnd=bnd)
         bound_verified = False
     elif minimised:
         text = tr("{bnd:.6g} (minus a lower bound on the {algorithm} objective; not re-derived)",

@@ -6,7 +6,8 @@ options of every algorithm); a callable with the same signature is accepted too.
 records the resolved algorithm and backend.
 
 One module per algorithm (:mod:`.leximin`, :mod:`.maximin`, :mod:`.nash`, :mod:`.minimax`,
-:mod:`.goldilocks`, :mod:`.lp`, :mod:`.maxentropy`, :mod:`.legacy`); none imports another
+:mod:`.goldilocks`, :mod:`.lp`, :mod:`.maxentropy`, :mod:`.diversimax`, :mod:`.legacy`); none
+imports another
 (MINIMAX and GOLDILOCKS share the epigraph master of :mod:`._epigraph`, ℓp the Frank–Wolfe
 core of :mod:`._convex`). What they share lives in shared modules:
 :mod:`._core` (the run, setup, the max-min column generation, the run-details builder),
@@ -36,6 +37,7 @@ from ..distribution import Extra
 from ._core import Progress, Run, options_record, setup
 from ._core import details as run_details
 from ._epigraph import EpigraphExtra
+from .diversimax import DiversimaxExtra, diversimax
 from .goldilocks import goldilocks
 from .legacy import LegacyExtra, legacy
 from .leximin import LeximinExtra, leximin
@@ -64,6 +66,7 @@ __all__ = [
     "DEFAULT_ALGORITHM",
     "Algorithm",
     "AlgorithmSpec",
+    "DiversimaxExtra",
     "EpigraphExtra",
     "Extra",
     "LegacyExtra",
@@ -77,6 +80,7 @@ __all__ = [
     "ProgressBar",
     "Run",
     "count_panels",
+    "diversimax",
     "find_distribution",
     "goldilocks",
     "legacy",

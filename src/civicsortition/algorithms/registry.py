@@ -22,6 +22,7 @@ from ..errors import InputError
 from ..numerics import DEFAULT_NASH_TOL, DEFAULT_TOL
 from ..pool import Pool
 from ..quotas import Quotas
+from .diversimax import DEFAULT_MAX_CELLS, diversimax
 from .goldilocks import DEFAULT_GOLDILOCKS_TOL, goldilocks
 from .legacy import legacy
 from .leximin import METHODS as LEXIMIN_METHODS
@@ -217,6 +218,12 @@ register_algorithm(AlgorithmSpec("maxentropy", "maximum entropy: uniform over al
     *COMMON_OPTIONS,
     Option("max_profiles", int, DEFAULT_MAX_PROFILES, "largest support (distinct type "
            "profiles) returned; beyond it support-too-large"),
+    *BUDGET_OPTIONS)))
+register_algorithm(AlgorithmSpec("diversimax", "DIVERSIMAX: one even composition across "
+                                 "intersections (deterministic)", diversimax, (
+    *COMMON_OPTIONS,
+    Option("max_cells", int, DEFAULT_MAX_CELLS, "intersection cells considered at most "
+           "(smallest sets of categories first)"),
     *BUDGET_OPTIONS)))
 register_algorithm(AlgorithmSpec("legacy", "LEGACY greedy sequential draw (Monte Carlo)",
                                  legacy, (
