@@ -5,6 +5,8 @@
 * :mod:`~civicsortition.research.corpus` -- pools from many generators for robustness sweeps;
 * :mod:`~civicsortition.research.experiments` -- :func:`compare_algorithms` and experiment
   grids on any executor, with their results files;
+* :mod:`~civicsortition.research.manipulation` -- :func:`manipulation_audit`: what a volunteer
+  gains by misreporting their values, per algorithm;
 * :mod:`~civicsortition.research.peer` -- the optional side-by-side adapter to the peer
   library (installed separately; never required).
 
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
         run_grid,
         run_task,
     )
+    from .manipulation import ManipulationAudit, manipulation_audit
     from .peer import peer_available, peer_distribution
     from .synthetic import PRESETS, Instance, preset, synthetic_instance
 
@@ -42,6 +45,8 @@ _EXPORTS = {
     "read_results": ".experiments",
     "run_grid": ".experiments",
     "run_task": ".experiments",
+    "ManipulationAudit": ".manipulation",
+    "manipulation_audit": ".manipulation",
     "peer_available": ".peer",
     "peer_distribution": ".peer",
     "PRESETS": ".synthetic",
@@ -55,9 +60,11 @@ __all__ = [
     "PRESETS",
     "Comparison",
     "Instance",
+    "ManipulationAudit",
     "Task",
     "compare_algorithms",
     "grid",
+    "manipulation_audit",
     "peer_available",
     "peer_distribution",
     "preset",
