@@ -206,3 +206,30 @@ def lp_norm_value(pool: Pool, quotas: Quotas, p: float, households: bool = True)
                             options={"ftol": 1e-15, "maxiter": 3000})
     assert res.success, res.message
     return float(ref * np.exp(res.fun) ** (1 / p))
+
+
+def fair_maxentropy_value(pool: Pool, quotas: Quotas, floor: float,
+                          households: bool = True) -> float:
+    """max over lotteries on all panels of their entropy, every covered person >= floor."""
+    panels = feasible_panels(pool, quotas, households)
+    M = incidence(pool, panels)
+    covered = [i for i in range(pool.n) if M[i].any()]
+    Mc = M[covered]
+    m = M.shape[1]
+
+    def neg_entropy(x: np.ndarray) -> float:
+        x = np.maximum(x, 1e-300)
+        return float(np.sum(x * np.log(x)))
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        return np.log(np.maximum(x, 1e-300)) + 1
+
+    res = optimize.minimize(neg_entropy, np.full(m, 1 / m), jac=grad, method="SLSQP",
+                            bounds=[(0, 1)] * m,
+                            constraints=[{"type": "eq", "fun": lambda x: x.sum() - 1,
+                                          "jac": lambda x: np.ones_like(x)},
+                                         {"type": "ineq", "fun": lambda x: Mc @ x - floor,
+                                          "jac": lambda x: Mc}],
+                            options={"ftol": 1e-14, "maxiter": 3000})
+    assert res.success, res.message
+    return -float(res.fun)

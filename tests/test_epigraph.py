@@ -16,7 +16,7 @@ from civicsortition.algorithms._epigraph import goldilocks_objective
 from civicsortition.algorithms.diversimax import diversimax
 from civicsortition.algorithms.goldilocks import goldilocks
 from civicsortition.algorithms.lp import lp
-from civicsortition.algorithms.maxentropy import count_panels, maxentropy
+from civicsortition.algorithms.maxentropy import count_panels, fair_maxentropy, maxentropy
 from civicsortition.algorithms.minimax import minimax
 from civicsortition.distribution import check_distribution
 from civicsortition.errors import InputError
@@ -279,3 +279,26 @@ def test_diversimax_finds_the_least_loss_composition(inst: tuple[Pool, Quotas]) 
     prog = PanelProgram.build(pool, quotas)
     for members in prog.members:
         assert np.ptp(dist.marginals[members]) <= 1e-12
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fair_maxentropy_matches_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 7
+    pool = Pool.from_records([{"sex": str(rng.choice(["f", "m"])),
+                               "age": str(rng.choice(["y", "o", "m"]))} for _ in range(n)],
+                             categories=["sex", "age"])
+    quotas = Quotas(3, [ValueQuota("sex", "f", 1, 2), ValueQuota("sex", "m", 1, 2),
+                        ValueQuota("age", "y", 0, 2), ValueQuota("age", "o", 0, 2),
+                        ValueQuota("age", "m", 0, 2)])
+    if not oracle.feasible_panels(pool, quotas):
+        pytest.skip("no feasible panel for this seed")
+    dist = fair_maxentropy(pool, quotas, floor="maximin", slack=0.01)
+    assert check_distribution(dist) == []
+    e = dist.details.extra
+    assert _covered(dist).min() >= e.floor - 1e-6                # the floor holds
+    truth = oracle.fair_maxentropy_value(pool, quotas, e.floor)
+    assert e.entropy == pytest.approx(truth, abs=1e-5)
+    assert e.dual_bound >= truth - 1e-7                          # a true upper bound
+    uniform = maxentropy(pool, quotas).details.objective
+    assert e.entropy <= uniform + 1e-9                           # the floor costs entropy

@@ -42,7 +42,14 @@ from .goldilocks import goldilocks
 from .legacy import LegacyExtra, legacy
 from .leximin import LeximinExtra, leximin
 from .lp import lp
-from .maxentropy import MaxEntropyExtra, PanelCount, count_panels, maxentropy
+from .maxentropy import (
+    FairMaxEntropyExtra,
+    MaxEntropyExtra,
+    PanelCount,
+    count_panels,
+    fair_maxentropy,
+    maxentropy,
+)
 from .maximin import MaximinExtra, maximin
 from .minimax import minimax
 from .nash import NashExtra, nash
@@ -69,6 +76,7 @@ __all__ = [
     "DiversimaxExtra",
     "EpigraphExtra",
     "Extra",
+    "FairMaxEntropyExtra",
     "LegacyExtra",
     "LeximinExtra",
     "MaxEntropyExtra",
@@ -81,6 +89,7 @@ __all__ = [
     "Run",
     "count_panels",
     "diversimax",
+    "fair_maxentropy",
     "find_distribution",
     "goldilocks",
     "legacy",

@@ -28,7 +28,7 @@ from .legacy import legacy
 from .leximin import METHODS as LEXIMIN_METHODS
 from .leximin import leximin
 from .lp import DEFAULT_LP_TOL, lp
-from .maxentropy import DEFAULT_MAX_PROFILES, maxentropy
+from .maxentropy import DEFAULT_MAX_PROFILES, fair_maxentropy, maxentropy
 from .maximin import METHODS as MAXIMIN_METHODS
 from .maximin import maximin
 from .minimax import minimax
@@ -216,6 +216,17 @@ register_algorithm(AlgorithmSpec("lp", "ℓp norm (Flanigan, Liang, Procaccia & 
 register_algorithm(AlgorithmSpec("maxentropy", "maximum entropy: uniform over all feasible "
                                  "panels (de Azevedo & Gölz 2026)", maxentropy, (
     *COMMON_OPTIONS,
+    Option("max_profiles", int, DEFAULT_MAX_PROFILES, "largest support (distinct type "
+           "profiles) returned; beyond it support-too-large"),
+    *BUDGET_OPTIONS)))
+register_algorithm(AlgorithmSpec("fair-maxentropy", "maximum entropy with a floor on every "
+                                 "probability (de Azevedo & Gölz 2026)", fair_maxentropy, (
+    *COMMON_OPTIONS,
+    Option("floor", object, "maximin", "every probability at least this: a probability or "
+           "'maximin' (the MAXIMIN value less slack)"),
+    Option("slack", float, 1e-3, "relative slack below the MAXIMIN value for "
+           "floor='maximin'"),
+    Option("tol", float, 1e-6, "largest shortfall below the floor; dual gradient tolerance"),
     Option("max_profiles", int, DEFAULT_MAX_PROFILES, "largest support (distinct type "
            "profiles) returned; beyond it support-too-large"),
     *BUDGET_OPTIONS)))
