@@ -215,7 +215,7 @@ LAYERS = (
     ("distribution",),
     ("backends",),
     ("algorithms",),
-    ("rounding", "lottery", "draw", "verifier", "fairness"),
+    ("rounding", "lottery", "draw", "verifier", "fairness", "uniform"),
     ("audit", "households", "replacements", "vote"),
 )
 

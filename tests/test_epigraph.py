@@ -11,12 +11,11 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from civicsortition import Pool, Quotas, ValueQuota
-from civicsortition.algorithms import find_distribution
+from civicsortition.algorithms import count_panels, fair_maxentropy, find_distribution, maxentropy
 from civicsortition.algorithms._epigraph import goldilocks_objective
 from civicsortition.algorithms.diversimax import diversimax
 from civicsortition.algorithms.goldilocks import goldilocks
 from civicsortition.algorithms.lp import lp
-from civicsortition.algorithms.maxentropy import count_panels, fair_maxentropy, maxentropy
 from civicsortition.algorithms.minimax import minimax
 from civicsortition.distribution import check_distribution
 from civicsortition.errors import InputError

@@ -105,6 +105,7 @@ if TYPE_CHECKING:
         residual_quotas,
     )
     from .strata import Category, Strata
+    from .uniform import uniform_tickets, verify_uniform_tickets
     from .verifier import Check, Verdict, verify_selection
     from .vote import Outcome, Tally, answer_due, required_votes, tally
 
@@ -184,6 +185,8 @@ _EXPORTS: dict[str, str] = {
     "write_targets": ".io",
     "TransparentLottery": ".lottery",
     "transparent_lottery": ".lottery",
+    "uniform_tickets": ".uniform",
+    "verify_uniform_tickets": ".uniform",
     "Pool": ".pool",
     "PanelProgram": ".program",
     "Band": ".quotas",
@@ -326,9 +329,11 @@ __all__ = [
     "tally",
     "to_frame",
     "transparent_lottery",
+    "uniform_tickets",
     "validate_registrations",
     "verify",
     "verify_selection",
+    "verify_uniform_tickets",
     "write_invitations",
     "write_people",
     "write_registrations",

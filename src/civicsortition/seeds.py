@@ -10,6 +10,7 @@ to one space, trimmed) before any hashing. The procedures:
 ``civicsortition-draw-exact/1``        a panel from an exact distribution
 ``civicsortition-invite/1``            the order in which addresses are invited
 ``civicsortition-alternates/1``        the order of prepared alternates
+``civicsortition-uniform/1``           tickets drawn uniformly from all feasible panels
 =====================================  ================================================
 
 Each is written out step by step in ``docs/transparency.md``; this module is the only code that
@@ -28,12 +29,14 @@ from ._checks import require_str, utf8_encodable
 from .errors import InputError
 
 __all__ = ["ALTERNATES_PROCEDURE", "DRAW_PROCEDURE", "EXACT_PROCEDURE", "INVITE_PROCEDURE",
+           "UNIFORM_PROCEDURE",
            "alternate_key", "invitation_key", "normalise_seed", "seed_to_index", "uniform"]
 
 DRAW_PROCEDURE = "civicsortition-draw/1"
 EXACT_PROCEDURE = "civicsortition-draw-exact/1"
 INVITE_PROCEDURE = "civicsortition-invite/1"
 ALTERNATES_PROCEDURE = "civicsortition-alternates/1"
+UNIFORM_PROCEDURE = "civicsortition-uniform/1"
 _SPACE = re.compile(r"\s+")
 
 

@@ -6,8 +6,8 @@ options of every algorithm); a callable with the same signature is accepted too.
 records the resolved algorithm and backend.
 
 One module per algorithm (:mod:`.leximin`, :mod:`.maximin`, :mod:`.nash`, :mod:`.minimax`,
-:mod:`.goldilocks`, :mod:`.lp`, :mod:`.maxentropy`, :mod:`.diversimax`, :mod:`.legacy`); none
-imports another
+:mod:`.goldilocks`, :mod:`.lp`, :mod:`.maxentropy`, :mod:`.fair_maxentropy`, :mod:`.diversimax`,
+:mod:`.legacy`); none imports another
 (MINIMAX and GOLDILOCKS share the epigraph master of :mod:`._epigraph`, ℓp the Frank–Wolfe
 core of :mod:`._convex`). What they share lives in shared modules:
 :mod:`._core` (the run, setup, the max-min column generation, the run-details builder),
@@ -36,20 +36,15 @@ from __future__ import annotations
 from ..distribution import Extra
 from ._core import Progress, Run, options_record, setup
 from ._core import details as run_details
+from ._counting import PanelCount, count_panels
 from ._epigraph import EpigraphExtra
 from .diversimax import DiversimaxExtra, diversimax
+from .fair_maxentropy import FairMaxEntropyExtra, fair_maxentropy
 from .goldilocks import goldilocks
 from .legacy import LegacyExtra, legacy
 from .leximin import LeximinExtra, leximin
 from .lp import lp
-from .maxentropy import (
-    FairMaxEntropyExtra,
-    MaxEntropyExtra,
-    PanelCount,
-    count_panels,
-    fair_maxentropy,
-    maxentropy,
-)
+from .maxentropy import MaxEntropyExtra, maxentropy
 from .maximin import MaximinExtra, maximin
 from .minimax import minimax
 from .nash import NashExtra, nash

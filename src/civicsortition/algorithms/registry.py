@@ -23,12 +23,13 @@ from ..numerics import DEFAULT_NASH_TOL, DEFAULT_TOL
 from ..pool import Pool
 from ..quotas import Quotas
 from .diversimax import DEFAULT_MAX_CELLS, diversimax
+from .fair_maxentropy import fair_maxentropy
 from .goldilocks import DEFAULT_GOLDILOCKS_TOL, goldilocks
 from .legacy import legacy
 from .leximin import METHODS as LEXIMIN_METHODS
 from .leximin import leximin
 from .lp import DEFAULT_LP_TOL, lp
-from .maxentropy import DEFAULT_MAX_PROFILES, fair_maxentropy, maxentropy
+from .maxentropy import DEFAULT_MAX_PROFILES, maxentropy
 from .maximin import METHODS as MAXIMIN_METHODS
 from .maximin import maximin
 from .minimax import minimax
