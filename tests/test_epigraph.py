@@ -301,3 +301,19 @@ def test_fair_maxentropy_matches_brute_force(seed: int) -> None:
     assert e.dual_bound >= truth - 1e-7                          # a true upper bound
     uniform = maxentropy(pool, quotas).details.objective
     assert e.entropy <= uniform + 1e-9                           # the floor costs entropy
+
+
+def test_compare_algorithms_reports_an_algorithm_that_cannot_run() -> None:
+    from civicsortition.research import compare_algorithms
+    from civicsortition.research.synthetic import synthetic_instance
+
+    inst = synthetic_instance(40, 8, 3, seed=1)
+    c = compare_algorithms(inst.pool, inst.quotas, ["minimax", "maxentropy"],
+                           options={"maxentropy": {"max_profiles": 10}})
+    rows = {r["algorithm"]: r for r in c.rows}
+    assert rows["maxentropy"]["failed"] == "support-too-large"
+    assert rows["minimax"]["minimum"] >= 0
+    assert "| failed |" in c.to_markdown()
+    with pytest.raises(InputError):                 # any other error still propagates
+        compare_algorithms(inst.pool, inst.quotas, ["goldilocks"],
+                           options={"goldilocks": {"gamma": -1.0}})

@@ -33,6 +33,7 @@ import numpy as np
 from .._i18n import tr
 from ..algorithms import ALGORITHMS, find_distribution
 from ..distribution import Distribution, json_number
+from ..errors import InputError
 from ..fairness import fairness_metrics, plot_probabilities
 from ..io.artefacts import append_grid_results, read_grid_results
 from ..numerics import COMPARE_TOL
@@ -70,8 +71,8 @@ class Comparison:
         "support", "seconds", "gap", "converged")
 
     def to_markdown(self) -> str:
-        """The table in Markdown."""
-        cols = self.COLUMNS
+        """The table in Markdown (with a ``failed`` column when an algorithm could not run)."""
+        cols = self.COLUMNS + (("failed",) if any("failed" in r for r in self.rows) else ())
         out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for r in self.rows:
             cells = []
@@ -141,17 +142,31 @@ def compare_algorithms(pool: Pool, quotas: Quotas,
     Returns
     -------
     Comparison
+        An algorithm that cannot run on the instance because its support is too large to
+        count (``support-too-large``: the exact maximum-entropy rules on large pools) gets a
+        row with ``failed`` set to that code; any other error propagates.
     """
     options = options or {}
     algorithms = tuple(ALGORITHMS) if algorithms is None else tuple(algorithms)
     dists: dict[str, Distribution] = {}
+    failed: dict[str, str] = {}
     for alg in dict.fromkeys(["leximin", *algorithms]):
-        dists[alg] = find_distribution(pool, quotas, algorithm=alg, households=households,
-                                       **dict(options.get(alg, {})))
+        try:
+            dists[alg] = find_distribution(pool, quotas, algorithm=alg, households=households,
+                                           **dict(options.get(alg, {})))
+        except InputError as e:
+            # an algorithm that cannot run on this instance (say, maximum entropy on a pool
+            # whose panels are too many to count) is a row saying so, not the end of the table
+            if alg == "leximin" or e.code != "support-too-large":
+                raise
+            failed[alg] = e.code
     reference = dists["leximin"].minimum
     rows: list[dict[str, Any]] = []
     marginals: dict[str, np.ndarray] = {}
     for alg in algorithms:
+        if alg in failed:
+            rows.append({"algorithm": alg, "failed": failed[alg], "converged": False})
+            continue
         d = dists[alg]
         rows.append(_row(alg, d.marginals, d.details.seconds,
                          int((d.probabilities > 0).sum()), d.details.gap, d.details.converged))
@@ -165,9 +180,10 @@ def compare_algorithms(pool: Pool, quotas: Quotas,
                              float("nan"), True))
             marginals[f"peer:{alg}"] = res.marginals
     for r in rows:
-        pi = marginals[r["algorithm"]]
-        r["share_below_leximin_minimum"] = float(np.mean(pi < reference - COMPARE_TOL))
-    return Comparison(rows, {a: dists[a] for a in algorithms}, marginals)
+        if r["algorithm"] in marginals:
+            pi = marginals[r["algorithm"]]
+            r["share_below_leximin_minimum"] = float(np.mean(pi < reference - COMPARE_TOL))
+    return Comparison(rows, {a: dists[a] for a in algorithms if a in dists}, marginals)
 
 
 # ------------------------------------------------------------------------------ grids
