@@ -317,3 +317,25 @@ def test_compare_algorithms_reports_an_algorithm_that_cannot_run() -> None:
     with pytest.raises(InputError):                 # any other error still propagates
         compare_algorithms(inst.pool, inst.quotas, ["goldilocks"],
                            options={"goldilocks": {"gamma": -1.0}})
+
+
+def test_every_objective_goes_through_the_draw_the_verifier_and_the_report() -> None:
+    import civicsortition as cs
+    from civicsortition.algorithms import ALGORITHMS
+    from civicsortition.research.synthetic import synthetic_instance
+
+    inst = synthetic_instance(24, 5, 2, seed=3)
+    pool, quotas = inst.pool, inst.quotas
+    for alg in ALGORITHMS:
+        if alg == "legacy":
+            continue
+        dist = find_distribution(pool, quotas, algorithm=alg)
+        lottery = cs.transparent_lottery(dist, 100)
+        record = cs.draw(lottery, f"seed for {alg}")
+        verdict = cs.verify_selection(pool, quotas, distribution=dist, lottery=lottery,
+                                      record=record)
+        assert verdict.ok, (alg, [(c.name, c.detail) for c in verdict.failures])
+        report = cs.audit_report(pool, quotas, dist, lottery=lottery, record=record,
+                                 verdict=verdict)
+        for lang in ("en", "ka"):
+            assert report.to_markdown(lang=lang).count("\n") > 20

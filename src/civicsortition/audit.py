@@ -351,9 +351,9 @@ class AuditReport:
                       types=run["types"], support=run["support"], seconds=run["seconds"]), "",
                   t("## Fairness"), "",
                   t("- minimum selection probability {minimum:.4%}, maximum {maximum:.4%} "
-                    "(ratio {ratio:.4f})").format(minimum=fair["minimum"],
-                                                  maximum=fair["maximum"],
-                                                  ratio=fair["max_min_ratio"]),
+                    "(ratio {ratio})").format(minimum=fair["minimum"], maximum=fair["maximum"],
+                                              ratio="∞" if fair["max_min_ratio"] is None
+                                              else f"{fair['max_min_ratio']:.4f}"),
                   t("- gini {gini:.4f}, geometric mean {mean:.4%}").format(
                       gini=fair["gini"], mean=fair["geometric_mean"]),
                   t("- share of people below k/n = {uniform:.4%}: {share:.1%}").format(
