@@ -52,10 +52,12 @@ DOC = ROOT / "docs" / "objectives.md"
 FIGURE = ROOT / "docs" / "objectives.png"
 COMMAND = "python tools/make_objectives_doc.py"
 
-#: Calibrated presets on the page: the three smallest pools (n = 70, 161, 239). The next ones
-#: (sf_b, sf_a, obf, ...) each take another 30-110 s here, mostly in the lp rule, which would
-#: push the whole run past three minutes.
-PRESET_NAMES: tuple[str, ...] = ("mass", "sf_c", "hd")
+#: Calibrated presets on the page: only the smallest pool (mass, n = 70). Every rule on one
+#: instance costs about 65 s there and 85 s on the Rustavi example, two thirds of it in the two
+#: maximum-entropy rules giving up (``support-too-large``); the next presets cost about 175 s
+#: (sf_c, n = 161) and 350 s (hd, n = 239) on a loaded two-core machine, so adding them would
+#: take the run well past three minutes.
+PRESET_NAMES: tuple[str, ...] = ("mass",)
 
 #: Decimals of every number on the page.
 DECIMALS = 4
@@ -65,7 +67,9 @@ DECIMALS = 4
 #: and the share below k/N too). LEXIMIN's optimum is unique; NASH and lp are strictly concave
 #: / convex in the probabilities; GOLDILOCKS is strictly convex in the minimum and linear in
 #: the maximum, so both extremes are unique; MAXIMIN pins down only the minimum and MINIMAX
-#: only the maximum. A rule not listed here (a newly registered one) gets every
+#: only the maximum. MAXENTROPY's uniform lottery over all feasible panels is unique, and so is
+#: FAIR-MAXENTROPY's (entropy is strictly concave in the lottery); DIVERSIMAX's composition may
+#: tie with another. A rule not listed here (a newly registered one) gets every
 #: probability-derived figure in parentheses until it is added.
 UNIQUE: dict[str, frozenset[str]] = {
     "leximin": frozenset({"min", "max", "profile"}),
@@ -74,6 +78,9 @@ UNIQUE: dict[str, frozenset[str]] = {
     "minimax": frozenset({"max"}),
     "goldilocks": frozenset({"min", "max"}),
     "lp": frozenset({"min", "max", "profile"}),
+    "maxentropy": frozenset({"min", "max", "profile"}),
+    "fair-maxentropy": frozenset({"min", "max", "profile"}),
+    "diversimax": frozenset(),
 }
 
 #: Table columns that depend on the machine or on the lottery returned (blanked by --check).
@@ -93,6 +100,7 @@ AAAI_PAPER = ("Flanigan, Liang, Procaccia and Wang, *Manipulation-robust selecti
               "citizens' assemblies*, AAAI 2024")
 GOLDILOCKS_PAPER = ("Baharav and Flanigan, *Fair, manipulation-robust, and transparent "
                     "sortition*, arXiv:2406.15009 (2024)")
+ENTROPY_PAPER = "de Azevedo and Gölz, *Maximally random sortition*, arXiv:2604.02712 (2026)"
 
 #: One paragraph per known rule (formula and source); others get a generic paragraph.
 DESCRIPTIONS: dict[str, str] = {
@@ -143,6 +151,26 @@ DESCRIPTIONS: dict[str, str] = {
         "O(1/n^(1−1/p)) as the pool grows, against no decrease at all for LEXIMIN and NASH. "
         "Strict convexity makes the optimal probabilities unique. Unlike NASH, nothing in "
         "the objective keeps a person's probability above 0."),
+    "maxentropy": (
+        "**MAXENTROPY** draws the panel uniformly among *all* panels that satisfy the quotas "
+        "(and the household rule): the lottery of largest entropy −Σ_S x_S log x_S, the most "
+        f"random one the quotas allow ({ENTROPY_PAPER}). Its probabilities come from exactly "
+        "counting the feasible panels, and the lottery is unique. On pools where the count "
+        "needs too many dynamic-programming states, or the lottery too many panel profiles, "
+        "it stops with `support-too-large`."),
+    "fair-maxentropy": (
+        "**FAIR-MAXENTROPY** maximises the same entropy subject to every covered person's "
+        "probability being at least a floor f (by default the MAXIMIN value less a relative "
+        f"slack of 0.001), the fair variant in {ENTROPY_PAPER}. Entropy is strictly concave, "
+        "so the lottery is unique; it relies on the same counting as MAXENTROPY and stops "
+        "the same way when the count is out of reach."),
+    "diversimax": (
+        "**DIVERSIMAX** is a deterministic baseline, not a lottery over compositions: one "
+        "panel composition minimising Σ_C Σ_cell |seats in the cell − k / (cells of C)| over "
+        "the intersections (cells) of small sets C of categories, subject to the quotas; only "
+        "which members of each type sit is drawn. It comes from the peer library "
+        "sortition-algorithms, not from a paper. Its loss is unique at the optimum, but another "
+        "composition may tie, so its probabilities are shown in parentheses."),
 }
 
 
@@ -188,8 +216,9 @@ class Outcome:
         """The rule's own objective value, as the rule states it (minimised or maximised)."""
         assert self.dist is not None
         extra = self.dist.details.extra
-        if "value" in extra:  # the epigraph and convex rules record the minimised value
-            return float(extra["value"])
+        for key in ("value", "loss"):  # minimised: epigraph and convex rules, DIVERSIMAX
+            if key in extra:
+                return float(extra[key])
         return float(self.dist.details.objective)
 
     def unique(self, what: str) -> bool:
@@ -406,7 +435,8 @@ READING = """\
   **share below k/N**: the fraction of covered people below the uniform level (both from
   `civicsortition.fairness.fairness_metrics`).
 * **objective**: the rule's own objective at the returned lottery, as the rule states it (a
-  minimum for LEXIMIN and MAXIMIN, Σ log π for NASH, the minimised value for the others).
+  minimum for LEXIMIN and MAXIMIN, Σ log π for NASH, the entropy in nats for the
+  maximum-entropy rules, the minimised value or loss for the others).
 * **converged**: whether the run proved its lottery optimal within its tolerance.
 * A number **in parentheses** is not determined by the rule: other optimal lotteries give
   other values (for example MAXIMIN's maximum, or MINIMAX's minimum), so it only describes the
