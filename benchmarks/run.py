@@ -4,6 +4,7 @@ Usage (from the repository root, with ``pip install -e '.[benchmark]'`` for the 
 
     python benchmarks/run.py                 # everything; then writes docs/benchmarks.md
     python benchmarks/run.py --only table --instances sf_a nexus --timeout 300
+    python benchmarks/run.py --only objectives --timeout 300   # the objectives beside LEXIMIN
     python benchmarks/run.py --write          # rebuild docs/benchmarks.md from the results
 
 Every measurement runs in a fresh subprocess (so peak memory, the maximum resident set size,
@@ -12,8 +13,8 @@ is interrupted resumes where it stopped (finished measurements are skipped; dele
 start over). Ratios compare the peer and us *in the same run on the same machine*.
 
 Instances: the two public examples (if ``../shared/data`` is present) and the synthetic presets
-of :mod:`civicsortition.research.synthetic` (seed 0), shaped like the published instances and the model
-case. The peer's LEXIMIN needs the commercial Gurobi solver and is not run.
+of :mod:`civicsortition.research.synthetic` (seed 0), shaped like the published instances and
+the model case. The peer's LEXIMIN needs the commercial Gurobi solver and is not run.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -42,6 +44,8 @@ TABLE_INSTANCES += [f"{name}:calibrated" for name in
                     ("mass", "sf_c", "hd", "sf_b", "sf_a", "obf", "nexus", "sf_d", "cca", "sf_e")]
 OURS = ["leximin", "maximin", "nash"]
 PEER = ["maximin", "nash"]
+# The fairness objectives measured beside our LEXIMIN on the table's instances (--only objectives).
+OBJECTIVES = ["minimax", "goldilocks", "lp", "diversimax", "maxentropy"]
 SCALE_N = [100, 300, 1000, 3000, 10000, 30000, 50000]     # k = 50, 6 categories
 SCALE_K = [20, 50, 100, 200]                # n = 2000, 6 categories
 # LEXIMIN against distinct profiles: n = 10,000, k = 200, this many categories of 3-6 values.
@@ -167,6 +171,12 @@ def plan(args: argparse.Namespace, peer: bool) -> list[tuple[str, str, str]]:
             jobs += [(name, "ours", a) for a in algorithms]
             if peer and with_peer:
                 jobs.append((name, "peer", "maximin"))
+    if args.only in (None, "objectives"):
+        # LEXIMIN first: its row (usually already measured by the table) is the reference.
+        for name in args.instances:
+            if name.startswith("example_") and not (SHARED / name).exists():
+                continue
+            jobs += [(name, "ours", a) for a in ["leximin", *OBJECTIVES]]
     if args.only in (None, "scaling"):
         jobs += [(f"profiles:{c}", "ours", "leximin") for c in SCALE_PROFILES]
         jobs += [(f"scale:{n}:50", "ours", "leximin") for n in SCALE_N]
@@ -179,7 +189,7 @@ def plan(args: argparse.Namespace, peer: bool) -> list[tuple[str, str, str]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", choices=["table", "hard", "scaling", "demo"])
+    ap.add_argument("--only", choices=["table", "hard", "objectives", "scaling", "demo"])
     ap.add_argument("--algorithms", nargs="*", help="only these algorithms (both libraries)")
     ap.add_argument("--instances", nargs="*", default=TABLE_INSTANCES)
     ap.add_argument("--timeout", type=float, default=900, help="seconds per measurement")
@@ -282,8 +292,9 @@ def render(rows: dict[str, dict[str, Any]], argv: str, plot: bool) -> str:
         "keeps the figures of the run that measured it (`--write` only rebuilds this page, "
         "and a measurement is skipped while its row exists: delete rows to re-measure).", "",
         "Each figure is one fresh process. Both libraries use HiGHS through highspy; the peer's "
-        "LEXIMIN needs Gurobi and is not run. Synthetic instances (`civicsortition.research.synthetic`, "
-        "seed 0) have the published shapes (n, k, categories) but not the published data.", "",
+        "LEXIMIN needs Gurobi and is not run. Synthetic instances "
+        "(`civicsortition.research.synthetic`, seed 0) have the published shapes (n, k, "
+        "categories) but not the published data.", "",
         "## Side by side with sortition-algorithms (seconds; ratio = peer time / our time)", "",
         "| instance | n | k | cat. | types | our LEXIMIN | our MAXIMIN | peer MAXIMIN | "
         "peer MAXIMIN / our LEXIMIN | peer MAXIMIN / our MAXIMIN | our NASH | peer NASH | "
@@ -316,6 +327,7 @@ def render(rows: dict[str, dict[str, Any]], argv: str, plot: bool) -> str:
                 lines.append(f"| {name} | {a} | {r['minimum']:.6f} | {r['gap']:.1e} | "
                              f"{r['converged']} | {r['valid']} |")
     lines += _hard_section(rows)
+    lines += _objectives_section(rows)
     lines += ["", "## Scaling of LEXIMIN (synthetic, seed 0)", "",
               "Against n (6 categories, k = 50) and k (n = 2,000), then against distinct "
               "profiles (n = 10,000, k = 200, 4-8 categories of 3-6 values, "
@@ -388,6 +400,45 @@ def _hard_section(rows: dict[str, dict[str, Any]]) -> list[str]:
     return out
 
 
+def _objective_cells(r: dict[str, Any] | None, lx: dict[str, Any] | None) -> str:
+    """Seconds, ratio to LEXIMIN's seconds and peak MB of one objective's row."""
+    if r is None:
+        return "– | – | –"
+    if r.get("seconds") is None:
+        if "timeout" in r:
+            return f"timeout ({r['timeout']:.0f} s) | {_ratio(r, lx)} | –"
+        code = re.search(r"\[([a-z0-9-]+)\]", r.get("error") or "")
+        return f"{code.group(1) if code else 'error'} | – | –"
+    return f"{_secs(r)} | {_ratio(r, lx)} | {_fmt(r.get('peak_mb'))}"
+
+
+def _objectives_section(rows: dict[str, dict[str, Any]]) -> list[str]:
+    """The fairness objectives beside LEXIMIN on the table's instances (``--only objectives``)."""
+    names = [n for n in TABLE_INSTANCES
+             if any(_key(n, "ours", a) in rows for a in OBJECTIVES)]
+    if not names:
+        return []
+    out = ["", "## Fairness objectives beside LEXIMIN", "",
+           "Seconds of `find_distribution` and peak memory (maximum resident set size, MB) of "
+           "the whole process, one fresh process per cell on the machine named above, "
+           "sequentially, with LEXIMIN's row of the main table as the reference (ratio = "
+           "objective seconds / LEXIMIN seconds; a failure shows its error code, or `timeout` "
+           "with the limit and the ratio as a lower bound); regenerate with "
+           "`python benchmarks/run.py --only objectives --timeout 300` then "
+           "`python benchmarks/run.py --write`.", "",
+           "| instance | n | k | LEXIMIN s | LEXIMIN MB | "
+           + " | ".join(f"{a} s | {a} / LEXIMIN | {a} MB" for a in OBJECTIVES) + " |",
+           "|" + "---|" * (5 + 3 * len(OBJECTIVES))]
+    for name in names:
+        lx = rows.get(_key(name, "ours", "leximin"))
+        objs = [rows.get(_key(name, "ours", a)) for a in OBJECTIVES]
+        base = next((r for r in [lx, *objs] if r and r.get("n") is not None), {})
+        out.append(f"| {name} | {base.get('n', '')} | {base.get('k', '')} | {_secs(lx)} | "
+                   f"{_fmt((lx or {}).get('peak_mb'))} | "
+                   + " | ".join(_objective_cells(r, lx) for r in objs) + " |")
+    return out
+
+
 def _startup_section() -> list[str]:
     """Start-up times (``benchmarks/startup.py``), if it has run."""
     from startup import section  # benchmarks/startup.py, next to this file
@@ -407,8 +458,8 @@ def _torture_section() -> list[str]:
     fams = ", ".join(f"{k} {v}" for k, v in s["families"].items())
     return ["", "## Torture sweep (`python benchmarks/torture.py`)", "",
             "Seeded corpus instances from eight generator families that are not the synthetic "
-            "presets (`civicsortition.research.corpus`; n log-uniform in 60-2,000), every result checked "
-            "by `check_distribution` and the independent verifier:", "",
+            "presets (`civicsortition.research.corpus`; n log-uniform in 60-2,000), every result "
+            "checked by `check_distribution` and the independent verifier:", "",
             f"* instances: LEXIMIN {inst['leximin']}, MAXIMIN {inst['maximin']}, NASH "
             f"{inst['nash']} (of 300); n from {s['n_range'][0]} to {s['n_range'][1]}",
             f"* runs: {s['runs']} ({runs})",

@@ -54,7 +54,9 @@ def test_every_family_matches_brute_force(family: str, n: int, seed: int) -> Non
 def test_family_at_a_realistic_size(family: str) -> None:
     inst = torture_instance(family, 150, seed=11)
     assert inst.pool.n == 150
-    for algorithm in ALGORITHMS:
+    for algorithm, spec in ALGORITHMS.items():
+        if spec.small_pools_only:   # counts every panel: out of reach at 150 people
+            continue
         check_result(inst, cs.find_distribution(inst.pool, inst.quotas, algorithm=algorithm))
 
 

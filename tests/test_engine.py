@@ -217,7 +217,8 @@ def test_backends_agree_with_oracle(algorithm: str, backend: str) -> None:
 
 
 def test_registry_and_unknown_algorithm() -> None:
-    assert set(ALGORITHMS) == {"leximin", "maximin", "nash", "legacy"}
+    assert set(ALGORITHMS) == {"leximin", "maximin", "nash", "minimax", "goldilocks", "lp",
+                               "maxentropy", "fair-maxentropy", "diversimax", "legacy"}
     pool, quotas = _households_instance()
     with pytest.raises(InputError, match="expected one of"):
         find_distribution(pool, quotas, algorithm="borda")

@@ -22,6 +22,10 @@ from civicsortition.examples import rustavi_example
 ROOT = Path(__file__).resolve().parents[1]
 TOOL = ROOT / "tools" / "make_objectives_doc.py"
 
+#: Rules that take more than a few seconds on the Rustavi example (about 30 s each, to find
+#: that the exact count of feasible panels is out of reach): checked by the slow test only.
+SLOW_ON_RUSTAVI = frozenset({"maxentropy", "fair-maxentropy"})
+
 
 def _tool() -> ModuleType:
     spec = importlib.util.spec_from_file_location("make_objectives_doc", TOOL)
@@ -40,9 +44,23 @@ def tool() -> ModuleType:
 
 @pytest.fixture(scope="module")
 def rustavi(tool: ModuleType) -> dict[str, object]:
-    """Every rule of the page on the Rustavi example (one run each)."""
+    """The page's quick rules on the Rustavi example (one run each)."""
     pool, quotas = rustavi_example()
-    return tool.run_rules(pool, quotas)
+    return tool.run_rules(pool, quotas, [a for a in tool.rule_ids() if a not in SLOW_ON_RUSTAVI])
+
+
+def _check_rustavi_claims(tool: ModuleType, outcomes) -> None:  # type: ignore[no-untyped-def]
+    for needed in ("maximin", "minimax", "goldilocks"):
+        assert outcomes[needed].dist is not None, f"{needed} failed: {outcomes[needed].error}"
+    best_min, best_max = tool.references(outcomes)
+    gold = outcomes["goldilocks"]
+    assert gold.minimum / best_min >= tool.GOLDILOCKS_MIN_RATIO
+    assert gold.maximum / best_max <= tool.GOLDILOCKS_MAX_RATIO
+    minimax = outcomes["minimax"]
+    assert abs(minimax.maximum - minimax.dist.details.extra["lower_bound"]) <= 1e-6
+    for outcome in outcomes.values():
+        if outcome.dist is not None:
+            assert outcome.minimum <= best_min + 1e-6, outcome.algorithm
 
 
 @pytest.mark.slow
@@ -54,17 +72,16 @@ def test_objectives_page_is_up_to_date() -> None:
 
 
 def test_rustavi_claims_of_the_page_hold(tool: ModuleType, rustavi) -> None:  # type: ignore[no-untyped-def]
-    for needed in ("maximin", "minimax", "goldilocks"):
-        assert rustavi[needed].dist is not None, f"{needed} failed: {rustavi[needed].error}"
-    best_min, best_max = tool.references(rustavi)
-    gold = rustavi["goldilocks"]
-    assert gold.minimum / best_min >= tool.GOLDILOCKS_MIN_RATIO
-    assert gold.maximum / best_max <= tool.GOLDILOCKS_MAX_RATIO
-    minimax = rustavi["minimax"]
-    assert abs(minimax.maximum - minimax.dist.details.extra["lower_bound"]) <= 1e-6
-    for outcome in rustavi.values():
-        if outcome.dist is not None:
-            assert outcome.minimum <= best_min + 1e-6, outcome.algorithm
+    # GOLDILOCKS within 0.7 / 1.38 of the best extremes, MINIMAX at its bound, no minimum
+    # above the MAXIMIN bound (every quick rule; the slow test adds the others).
+    _check_rustavi_claims(tool, rustavi)
+
+
+@pytest.mark.slow
+def test_rustavi_claims_hold_for_every_rule(tool: ModuleType, rustavi) -> None:  # type: ignore[no-untyped-def]
+    pool, quotas = rustavi_example()
+    slow = [a for a in tool.rule_ids() if a in SLOW_ON_RUSTAVI]
+    _check_rustavi_claims(tool, {**rustavi, **tool.run_rules(pool, quotas, slow)})
 
 
 def test_page_lists_every_exact_rule_of_the_registry(tool: ModuleType) -> None:
@@ -83,6 +100,7 @@ def test_a_failing_rule_gets_a_failed_row(tool: ModuleType, rustavi,  # type: ig
     monkeypatch.setitem(ALGORITHMS, "broken", AlgorithmSpec("broken", "Broken", broken))
     pool, quotas = rustavi_example()
     outcomes = {**rustavi, **tool.run_rules(pool, quotas, ["broken"])}
+    assert outcomes["broken"].error == "broken-rule"
     text = tool.table(outcomes, quotas)
     assert "| `broken` | failed: broken-rule |" in text
     assert "broken" in tool.rule_ids()

@@ -23,6 +23,7 @@ lotteries, so it describes the lottery this run happened to return.
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
 import platform
 import re
@@ -334,6 +335,15 @@ def references_line(outcomes: Mapping[str, Outcome], quotas: Quotas) -> str:
             f"certified lower bound) = {number(best_max)}.")
 
 
+def forced_note(outcomes: Mapping[str, Outcome]) -> list[str]:
+    """A sentence when the best achievable maximum is 1 (some people are on every panel)."""
+    _, best_max = references(outcomes)
+    if best_max is None or best_max < 1 - COMPARE_TOL:
+        return []
+    return ["", "Here some people are on every feasible panel (the best achievable maximum is "
+            "1): every rule gives them probability 1, so every maximum ratio is 1."]
+
+
 def rustavi_findings(outcomes: Mapping[str, Outcome]) -> list[str]:
     """The claims the page makes about the Rustavi example (checked by the fast test)."""
     best_min, best_max = references(outcomes)
@@ -368,12 +378,12 @@ def figure(outcomes: Mapping[str, Outcome], quotas: Quotas, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 4.8), dpi=120)
-    for o in outcomes.values():
-        if o.dist is None:
-            continue
+    styles = ("-", ":", "-.")  # curves can coincide (MAXIMIN may return LEXIMIN's lottery)
+    for j, o in enumerate(o for o in outcomes.values() if o.dist is not None):
         p = np.sort(o.probabilities)
         label = o.algorithm if o.unique("profile") else f"{o.algorithm} (one optimal lottery)"
-        ax.plot(np.arange(1, len(p) + 1), p, label=label, linewidth=1.5)
+        ax.plot(np.arange(1, len(p) + 1), p, label=label, linestyle=styles[j % len(styles)],
+                linewidth=2.2 if styles[j % len(styles)] == ":" else 1.5)
     level = uniform_level(outcomes, quotas)
     if level is not None:
         ax.axhline(level, color="black", linestyle="--", linewidth=1,
@@ -472,17 +482,18 @@ def page(rustavi: Mapping[str, Outcome], rustavi_quotas: Quotas, rustavi_n: int,
               "(`preset(name, calibrated=True)`, seed 0): pools shaped like published "
               "instances (Flanigan et al., Nature 2021) with self-selection skew "
               "`CALIBRATED_SKEW[name]`, which brings the LEXIMIN minimum close to the "
-              "published one. Only the smallest pools are here, to keep the page quick to "
-              f"regenerate ({', '.join(f'`{n}`' for n in PRESET_NAMES)}). The digest "
-              "identifies the data (NumPy does not promise the same random streams across "
-              "versions).", ""]
+              "published one. To keep the page quick to regenerate, only "
+              f"{', '.join(f'`{n}`' for n in PRESET_NAMES)} is here: the larger presets "
+              "take minutes per instance, mostly in the lp and maximum-entropy rules. The "
+              "digest identifies the data (NumPy does not promise the same random streams "
+              "across versions).", ""]
     for name, inst, outcomes in synthetic:
         n, k, categories = PRESETS[name]
         parts += [f"### `{name}` (calibrated)", "",
                   f"n = {n}, k = {k}, {categories} categories, skew "
                   f"{CALIBRATED_SKEW[name]}, {inst.n_types} types, digest "
                   f"`{inst.digest[:16]}`.", "",
-                  references_line(outcomes, inst.quotas), "",
+                  references_line(outcomes, inst.quotas), *forced_note(outcomes), "",
                   table(outcomes, inst.quotas), ""]
     parts += ["## Regenerating this page", "",
               "From the repository root:", "", "```sh", COMMAND, "```", "",
@@ -541,6 +552,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
         if comparable(current) != comparable(text):
+            diff = difflib.unified_diff(comparable(current).splitlines(),
+                                        comparable(text).splitlines(), "on disk", "fresh run",
+                                        lineterm="", n=0)
+            print("\n".join(list(diff)[:40]))
             print(f"out of date: {DOC.name} (run {COMMAND})")
             return 1
         print(f"up to date: {DOC.name} ({time.perf_counter() - start:.0f} s)")

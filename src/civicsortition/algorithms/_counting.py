@@ -24,7 +24,7 @@ __all__ = ["DEFAULT_MAX_PROFILES", "MAX_STATES", "PanelCount", "count_panels",
 DEFAULT_MAX_PROFILES = 200_000
 
 #: Largest number of dynamic-programming states (over all steps) before giving up.
-MAX_STATES = 2_000_000
+MAX_STATES = 1_000_000
 
 
 @attrs.frozen(eq=False)

@@ -143,7 +143,8 @@ class _Outcome:
 
 
 def _master(run: Run, types: np.ndarray, *, gamma: float | None, floor: float | None,
-            cuts: list[float]) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, float]:
+            cuts: list[float], low: float = EPSILON
+            ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, float]:
     """Solve the restricted master; return (x, y, λ, ρ, L) -- the weights and multipliers."""
     prog = run.program
     A = (np.array(run.columns, dtype=float)[:, types] / prog.sizes[types]).T  # R × m
@@ -167,7 +168,7 @@ def _master(run: Run, types: np.ndarray, *, gamma: float | None, floor: float | 
         for level in cuts:
             rows.append(np.concatenate([np.zeros(m + 1), [-1.0 / level**2, -1.0]])[None])
             rhs.append(np.array([-2.0 / level]))
-        lo = np.concatenate([np.zeros(m + 1), [EPSILON, 0.0]])
+        lo = np.concatenate([np.zeros(m + 1), [low, 0.0]])
         hi = np.concatenate([np.full(m + 1, np.inf), [1.0, np.inf]])
     eq = np.concatenate([np.ones(m), np.zeros(len(c) - m)])[None]
     res, _ = solve_lp(run.backend, c, np.vstack(rows), np.concatenate(rhs), eq, np.ones(1), lo, hi,
@@ -184,8 +185,8 @@ def _master(run: Run, types: np.ndarray, *, gamma: float | None, floor: float | 
 
 
 def _lower_bound(run: Run, types: np.ndarray, y: FloatArray, lam: FloatArray, rho: FloatArray,
-                 *, gamma: float | None, floor: float | None, cuts: list[float]
-                 ) -> tuple[float, np.ndarray]:
+                 *, gamma: float | None, floor: float | None, cuts: list[float],
+                 low: float = EPSILON) -> tuple[float, np.ndarray]:
     """The Lagrangian bound of the module docstring and the panel attaining its minimum."""
     prog = run.program
     N = float(prog.sizes[types].sum())
@@ -208,7 +209,7 @@ def _lower_bound(run: Run, types: np.ndarray, y: FloatArray, lam: FloatArray, rh
         rho *= cap_rho / rho.sum()
     levels = np.array(cuts)
     c_l = float(lam.sum() - (rho / levels**2).sum())
-    bound += float((2 * rho / levels).sum()) + min(c_l * EPSILON, c_l)
+    bound += float((2 * rho / levels).sum()) + min(c_l * low, c_l)
     return bound, profile
 
 
@@ -221,20 +222,33 @@ def solve(run: Run, *, gamma: float | None, floor: float | None, tol: float,
     k = prog.panel_size
     cuts = [] if gamma is None else [min(1.0, k / N)]
     best: _Outcome | None = None
+    # GOLDILOCKS: a lottery whose minimum is L scores at least γ(k/N)/L, so once some lottery
+    # scores U the optimum has L >= low = γ(k/N)/U. The master's L is held there: the optimum
+    # stays in, the bound below stays valid, and no tangent has a huge slope 1/L² (a master
+    # with L near 0 is a model error for the solver). U starts at the even mixture of the
+    # columns setup found (they cover every active type).
+    low = EPSILON
+    if gamma is not None and run.columns:
+        mix = np.mean(np.array(run.columns, dtype=float), axis=0)[types] / prog.sizes[types]
+        if mix.min() > 0:
+            low = gamma * k / N / (N / k * float(mix.max()) + gamma * k / N / float(mix.min()))
     for rounds in range(1, run.max_iterations + 1):
         run.rounds = rounds
-        x, y, lam, rho, level = _master(run, types, gamma=gamma, floor=floor, cuts=cuts)
+        x, y, lam, rho, level = _master(run, types, gamma=gamma, floor=floor, cuts=cuts,
+                                        low=low)
         cols = np.array(run.columns, dtype=float)
         pi = (x @ cols)[types] / prog.sizes[types]
         value = (float(pi.max()) if gamma is None else
                  N / k * float(pi.max()) + gamma * k / N / max(float(pi.min()), EPSILON))
         bound, profile = _lower_bound(run, types, y, lam, rho, gamma=gamma, floor=floor,
-                                      cuts=cuts)
+                                      cuts=cuts, low=low)
         lower = max(bound, best.bound if best is not None else -math.inf)
         if best is None or value < best.value:
             best = _Outcome(x, value, lower, False, len(cuts))
         else:
             best = attrs.evolve(best, bound=lower)
+        if gamma is not None and math.isfinite(best.value):
+            low = max(low, gamma * k / N / best.value)
         run.report(name, -best.value, -best.bound)
         if best.value - best.bound <= tol:
             return attrs.evolve(best, converged=True)

@@ -31,10 +31,10 @@ import numpy as np
 from .._typing import FloatArray
 from ..backends.recovery import check_solved
 from ..distribution import Distribution, Extra
-from ..errors import InputError
+from ..errors import InputError, Status
 from ..pool import Pool
 from ..quotas import Quotas
-from ._core import Progress, details, options_record, setup
+from ._core import Progress, details, options_record, setup, stopped_message
 
 __all__ = ["DEFAULT_MAX_CELLS", "DiversimaxExtra", "diversimax", "intersection_cells"]
 
@@ -148,8 +148,12 @@ def diversimax(pool: Pool, quotas: Quotas, *, households: bool = True,
     res = run.backend.milp(weights, A, row_lo, row_hi, var_lo, var_hi, integer=integer,
                            time_limit=run.remaining())
     run.iterations += 1
-    check_solved(res, "diversimax integer program")
+    stopped = res.status is Status.LIMIT and res.x is not None  # the time limit: incumbent
+    if not stopped:
+        check_solved(res, "diversimax integer program")
     assert res.x is not None
+    if stopped:
+        run.stop_reason = "time limit"
     profile = np.rint(res.x[:T]).astype(np.int64)
     counts = member @ profile
     loss = float(np.abs(counts - target).sum())
@@ -157,8 +161,12 @@ def diversimax(pool: Pool, quotas: Quotas, *, households: bool = True,
                                              time_limit=time_limit)
     extra = DiversimaxExtra(loss=loss, cells=n_cells,
                             category_sets=len({c[0] for c in cells}))
-    record = details(run, "diversimax", objective=-loss, bound=-loss, converged=True,
-                     stages=1, options=options, extra=extra,
-                     message=f"one composition, intersection loss {loss:.6f} over {n_cells} "
-                             "cells (deterministic: no lottery over compositions)")
+    message = (f"one composition, intersection loss {loss:.6f} over {n_cells} cells "
+               "(deterministic: no lottery over compositions)")
+    bound = -loss
+    if stopped:
+        bound = max(float(res.bound), -loss)  # the solver's proven bound on -loss
+        message = f"{stopped_message(run, 'optimal')}; " + message
+    record = details(run, "diversimax", objective=-loss, bound=bound, converged=not stopped,
+                     stages=1, options=options, extra=extra, message=message)
     return Distribution(prog, profile[None, :], np.ones(1), record, run.uncovered_people())

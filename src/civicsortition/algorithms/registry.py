@@ -88,6 +88,11 @@ class AlgorithmSpec:
     exact : bool
         Whether results are optimal with a certified bound (False: an estimate, e.g. LEGACY's
         Monte Carlo).
+    small_pools_only : bool
+        Whether the algorithm counts every feasible panel and so runs on small pools only
+        (beyond them it raises ``support-too-large``): MAXENTROPY and FAIR-MAXENTROPY. Loops
+        over "every algorithm" at realistic sizes (the default of ``compare_algorithms``,
+        the torture sweep) leave these out unless they are named.
     """
 
     id: str
@@ -95,6 +100,7 @@ class AlgorithmSpec:
     function: Algorithm
     options: tuple[Option, ...] = ()
     exact: bool = True
+    small_pools_only: bool = False
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "__module__", getattr(self.function, "__module__", None))
@@ -219,7 +225,7 @@ register_algorithm(AlgorithmSpec("maxentropy", "maximum entropy: uniform over al
     *COMMON_OPTIONS,
     Option("max_profiles", int, DEFAULT_MAX_PROFILES, "largest support (distinct type "
            "profiles) returned; beyond it support-too-large"),
-    *BUDGET_OPTIONS)))
+    *BUDGET_OPTIONS), small_pools_only=True))
 register_algorithm(AlgorithmSpec("fair-maxentropy", "maximum entropy with a floor on every "
                                  "probability (de Azevedo & Gölz 2026)", fair_maxentropy, (
     *COMMON_OPTIONS,
@@ -230,7 +236,7 @@ register_algorithm(AlgorithmSpec("fair-maxentropy", "maximum entropy with a floo
     Option("tol", float, 1e-6, "largest shortfall below the floor; dual gradient tolerance"),
     Option("max_profiles", int, DEFAULT_MAX_PROFILES, "largest support (distinct type "
            "profiles) returned; beyond it support-too-large"),
-    *BUDGET_OPTIONS)))
+    *BUDGET_OPTIONS), small_pools_only=True))
 register_algorithm(AlgorithmSpec("diversimax", "DIVERSIMAX: one even composition across "
                                  "intersections (deterministic)", diversimax, (
     *COMMON_OPTIONS,

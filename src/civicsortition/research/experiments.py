@@ -130,7 +130,8 @@ def compare_algorithms(pool: Pool, quotas: Quotas,
     pool, quotas : Pool, Quotas
     algorithms : sequence of str, optional
         Registered algorithm ids (default: every registered algorithm, in registry order,
-        :data:`civicsortition.algorithms.ALGORITHMS`). LEXIMIN is run in any case (its
+        :data:`civicsortition.algorithms.ALGORITHMS`, except those that count every panel and
+        run on small pools only -- name them to include them). LEXIMIN is run in any case (its
         minimum is the reference of ``share_below_leximin_minimum``) but only reported if
         listed.
     households : bool
@@ -147,7 +148,8 @@ def compare_algorithms(pool: Pool, quotas: Quotas,
         row with ``failed`` set to that code; any other error propagates.
     """
     options = options or {}
-    algorithms = tuple(ALGORITHMS) if algorithms is None else tuple(algorithms)
+    algorithms = (tuple(a for a, spec in ALGORITHMS.items() if not spec.small_pools_only)
+                  if algorithms is None else tuple(algorithms))
     dists: dict[str, Distribution] = {}
     failed: dict[str, str] = {}
     for alg in dict.fromkeys(["leximin", *algorithms]):
