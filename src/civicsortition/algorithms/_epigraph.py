@@ -72,7 +72,7 @@ from ._core import (
 )
 
 __all__ = ["DEFAULT_GOLDILOCKS_TOL", "EPSILON", "EpigraphExtra", "check_tol", "finish",
-           "goldilocks_objective", "solve"]
+           "goldilocks_objective", "minimised_message", "solve"]
 
 #: Default certified gap of GOLDILOCKS, in objective units (the objective is about 1 + γ).
 DEFAULT_GOLDILOCKS_TOL = 1e-5
@@ -269,6 +269,17 @@ def check_tol(tol: float) -> None:
                                 value=repr(tol))
 
 
+def minimised_message(run: Run, converged: bool, what: str, value: float, bound: float
+                      ) -> str:
+    """The run message of a minimised objective: its value and certified lower bound."""
+    figures = f"{what} {value:.6f}, certified lower bound {bound:.6f}"
+    if converged:
+        return figures
+    if run.stop_reason is not None:
+        return f"{stopped_message(run, 'optimal')}; {figures}"
+    return f"stopped at max_iterations before proving optimality; {figures}"
+
+
 def finish(run: Run, outcome: _Outcome, *, algorithm: str, options: dict[str, Any],
            floor: float | None, gamma: float | None, what: str) -> Distribution:
     """The :class:`~civicsortition.distribution.Distribution` of a finished epigraph run."""
@@ -280,14 +291,7 @@ def finish(run: Run, outcome: _Outcome, *, algorithm: str, options: dict[str, An
     value = (maximum if gamma is None else
              goldilocks_objective(np.repeat(pi, prog.sizes[active]), prog.panel_size, gamma))
     bound = min(outcome.bound, value)
-    if outcome.converged:
-        message = f"{what} {value:.6f}, certified lower bound {bound:.6f}"
-    elif run.stop_reason is not None:
-        message = (f"{stopped_message(run, 'optimal')}; {what} {value:.6f}, certified lower "
-                   f"bound {bound:.6f}")
-    else:
-        message = (f"stopped at max_iterations before proving optimality; {what} {value:.6f}, "
-                   f"certified lower bound {bound:.6f}")
+    message = minimised_message(run, outcome.converged, what, value, bound)
     extra = EpigraphExtra(value=value, lower_bound=bound, maximum=maximum, minimum=minimum,
                           floor=floor, gamma=gamma, tangents=outcome.tangents)
     record = details(run, algorithm, objective=-value, bound=-bound,

@@ -25,8 +25,8 @@ from ..errors import InputError
 from ..pool import Pool
 from ..quotas import Quotas
 from ._convex import frank_wolfe
-from ._core import Progress, details, final_lottery, options_record, setup, stopped_message
-from ._epigraph import EpigraphExtra, check_tol
+from ._core import Progress, details, final_lottery, options_record, setup
+from ._epigraph import EpigraphExtra, check_tol, minimised_message
 
 __all__ = ["DEFAULT_LP_TOL", "lp"]
 
@@ -106,14 +106,7 @@ def lp(pool: Pool, quotas: Quotas, *, p: float = 2.0, households: bool = True,
     value = float(np.power((prog.sizes[active] * np.power(pi, power)).sum(), 1.0 / power))
     bound = min(norm(outcome.bound), value)
     what = f"l{power:g} norm"
-    if outcome.converged:
-        message = f"{what} {value:.6f}, certified lower bound {bound:.6f}"
-    elif run.stop_reason is not None:
-        message = (f"{stopped_message(run, 'optimal')}; {what} {value:.6f}, certified lower "
-                   f"bound {bound:.6f}")
-    else:
-        message = (f"stopped at max_iterations before proving optimality; {what} {value:.6f}, "
-                   f"certified lower bound {bound:.6f}")
+    message = minimised_message(run, outcome.converged, what, value, bound)
     extra = EpigraphExtra(value=value, lower_bound=bound,
                           maximum=float(pi.max()) if len(pi) else 0.0,
                           minimum=float(pi.min()) if len(pi) else 0.0)
