@@ -100,7 +100,8 @@ def frank_wolfe(run: Run, phi: Callable[[FloatArray], FloatArray],
         ℓp norm); values and bounds are reported in those units.
     """
     prog = run.program
-    types = np.flatnonzero(run.active())
+    # the active types some column covers: all of them, unless a time limit cut coverage short
+    types = np.flatnonzero(run.active() & (np.array(run.columns) > 0).any(axis=0))
     sizes = prog.sizes[types].astype(float)
 
     def total(counts: FloatArray) -> float:

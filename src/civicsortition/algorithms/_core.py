@@ -173,8 +173,8 @@ class Run:
             uncovered &= c == 0
         with self.phase("coverage"):
             while uncovered.any():
-                if self.should_stop():  # the rest stays unsettled: active, not uncovered
-                    return []
+                if self.should_stop() and self.columns:  # one panel in any case; the rest
+                    return []                            # stays unsettled: active, counted
                 profile, value = self.price(uncovered.astype(float))
                 if value < 0.5:
                     break

@@ -217,7 +217,8 @@ def solve(run: Run, *, gamma: float | None, floor: float | None, tol: float,
           name: str) -> _Outcome:
     """Column generation on the epigraph master until the certified gap is at most ``tol``."""
     prog = run.program
-    types = np.flatnonzero(run.active())
+    # the active types some column covers: all of them, unless a time limit cut coverage short
+    types = np.flatnonzero(run.active() & (np.array(run.columns) > 0).any(axis=0))
     N = float(prog.sizes[types].sum())
     k = prog.panel_size
     cuts = [] if gamma is None else [min(1.0, k / N)]

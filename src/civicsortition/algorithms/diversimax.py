@@ -23,6 +23,7 @@ types are whatever the composition makes them, with no fairness guarantee.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import attrs
@@ -148,13 +149,14 @@ def diversimax(pool: Pool, quotas: Quotas, *, households: bool = True,
     res = run.backend.milp(weights, A, row_lo, row_hi, var_lo, var_hi, integer=integer,
                            time_limit=run.remaining())
     run.iterations += 1
-    stopped = res.status is Status.LIMIT and res.x is not None  # the time limit: incumbent
+    stopped = res.status is Status.LIMIT  # the time limit: the incumbent, or setup's panel
     if not stopped:
         check_solved(res, "diversimax integer program")
-    assert res.x is not None
+        assert res.x is not None
     if stopped:
         run.stop_reason = "time limit"
-    profile = np.rint(res.x[:T]).astype(np.int64)
+    profile = (np.rint(res.x[:T]).astype(np.int64) if res.x is not None
+               else np.asarray(run.columns[0], dtype=np.int64))
     counts = member @ profile
     loss = float(np.abs(counts - target).sum())
     options: dict[str, Any] = options_record(households=households, max_cells=max_cells,
@@ -165,7 +167,8 @@ def diversimax(pool: Pool, quotas: Quotas, *, households: bool = True,
                "(deterministic: no lottery over compositions)")
     bound = -loss
     if stopped:
-        bound = max(float(res.bound), -loss)  # the solver's proven bound on -loss
+        proven = float(res.bound) if res.x is not None and math.isfinite(res.bound) else 0.0
+        bound = max(proven, -loss)  # the solver's bound on -loss (0: the loss is >= 0)
         message = f"{stopped_message(run, 'optimal')}; " + message
     record = details(run, "diversimax", objective=-loss, bound=bound, converged=not stopped,
                      stages=1, options=options, extra=extra, message=message)
