@@ -24,7 +24,9 @@ from . import oracle
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 #: The certified algorithms of the registry (leximin, maximin, nash) and the built-in backends.
-EXACT = [a for a, spec in ALGORITHMS.items() if spec.exact]
+# The max-min family and NASH, whose properties these tests assert; the other objectives are
+# checked against brute force in tests/test_epigraph.py.
+EXACT = [a for a in ("leximin", "maximin", "nash") if a in ALGORITHMS]
 BACKENDS = list(BUILTIN_BACKENDS)
 SLOW_OK = settings(deadline=None, max_examples=40,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

@@ -310,23 +310,22 @@ def relaxed_nash(prog: PanelProgram, active: npt.NDArray[np.bool_]) -> RelaxedNa
         sm = s[mem]
         low = np.full(n_h, np.inf)
         np.minimum.at(low, hid, sm)
-        # Newton on t = low + μ (>= 1), so that every d = (s_t - low) + t >= 1 exactly: with
-        # huge |s| (an L-BFGS trial point), s_t + μ computed directly can cancel to 0.
-        gap = sm - low[hid]
-        t = np.maximum(low, 1.0)  # μ = max(0, 1 - low): from here on every d >= 1
+        mu = np.maximum(0.0, 1.0 - low)  # from here on, every member has s_t + μ >= 1
+        # μ only grows, so s_t + μ >= (s_t - low) + 1 exactly; computed directly it can cancel
+        # to 0 when |s| is huge (an L-BFGS trial point), hence the floor.
+        floor = (sm - low[hid]) + 1.0
         for _ in range(100):
-            d = gap + t[hid]
+            d = np.maximum(sm + mu[hid], floor)
             f = np.bincount(hid, 1.0 / d, n_h) - 1.0
             grow = f > 0  # left of the root (or a household whose row does not bind at 0)
             if not grow.any():
                 break
             step = np.zeros(n_h)
             step[grow] = f[grow] / np.bincount(hid, 1.0 / d**2, n_h)[grow]
-            t = t + step
-            if np.all(step <= 4e-16 * np.maximum(t - low, 1.0)):
+            mu = mu + step
+            if np.all(step <= 4e-16 * np.maximum(mu, 1.0)):
                 break
-        out: FloatArray = np.maximum(t - low, 0.0)
-        return out
+        return mu
 
     def full(lam: FloatArray) -> FloatArray:
         nu = np.zeros(R)
