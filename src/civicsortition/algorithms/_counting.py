@@ -17,7 +17,7 @@ from .._typing import FloatArray
 from ..errors import InputError
 from ..program import PanelProgram
 
-__all__ = ["DEFAULT_MAX_PROFILES", "MAX_STATES", "PanelCount", "count_panels",
+__all__ = ["DEFAULT_MAX_PROFILES", "MAX_STATES", "PanelCount", "count_panels", "lottery_of",
            "profiles_of", "too_many_profiles"]
 
 #: Largest support (distinct type profiles) returned as an explicit lottery.
@@ -252,3 +252,11 @@ def too_many_profiles(panels: int, profiles: int, limit: int) -> InputError:
         limit=limit), value=str(profiles))
 
 
+
+
+def lottery_of(count: PanelCount, n_types: int) -> tuple[np.ndarray, FloatArray]:
+    """The explicit lottery of a count: every profile, weighted by its (tilted) panels."""
+    listed = list(profiles_of(count, n_types))
+    profiles = np.array([q for q, _ in listed], dtype=np.int64)
+    weights = np.array([float(w / count.panels) for _, w in listed])
+    return profiles, weights / weights.sum()

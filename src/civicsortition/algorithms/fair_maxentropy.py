@@ -20,7 +20,7 @@ from ..errors import InputError
 from ..pool import Pool
 from ..quotas import Quotas
 from ._core import Progress, details, options_record, setup
-from ._counting import DEFAULT_MAX_PROFILES, count_panels, profiles_of, too_many_profiles
+from ._counting import DEFAULT_MAX_PROFILES, count_panels, lottery_of, too_many_profiles
 
 __all__ = ["FairMaxEntropyExtra", "fair_maxentropy"]
 
@@ -142,10 +142,7 @@ def fair_maxentropy(pool: Pool, quotas: Quotas, *, floor: float | str = "maximin
     tilt = np.zeros(prog.n_types)
     tilt[types] = np.maximum(res.x, 0.0)
     count = count_panels(prog, active, tilt=tilt)
-    listed = list(profiles_of(count, prog.n_types))
-    profiles = np.array([q for q, _ in listed], dtype=np.int64)
-    weights = np.array([w for _, w in listed], dtype=float)
-    weights = weights / weights.sum()
+    profiles, weights = lottery_of(count, prog.n_types)
     pi = (weights @ profiles / prog.sizes)[active]
     minimum = float(pi.min()) if len(pi) else 0.0
     entropy = math.log(count.panels) - float(tilt[types] @ count.expected[types])

@@ -32,14 +32,13 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-import numpy as np
 
 from ..distribution import Distribution, Extra
 from ..errors import InputError
 from ..pool import Pool
 from ..quotas import Quotas
 from ._core import Progress, details, options_record, setup
-from ._counting import DEFAULT_MAX_PROFILES, count_panels, profiles_of, too_many_profiles
+from ._counting import DEFAULT_MAX_PROFILES, count_panels, lottery_of, too_many_profiles
 
 __all__ = ["DEFAULT_MAX_PROFILES", "MaxEntropyExtra", "maxentropy"]
 
@@ -116,10 +115,7 @@ def maxentropy(pool: Pool, quotas: Quotas, *, households: bool = True,
     count = count_panels(prog, run.active())
     if count.profiles > max_profiles:
         raise too_many_profiles(count.panels, count.profiles, max_profiles)
-    listed = list(profiles_of(count, prog.n_types))
-    profiles = np.array([p for p, _ in listed], dtype=np.int64)
-    weights = np.array([w / count.panels for _, w in listed])
-    weights = weights / weights.sum()
+    profiles, weights = lottery_of(count, prog.n_types)
     entropy = count.entropy()
     options: dict[str, Any] = options_record(households=households, max_profiles=max_profiles,
                                              time_limit=time_limit)
