@@ -74,3 +74,70 @@ def test_sampled_audits_are_reproducible_and_checked() -> None:
         manipulation_audit(pool, quotas, ["nonsense"])
     with pytest.raises(InputError):
         manipulation_audit(pool, quotas, ["leximin"], people=0)
+
+
+def _coalition_truth(pool: Pool, quotas: Quotas, truth, size: int  # type: ignore[no-untyped-def]
+                     ) -> tuple[list[float], float, float]:
+    """Every coalition of ``size``, every joint report, re-solved by the oracle."""
+    honest = truth(pool, quotas)
+    combos = list(itertools.product(*(range(len(c)) for c in pool.strata)))
+    gains, member, harm = [], 0.0, 0.0
+    for group in itertools.combinations(range(pool.n), size):
+        best, best_member, best_harm = 0.0, 0.0, 0.0
+        for joint in itertools.product(combos, repeat=size):
+            codes = np.array(pool.codes)
+            for i, report in zip(group, joint, strict=True):
+                codes[i] = report
+            if (codes == pool.codes).all():
+                continue
+            pi = truth(Pool(pool.strata, pool.ids, codes), quotas)
+            if pi is None:
+                continue
+            rise = [float(pi[i] - honest[i]) for i in group]
+            if sum(rise) > best:
+                outside = [float(honest[j] - pi[j]) for j in range(pool.n) if j not in group]
+                best, best_member, best_harm = sum(rise), max(rise), max([0.0, *outside])
+        gains.append(best)
+        member, harm = max(member, best_member), max(harm, best_harm)
+    return gains, member, harm
+
+
+@pytest.mark.parametrize(("algorithm", "truth"), [("leximin", _leximin),
+                                                  ("maxentropy", _uniform)])
+def test_coalition_gains_match_brute_force(algorithm: str, truth) -> None:  # type: ignore[no-untyped-def]
+    pool, quotas = _instance()
+    audit = manipulation_audit(pool, quotas, [algorithm], coalition=2)
+    gains, member, harm = _coalition_truth(pool, quotas, truth, 2)
+    assert audit.coalitions == tuple(itertools.combinations(range(pool.n), 2))
+    np.testing.assert_allclose(audit.gains[algorithm], gains, atol=1e-6)
+    row = audit.rows[0]
+    assert row["coalition"] == 2
+    assert row["exact"] is True
+    assert row["misreports"] == 28 * 15                      # 4^2 - 1 joint reports each
+    assert row["max_member_gain"] == pytest.approx(member, abs=1e-6)
+    assert row["max_harm"] == pytest.approx(harm, abs=1e-6)
+    if algorithm == "maxentropy":
+        assert row["max_gain"] > 0.01
+
+
+def test_sampled_coalitions_try_the_coordinated_reports() -> None:
+    pool, quotas = _instance()
+    audit = manipulation_audit(pool, quotas, ["leximin"], coalition=3, people=4,
+                               misreports=5, seed=11)
+    assert len(audit.coalitions) == 4
+    assert all(len(g) == 3 for g in audit.coalitions)
+    assert len(set(audit.coalitions)) == 4
+    assert audit.audited == tuple(sorted({i for g in audit.coalitions for i in g}))
+    row = audit.rows[0]
+    assert row["exact"] is False
+    # 5 drawn + the coordinated reports that differ from the truth (4 combinations each)
+    coordinated = [sum(1 for v in itertools.product(range(2), range(2))
+                       if any(tuple(pool.codes[i]) != v for i in g)) for g in audit.coalitions]
+    assert row["misreports"] == sum(5 + c for c in coordinated)
+    again = manipulation_audit(pool, quotas, ["leximin"], coalition=3, people=4,
+                               misreports=5, seed=11)
+    np.testing.assert_array_equal(audit.gains["leximin"], again.gains["leximin"])
+    for bad in (0, pool.n + 1, True, 1.5):
+        with pytest.raises(InputError) as info:
+            manipulation_audit(pool, quotas, ["leximin"], coalition=bad)  # type: ignore[arg-type]
+        assert info.value.problems[0].column == "coalition"
