@@ -47,6 +47,7 @@ from civicsortition.fairness import fairness_metrics  # noqa: E402
 from civicsortition.numerics import COMPARE_TOL  # noqa: E402
 from civicsortition.pool import Pool  # noqa: E402
 from civicsortition.quotas import Quotas  # noqa: E402
+from civicsortition.research.manipulation import UNIQUE_MARGINALS, manipulation_audit  # noqa: E402
 from civicsortition.research.synthetic import CALIBRATED_SKEW, PRESETS, preset  # noqa: E402
 
 DOC = ROOT / "docs" / "objectives.md"
@@ -458,8 +459,82 @@ READING = """\
 """
 
 
+#: The manipulation audit's small pool (exact: every volunteer or pair, every misreport):
+#: 10 volunteers, 4 seats, two binary categories; the old and the men are scarce.
+AUDIT_RECORDS = tuple({"sex": s, "age": a} for s, a in zip("ffffffmmmm", "yyyyyoyyoo",
+                                                          strict=True))
+AUDIT_SEATS = 4
+#: The rules audited exactly (those with unique probabilities, so a gain is the rule's).
+AUDIT_RULES: tuple[str, ...] = ("leximin", "nash", "lp", "maxentropy")
+#: On the Rustavi example: these rules, this many volunteers and misreports each, this seed.
+RUSTAVI_AUDIT = (("leximin", "nash"), 12, 4, 2026)
+AUDIT_COLUMNS = ("algorithm", "coalition", "audited", "misreports", "max_gain", "mean_gain",
+                 "share_gaining", "max_member_gain", "max_harm")
+
+
+def audit_instance() -> tuple[Pool, Quotas]:
+    """The audit's small pool and its quotas (1 to 2 seats for each value)."""
+    from civicsortition.quotas import ValueQuota
+
+    pool = Pool.from_records(list(AUDIT_RECORDS), categories=["sex", "age"])
+    quotas = Quotas(AUDIT_SEATS, [ValueQuota(c, v, 1, 3) for c, vs in
+                                  (("sex", "fm"), ("age", "yo")) for v in vs])
+    return pool, quotas
+
+
+def audits() -> list[tuple[str, Any]]:
+    """The audits on the page: exact singles and pairs on the small pool, sampled Rustavi."""
+    pool, quotas = audit_instance()
+    rules = [r for r in AUDIT_RULES if r in ALGORITHMS and r in UNIQUE_MARGINALS]
+    out = [("small pool, single volunteers (exact)", manipulation_audit(pool, quotas, rules)),
+           ("small pool, pairs (exact)", manipulation_audit(pool, quotas, rules,
+                                                            coalition=2))]
+    names, people, misreports, seed = RUSTAVI_AUDIT
+    r_pool, r_quotas = rustavi_example()
+    out.append((f"Rustavi example, {people} volunteers drawn, {misreports} misreports each "
+                f"(sampled, seed {seed})",
+                manipulation_audit(r_pool, r_quotas, list(names), people=people,
+                                   misreports=misreports, seed=seed)))
+    return out
+
+
+def audit_table(audit: Any) -> str:
+    """One audit's rows as Markdown, with this page's rounding."""
+    lines = ["| " + " | ".join(AUDIT_COLUMNS) + " |", "|" + "---|" * len(AUDIT_COLUMNS)]
+    for row in audit.rows:
+        lines.append("| " + " | ".join(number(row[c]) if isinstance(row[c], float)
+                                       else str(row[c]) for c in AUDIT_COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+AUDIT_TEXT = f"""\
+## Manipulation audit
+
+`civicsortition.research.manipulation_audit` reruns a rule for every misreport of a
+volunteer's values (or a coalition's joint misreport) and records the best **gain**: the rise
+of the volunteer's selection probability, or of the coalition's expected number of seats; the
+**harm** is the largest fall it causes to anyone else. Only rules whose optimal probabilities
+are unique are audited here, so a gain is the rule's and not a solver's choice. The question
+and the experiment are from {AAAI_PAPER}, who prove that LEXIMIN and NASH can be manipulated
+no matter how large the pool, and that ℓp rules become harder to manipulate as it grows.
+
+The small pool has {len(AUDIT_RECORDS)} volunteers (six women, four men; three of them old)
+and {AUDIT_SEATS} seats, with 1 to 3 seats for each sex and each age group: every volunteer
+and every pair of volunteers, with every misreport, is tried (exact).
+"""
+
+
+def audit_sections() -> list[str]:
+    """The audit section of the page."""
+    parts = [AUDIT_TEXT]
+    for title, audit in audits():
+        parts += [f"**{title}**", "", audit_table(audit), ""]
+    return parts
+
+
 def page(rustavi: Mapping[str, Outcome], rustavi_quotas: Quotas, rustavi_n: int,
-         synthetic: Sequence[tuple[str, Any, Mapping[str, Outcome]]]) -> str:
+         synthetic: Sequence[tuple[str, Any, Mapping[str, Outcome]]],
+         audit_parts: Sequence[str] = ()) -> str:
     """The whole Markdown page."""
     ids = list(rustavi)
     parts = [INTRO, "\n\n".join(objective_paragraphs(ids)), "", READING]
@@ -495,6 +570,7 @@ def page(rustavi: Mapping[str, Outcome], rustavi_quotas: Quotas, rustavi_n: int,
                   f"`{inst.digest[:16]}`.", "",
                   references_line(outcomes, inst.quotas), *forced_note(outcomes), "",
                   table(outcomes, inst.quotas), ""]
+    parts += list(audit_parts)
     parts += ["## Regenerating this page", "",
               "From the repository root:", "", "```sh", COMMAND, "```", "",
               f"It rewrites `docs/objectives.md` and `docs/objectives.png`; `{COMMAND} "
@@ -538,7 +614,7 @@ def build(*, with_figure: bool) -> str:
         synthetic.append((name, inst, run_rules(inst.pool, inst.quotas)))
     if with_figure:
         figure(rustavi, quotas, FIGURE)
-    return page(rustavi, quotas, pool.n, synthetic)
+    return page(rustavi, quotas, pool.n, synthetic, audit_sections())
 
 
 def main(argv: list[str] | None = None) -> int:

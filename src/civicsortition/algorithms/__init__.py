@@ -9,7 +9,7 @@ One module per algorithm (:mod:`.leximin`, :mod:`.maximin`, :mod:`.nash`, :mod:`
 :mod:`.goldilocks`, :mod:`.lp`, :mod:`.maxentropy`, :mod:`.fair_maxentropy`, :mod:`.diversimax`,
 :mod:`.legacy`); none imports another
 (MINIMAX and GOLDILOCKS share the epigraph master of :mod:`._epigraph`, ℓp the Frank–Wolfe
-core of :mod:`._convex`). What they share lives in shared modules:
+core of :mod:`._convex`, with NASH). What they share lives in shared modules:
 :mod:`._core` (the run, setup, the max-min column generation, the run-details builder),
 :mod:`._master` (the master LP), :mod:`._pricing` (pricing and the LP dive),
 :mod:`.feasibility` (a feasible panel, the minimal relaxation), :mod:`.relaxation`,

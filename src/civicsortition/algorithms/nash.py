@@ -11,8 +11,9 @@ concavity, for the best column ``S*``,
     f^* - f(x) \le \max_S g_S - N,
 
 a certified optimality gap (in welfare units) that the pricing problem (weights ``1/π_t``)
-computes exactly. The algorithm alternates a Frank–Wolfe step towards the priced column (exact
-line search) with multiplicative (EM) re-weighting of the current support,
+computes exactly. It runs on the shared Frank–Wolfe core (:mod:`._convex`, ``φ = −log``):
+a Frank–Wolfe step towards the priced column (exact line search) alternates with
+multiplicative (EM) re-weighting of the current support,
 ``x_S ← x_S g_S / N``, which increases ``f`` monotonically and needs no convex-optimisation
 package, and a barrier Newton polish of the restricted problem. Each pricing MIP is followed
 by local search from the best existing columns under the same weights, whose improving
@@ -35,6 +36,7 @@ from ..errors import InputError
 from ..numerics import DEFAULT_NASH_TOL, DEFAULT_TOL
 from ..pool import Pool
 from ..quotas import Quotas
+from ._convex import frank_wolfe
 from ._core import (
     Progress,
     Run,
@@ -83,25 +85,14 @@ def _welfare(pi: FloatArray, sizes: FloatArray) -> float:
     return float(np.sum(sizes * np.log(np.maximum(pi, 1e-300))))
 
 
-def _line_search(a_cur: FloatArray, a_new: FloatArray, sizes: FloatArray) -> float:
-    """Maximise Σ n_t log((1-γ) π_t + γ a_t) over γ ∈ [0, 1] (concave: bisect the slope)."""
-    d = a_new - a_cur
+def _neg_log(pi: FloatArray) -> FloatArray:
+    out: FloatArray = -np.log(np.maximum(pi, 1e-300))
+    return out
 
-    def slope(g: float) -> float:
-        return float(np.sum(sizes * d / np.maximum(a_cur + g * d, 1e-300)))
 
-    if slope(0.0) <= 0:
-        return 0.0
-    if slope(1.0 - 1e-12) >= 0:
-        return 1.0
-    lo, hi = 0.0, 1.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        if slope(mid) > 0:
-            lo = mid
-        else:
-            hi = mid
-    return lo
+def _neg_log_slope(pi: FloatArray) -> FloatArray:
+    out: FloatArray = -1.0 / np.maximum(pi, 1e-300)
+    return out
 
 
 def _em(x: FloatArray, a: FloatArray, sizes: FloatArray, n_cov: float, rounds: int,
@@ -314,70 +305,44 @@ def nash(pool: Pool, quotas: Quotas, *, households: bool = True,
                                              backend=backend, max_iterations=max_iterations,
                                              time_limit=run.remaining())
         x = _start_from(run, profiles, weights, floor=1e-6)
-    else:
-        x = np.full(len(run.columns), 1.0 / len(run.columns))
-    converged = False
-    welfare = -np.inf
-    finished_by = "column-generation"
-    while True:
+
+    def improve(x: FloatArray, lower: float) -> FloatArray:
+        """The restricted master: EM re-weighting, then the barrier polish, while needed.
+
+        Neither runs when the bound already certifies ``x`` (a complete peel of the relaxed
+        optimum usually is certified as it stands). The polish covers every column while
+        they are few, else the columns in use and the newest ones: an optimal lottery needs
+        at most T + 1 columns, whereas Frank-Wolfe keeps every column it ever priced.
+        """
         a = run.coverage()
-        pi = x @ a
-        welfare = _welfare(pi[active], sizes[active])
-        if run.should_stop():  # before re-weighting: coverage may be unsettled (π_t = 0)
-            break
-        # Re-weight and polish only when the bound does not already certify x (a complete
-        # peel of the relaxed optimum usually is certified as it stands); polish over every
-        # column while they are few, else over the columns in use and the newest ones: an
-        # optimal lottery needs at most T + 1 columns, whereas Frank-Wolfe keeps every column
-        # it ever priced.
-        if bound - welfare > tol:
+        if -lower - _welfare((x @ a)[active], sizes[active]) > tol:
             x = _em(x, a, sizes, n_cov, rounds=200, tol=tol / 10)
-            pi = x @ a
-            welfare = _welfare(pi[active], sizes[active])
-        if bound - welfare > tol:
+        welfare = _welfare((x @ a)[active], sizes[active])
+        if -lower - welfare > tol:
             cols = np.arange(len(x))
             if len(x) > POLISH_MAX_COLUMNS:
-                cols = np.union1d(np.flatnonzero(x > SUPPORT_FLOOR),
-                                  cols[-POLISH_RECENT:])
+                cols = np.union1d(np.flatnonzero(x > SUPPORT_FLOOR), cols[-POLISH_RECENT:])
             if len(cols) <= POLISH_MAX_SUPPORT:
                 polished = np.zeros_like(x)
                 polished[cols] = _polish(x[cols] / x[cols].sum(), a[cols], sizes)
                 if _welfare((polished @ a)[active], sizes[active]) > welfare:
                     x = polished
-                pi = x @ a
-                welfare = _welfare(pi[active], sizes[active])
-        if bound - welfare <= tol:  # the relaxation's dual bound already certifies x
-            converged = True
-            finished_by = "lp-relaxation"
-            break
-        if run.should_stop():  # re-weighted and polished, but not priced again
-            break
-        w = np.where(active, 1.0 / np.maximum(pi, 1e-300), 0.0)
-        profile, g_best = run.price(w)  # max_S Σ_t c_t / π_t
-        # max_S g_S >= Σ_S x_S g_S = N in exact arithmetic; clamp rounding noise below 0.
-        bound = min(bound, welfare + max(g_best - n_cov, 0.0))
-        run.report("nash", welfare, bound)
-        if g_best - n_cov <= tol:
-            converged = True
-            break
-        if run.iterations >= run.max_iterations:
-            break
-        if run.add(profile):
-            x = np.append(x, 0.0)
-        # More columns per exact solve: local search from the best columns under the same
-        # weights adds every distinct improving profile it finds (cheap, deterministic).
-        # With one column per pricing MIP the parity corpus pool (n = 404) was still 8.8e-9
-        # from its certificate after 600 rounds; with these it converges in 40.
-        with run.phase("heuristic pricing"):
-            added = run.heuristic(w, n_cov + tol, starts=HEURISTIC_STARTS)
-        x = np.append(x, np.zeros(added))
-        a = run.coverage()
-        col = run.index_of(profile)
-        gamma = _line_search(pi, a[col], sizes)
-        if gamma <= 0:
-            break  # no progress possible numerically: stop honestly
-        x = (1 - gamma) * x
-        x[col] += gamma
+        return x
+
+    # Frank-Wolfe on F = -Σ n_t log π_t (the shared convex core), pricing with the unscaled
+    # weights 1/π_t: max_S Σ_t c_t/π_t - N is the certified gap in welfare units. Local
+    # search from the best columns under the same weights adds every improving profile it
+    # finds (cheap, deterministic): with one column per pricing MIP the parity corpus pool
+    # (n = 404) was still 8.8e-9 from its certificate after 600 rounds; with these, 40.
+    outcome = frank_wolfe(run, _neg_log, _neg_log_slope, tol=tol, name="nash",
+                          measure=float, improve=improve, x0=x, bound=-bound,
+                          types=np.flatnonzero(active), normalise=False,
+                          heuristic_starts=HEURISTIC_STARTS, step_always=True)
+    x = outcome.weights
+    welfare = -outcome.value
+    bound = -outcome.bound
+    converged = outcome.converged
+    finished_by = "lp-relaxation" if outcome.certified_by == "bound" else "column-generation"
     keep = x > 1e-15
     x = np.where(keep, x, 0.0)
     x /= x.sum()
