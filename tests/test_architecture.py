@@ -39,7 +39,7 @@ EDGES = ("io", "research", "examples", "cli", "__main__")
 SOLVERS = (f"{PACKAGE}.backends", f"{PACKAGE}.algorithms")
 #: Modules that must not load a solver, at import or anywhere in their code.
 NO_SOLVER = ("_typing", "numerics", "errors", "seeds", "strata", "pool", "census",
-             "apportionment", "quotas", "invitations", "registrations", "program",
+             "apportionment", "biproportional", "quotas", "invitations", "registrations", "program",
              "diagnostics", "distribution", "lottery", "draw", "audit", "vote", "fairness")
 #: Third-party solver stacks (SciPy's optimisers count: they are HiGHS inside).
 SOLVER_LIBRARIES = ("scipy.optimize", "pulp", "highspy")
@@ -209,7 +209,7 @@ def test_algorithms_never_import_each_other() -> None:
 LAYERS = (
     ("_typing", "numerics", "errors", "_checks", "seeds", "_lazy", "_deprecated", "_frames",
      "_html", "_log", "_i18n"),
-    ("strata", "pool", "census", "apportionment", "quotas"),
+    ("strata", "pool", "census", "apportionment", "biproportional", "quotas"),
     ("invitations", "registrations"),
     ("program", "diagnostics"),
     ("distribution",),

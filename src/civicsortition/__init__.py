@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .apportionment import METHODS as APPORTIONMENT_METHODS
     from .apportionment import Apportionment, apportion
     from .audit import AuditReport, audit_report
+    from .biproportional import BiproportionalApportionment, biproportional_apportion
     from .census import Census
     from .diagnostics import Diagnosis, Finding, diagnose
     from .distribution import Distribution, RunDetails, check_distribution
@@ -56,7 +57,10 @@ if TYPE_CHECKING:
     from .households import HouseholdEffect, household_effect
     from .invitations import (
         AddressFrame,
+        Clustered,
+        ClusterSample,
         Invitations,
+        JointInclusion,
         LetterPlan,
         Oversample,
         SimpleRandom,
@@ -64,6 +68,7 @@ if TYPE_CHECKING:
         expected_registrations,
         invite,
         plan_letters,
+        systematic_pps,
     )
     from .io import (
         PeopleTable,
@@ -71,6 +76,7 @@ if TYPE_CHECKING:
         open_table,
         read_address_frame,
         read_census,
+        read_cluster_sizes,
         read_invited,
         read_people,
         read_registrations,
@@ -130,6 +136,8 @@ _EXPORTS: dict[str, str] = {
     "apportion": ".apportionment",
     "AuditReport": ".audit",
     "audit_report": ".audit",
+    "BiproportionalApportionment": ".biproportional",
+    "biproportional_apportion": ".biproportional",
     "Census": ".census",
     "Diagnosis": ".diagnostics",
     "Finding": ".diagnostics",
@@ -158,7 +166,10 @@ _EXPORTS: dict[str, str] = {
     "HouseholdEffect": ".households",
     "household_effect": ".households",
     "AddressFrame": ".invitations",
+    "ClusterSample": ".invitations",
+    "Clustered": ".invitations",
     "Invitations": ".invitations",
+    "JointInclusion": ".invitations",
     "LetterPlan": ".invitations",
     "Oversample": ".invitations",
     "SimpleRandom": ".invitations",
@@ -166,11 +177,13 @@ _EXPORTS: dict[str, str] = {
     "expected_registrations": ".invitations",
     "invite": ".invitations",
     "plan_letters": ".invitations",
+    "systematic_pps": ".invitations",
     "PeopleTable": ".io",
     "Table": ".io",
     "open_table": ".io",
     "read_address_frame": ".io",
     "read_census": ".io",
+    "read_cluster_sizes": ".io",
     "read_invited": ".io",
     "read_people": ".io",
     "read_registrations": ".io",
@@ -241,10 +254,13 @@ __all__ = [
     "Apportionment",
     "AuditReport",
     "Band",
+    "BiproportionalApportionment",
     "Category",
     "Census",
     "Check",
     "CivicSortitionError",
+    "ClusterSample",
+    "Clustered",
     "Diagnosis",
     "Distribution",
     "DrawRecord",
@@ -256,6 +272,7 @@ __all__ = [
     "InfeasibleQuotasError",
     "InputError",
     "Invitations",
+    "JointInclusion",
     "LetterPlan",
     "Outcome",
     "Oversample",
@@ -285,6 +302,7 @@ __all__ = [
     "answer_due",
     "apportion",
     "audit_report",
+    "biproportional_apportion",
     "build_quotas",
     "check_distribution",
     "compare",
@@ -314,6 +332,7 @@ __all__ = [
     "prepare_alternates",
     "read_address_frame",
     "read_census",
+    "read_cluster_sizes",
     "read_invited",
     "read_people",
     "read_registrations",
@@ -326,6 +345,7 @@ __all__ = [
     "research",
     "residual_quotas",
     "result_distribution",
+    "systematic_pps",
     "tally",
     "to_frame",
     "transparent_lottery",

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Literal
 
 import attrs
+import numpy as np
 
 from ._i18n import say, tr, translate
 from .pool import Pool
-from .quotas import Quotas
+from .quotas import Quotas, ValueQuota
 
 __all__ = ["Diagnosis", "Finding", "diagnose"]
 
@@ -106,6 +107,15 @@ def diagnose(pool: Pool, quotas: Quotas) -> Diagnosis:
       unconstrained);
     * ``category-without-quota`` (warning): a pool category the quota table never mentions.
 
+    Joint rows (``sex×age=female×18-29``) get the same checks per joint category (the rows of
+    ``sex×age`` are disjoint: ``Σ min <= k``, ``Σ max >= k`` when they cover the pool, ``min``
+    no more than the people holding the combination), and two against the single rows:
+
+    * ``joint-min-exceeds-margin`` (error): the minimums of the joint rows with
+      ``sex=female`` add up to more than the maximum of ``sex=female``;
+    * ``joint-max-below-margin`` (error): their maximums add up to less than its minimum,
+      while every pool member with ``sex=female`` is counted by one of them.
+
     Parameters
     ----------
     pool : Pool
@@ -163,6 +173,7 @@ def diagnose(pool: Pool, quotas: Quotas) -> Diagnosis:
                                   "(unconstrained)",
                                   counts=counts[(pcat.name, v)],
                                   name=pcat.name, v=v), category=pcat.name, value=v))
+    out.extend(_joint_findings(pool, quotas))
     quota_names = {c.casefold() for c in quotas.strata.names}
     for pcat in pool.strata:
         if pcat.name.casefold() not in quota_names:
@@ -171,3 +182,69 @@ def diagnose(pool: Pool, quotas: Quotas) -> Diagnosis:
                                   name=pcat.name),
                                category=pcat.name))
     return Diagnosis(tuple(out))
+
+
+def _joint_findings(pool: Pool, quotas: Quotas) -> list[Finding]:
+    """The checks of :func:`diagnose` for the joint rows, per joint category."""
+    k = quotas.panel_size
+    out: list[Finding] = []
+    groups: dict[str, list[ValueQuota]] = {}
+    for q in quotas.joint:
+        groups.setdefault(q.category.casefold(), []).append(q)
+    pool_names = {c.name.casefold() for c in pool.strata}
+    for rows in groups.values():
+        name = rows[0].category
+        missing = [c for c in rows[0].categories if c.casefold() not in pool_names]
+        if missing:
+            out.append(Finding("category-missing-in-pool", "error",
+                               tr("the quotas constrain category {name!r}, which the pool does "
+                                  "not have", name=missing[0]), category=name))
+            continue
+        masks = [q.mask(pool) for q in rows]
+        covered = np.logical_or.reduce(masks)
+        sum_min = sum(q.min for q in rows)
+        if sum_min > k:
+            out.append(Finding("category-min-exceeds-panel", "error",
+                               tr("the minimums of {name!r} add up to {sum_min}, more than the "
+                                  "{k} seats", name=name, sum_min=sum_min, k=k), category=name))
+        sum_max = sum(min(q.max, k) for q in rows) + (k if not covered.all() else 0)
+        if sum_max < k:
+            out.append(Finding("category-max-below-panel", "error",
+                               tr("the maximums of {name!r} add up to {sum_max}, fewer than the "
+                                  "{k} seats", name=name, sum_max=sum_max, k=k), category=name))
+        for q, mask in zip(rows, masks, strict=True):
+            have = int(mask.sum())
+            if have < q.min:
+                out.append(Finding("pool-below-min", "error",
+                                   tr("{name}={value} needs at least {min} but the pool has "
+                                      "{have}", name=name, value=q.value, min=q.min, have=have),
+                                   category=name, value=q.value))
+            elif have == 0:
+                out.append(Finding("quota-for-absent-value", "warning",
+                                   tr("there is a quota for {name}={value} but nobody in the "
+                                      "pool has it", name=name, value=q.value),
+                                   category=name, value=q.value))
+        for pos, cat in enumerate(rows[0].categories):
+            for single in quotas.category(cat):
+                part = [j for j, q in enumerate(rows) if q.parts[pos][1] == single.value]
+                if not part:
+                    continue
+                low = sum(rows[j].min for j in part)
+                if low > single.max:
+                    out.append(Finding("joint-min-exceeds-margin", "error",
+                                       tr("the minimums of the {name} rows with {cat}={value} "
+                                          "add up to {low}, more than its maximum {max}",
+                                          name=name, cat=single.category, value=single.value,
+                                          low=low, max=single.max),
+                                       category=single.category, value=single.value))
+                holders = single.mask(pool)
+                counted = np.logical_or.reduce([masks[j] for j in part])
+                high = sum(rows[j].max for j in part)
+                if high < single.min and not (holders & ~counted).any():
+                    out.append(Finding("joint-max-below-margin", "error",
+                                       tr("the maximums of the {name} rows with {cat}={value} "
+                                          "add up to {high}, less than its minimum {min}",
+                                          name=name, cat=single.category, value=single.value,
+                                          high=high, min=single.min),
+                                       category=single.category, value=single.value))
+    return out

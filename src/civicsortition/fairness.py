@@ -22,6 +22,7 @@ import numpy as np
 from ._typing import FloatArray
 from .census import Census
 from .distribution import Distribution
+from .errors import InputError
 from .numerics import COMPARE_TOL
 
 __all__ = ["FairnessMetrics", "compare", "fairness_metrics", "group_view",
@@ -105,6 +106,9 @@ def compare(distributions: Mapping[str, Distribution]) -> list[dict[str, Any]]:
 def group_view(dist: Distribution, census: Census | None = None) -> list[dict[str, Any]]:
     """Per category value: pool count and share, expected seats, quota, census seats.
 
+    Joint quota rows (``sex×age``) follow the single categories, one row per combination
+    with a quota.
+
     ``expected_seats`` is the sum of members' probabilities (what the lottery gives the group
     on average); ``pool_seats`` = pool share × k (what a uniform draw from the pool would give);
     ``census_seats`` = census share × k (what proportionality to the population asks).
@@ -128,6 +132,19 @@ def group_view(dist: Distribution, census: Census | None = None) -> list[dict[st
                 share = census.shares(cat.name).get(value)
                 row["census_seats"] = None if share is None else k * float(share)
             rows.append(row)
+    for q in quotas.joint:  # a joint row's combination: the people holding every part
+        mask = q.mask(pool)
+        count = int(mask.sum())
+        row = {"category": q.category, "value": q.value, "pool_count": count,
+               "pool_seats": k * count / pool.n, "expected_seats": float(pi[mask].sum()),
+               "quota_min": q.min, "quota_max": q.max}
+        if census is not None:
+            try:
+                share = census.share(q.category, q.value)
+            except InputError:  # the census has no such cross table
+                share = None
+            row["census_seats"] = None if share is None else k * float(share)
+        rows.append(row)
     return rows
 
 

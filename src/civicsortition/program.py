@@ -12,6 +12,10 @@ with another registered person is a type of their own. The feasible profiles are
     \sum_{t \in h} c_t \le 1 \;\; \forall \text{ households } h, \qquad
     c \in \mathbb{Z}^T,\ 0 \le c \le n.
 
+A joint quota row (``sex×age=female×18-29``) is one more row of the same kind, over the types
+that hold every part of its value: the types are built from the single categories alone, so a
+joint row never splits a type.
+
 A profile is realised as a panel by taking ``c_t`` members of each type; any choice gives a
 feasible panel. See ``docs/engine.md`` for the algorithms built on top.
 """
@@ -104,16 +108,19 @@ class PanelProgram:
         problems: list[Problem] = []
         pool_cats = {c.name.casefold(): j for j, c in enumerate(pool.strata)}
         for q in quotas:
-            j = pool_cats.get(q.category.casefold())
-            if j is None:
-                problems.append(Problem("category-missing-in-pool", "the quotas constrain a "
-                                        "category the pool does not have", column=q.category))
-                continue
-            cat = pool.strata.categories[j]
-            row = np.zeros(T)
-            if q.value in cat.values:
-                code = cat.values.index(q.value)
-                row[pool.codes[first, j] == code] = 1.0
+            row = np.ones(T)
+            for cat_name, value in q.parts:
+                j = pool_cats.get(cat_name.casefold())
+                if j is None:
+                    problems.append(Problem("category-missing-in-pool", "the quotas constrain a "
+                                            "category the pool does not have", column=cat_name,
+                                            value=None if not q.is_joint else q.category))
+                    break
+                cat = pool.strata.categories[j]
+                if value in cat.values:
+                    row *= pool.codes[first, j] == cat.values.index(value)
+                else:
+                    row[:] = 0.0
             rows.append(row)
             lo.append(q.min)
             hi.append(q.max)
@@ -168,8 +175,7 @@ class PanelProgram:
         if len(idx) != self.panel_size:
             out.append(tr("panel has {n} members, expected {k}", n=len(idx), k=self.panel_size))
         for q in self.quotas:
-            have = int(self.pool.mask(q.category, q.value)[idx].sum()) if \
-                q.value in self.pool.strata[q.category].values else 0
+            have = int(q.mask(self.pool)[idx].sum())
             if not q.min <= have <= q.max:
                 out.append(tr("{category}={value}: {have} not in [{min}, {max}]",
                               category=q.category, value=q.value, have=have, min=q.min,

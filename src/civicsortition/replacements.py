@@ -96,12 +96,8 @@ def _ids(pool: Pool, ids: Iterable[Any], what: str, fn: str) -> list[int]:
 
 def _held(pool: Pool, quotas: Quotas, rows: Sequence[int]) -> list[int]:
     """Seats each quota entry's value already holds among the people at ``rows``."""
-    out = []
-    for q in quotas:
-        cat = pool.strata[q.category]
-        col = pool.codes[list(rows), pool.strata.index(q.category)]
-        out.append(int(np.sum(col == cat.values.index(q.value))) if q.value in cat.values else 0)
-    return out
+    idx = list(rows)
+    return [int(np.sum(q.mask(pool)[idx])) for q in quotas]  # joint rows: every part holds
 
 
 def residual_quotas(pool: Pool, quotas: Quotas, kept: Iterable[str], seats: int) -> Quotas:

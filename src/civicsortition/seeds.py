@@ -11,9 +11,11 @@ to one space, trimmed) before any hashing. The procedures:
 ``civicsortition-invite/1``            the order in which addresses are invited
 ``civicsortition-alternates/1``        the order of prepared alternates
 ``civicsortition-uniform/1``           tickets drawn uniformly from all feasible panels
+``civicsortition-pps/1``               the random start of systematic PPS over clusters
 =====================================  ================================================
 
-Each is written out step by step in ``docs/transparency.md``; this module is the only code that
+Each is written out step by step in ``docs/transparency.md`` (the two stage-1 procedures in
+``docs/pipeline.md``); this module is the only code that
 computes them.
 """
 
@@ -29,14 +31,16 @@ from ._checks import require_str, utf8_encodable
 from .errors import InputError
 
 __all__ = ["ALTERNATES_PROCEDURE", "DRAW_PROCEDURE", "EXACT_PROCEDURE", "INVITE_PROCEDURE",
-           "UNIFORM_PROCEDURE",
-           "alternate_key", "invitation_key", "normalise_seed", "seed_to_index", "uniform"]
+           "PPS_PROCEDURE", "UNIFORM_PROCEDURE",
+           "alternate_key", "invitation_key", "normalise_seed", "pps_start", "seed_to_index",
+           "uniform"]
 
 DRAW_PROCEDURE = "civicsortition-draw/1"
 EXACT_PROCEDURE = "civicsortition-draw-exact/1"
 INVITE_PROCEDURE = "civicsortition-invite/1"
 ALTERNATES_PROCEDURE = "civicsortition-alternates/1"
 UNIFORM_PROCEDURE = "civicsortition-uniform/1"
+PPS_PROCEDURE = "civicsortition-pps/1"
 _SPACE = re.compile(r"\s+")
 
 
@@ -128,3 +132,39 @@ def alternate_key(seed: str, person: str) -> int:
     """
     require_str(person, "alternate_key(person=...)", "a person id (str)")
     return _key(f"{ALTERNATES_PROCEDURE}\n{normalise_seed(seed)}\n{person}")
+
+
+def pps_start(seed: str, span: int) -> int:
+    r"""The random start of systematic PPS (procedure ``civicsortition-pps/1``).
+
+    :func:`uniform` with label ``civicsortition-pps/1`` and key ``start``: the first hash
+    ``v = SHA-256("civicsortition-pps/1\nstart\n" + seed + "\n" + j)`` (``j = 0, 1, ...``)
+    below ``2^256 - (2^256 mod span)`` gives ``v mod span``, uniform in ``[0, span)``.
+
+    Parameters
+    ----------
+    seed : str
+        Public seed text (normalised here, see :func:`normalise_seed`).
+    span : int
+        The number of equally likely starts: the total integer size of the clusters drawn
+        systematically (see :func:`civicsortition.invitations.systematic_pps`).
+
+    Returns
+    -------
+    int
+        The start ``v`` in ``[0, span)``.
+
+    Raises
+    ------
+    InputError
+        ``bad-seed``; ``bad-span`` if ``span`` is not a positive integer.
+
+    Examples
+    --------
+    >>> 0 <= pps_start("demo seed", 1000) < 1000
+    True
+    """
+    if isinstance(span, bool) or not isinstance(span, int | np.integer) or span < 1:
+        raise InputError.single("bad-span", "pps_start(span=...): span must be a positive "
+                                "integer", column="span", value=repr(span))
+    return uniform(PPS_PROCEDURE, "start", normalise_seed(seed), int(span))[0]

@@ -5,6 +5,11 @@ age band, education or district; each has a finite, ordered tuple of *values*. A
 is the ordered tuple of categories. The order of categories and values is significant: it fixes
 the integer codes used in :class:`~civicsortition.pool.Pool` (value ``j`` of category ``c`` is
 stored as code ``j`` in column ``c``).
+
+A *joint* name combines categories with ``×`` (``"sex×age"``); its values combine one value of
+each (``"female×18-29"``). ``*`` is accepted as the ASCII spelling and normalised to ``×``
+(:func:`normalise_joint`). Joint names are used by quota rows and census cross tables; a
+:class:`Strata` itself only holds single categories.
 """
 
 from __future__ import annotations
@@ -17,7 +22,55 @@ from ._checks import did_you_mean, require, require_str, sequence
 from ._i18n import tr
 from .errors import InputError, Problem
 
-__all__ = ["Category", "Strata"]
+__all__ = ["JOINT_SEPARATOR", "Category", "Strata", "joint_name", "normalise_joint",
+           "split_joint"]
+
+#: The separator of a joint (intersectional) category or value: ``"sex×age"``.
+JOINT_SEPARATOR = "×"
+#: The ASCII spelling of :data:`JOINT_SEPARATOR`, accepted wherever a joint name is read.
+_ASCII_SEPARATOR = "*"
+
+
+def split_joint(text: str) -> tuple[str, ...]:
+    """The parts of a joint name or value, stripped; a single name gives one part.
+
+    ``×`` separates the parts; a text without ``×`` is split at ``*`` instead, so a value
+    spelled with ``×`` may contain ``*``.
+
+    Examples
+    --------
+    >>> split_joint("sex × age"), split_joint("female*18-29"), split_joint("sex")
+    (('sex', 'age'), ('female', '18-29'), ('sex',))
+    """
+    sep = JOINT_SEPARATOR if JOINT_SEPARATOR in text else _ASCII_SEPARATOR
+    if sep not in text:
+        return (text,)
+    return tuple(part.strip() for part in text.split(sep))
+
+
+def joint_name(parts: Iterable[str]) -> str:
+    """Join category names (or values) into a joint name: ``["sex", "age"]`` -> ``"sex×age"``.
+
+    Examples
+    --------
+    >>> joint_name(["female", "18-29"])
+    'female×18-29'
+    """
+    return JOINT_SEPARATOR.join(parts)
+
+
+def normalise_joint(text: str) -> str:
+    """``text`` with its joint separators written ``×`` and the parts stripped.
+
+    A name without a separator is returned unchanged (not even stripped).
+
+    Examples
+    --------
+    >>> normalise_joint("sex * age")
+    'sex×age'
+    """
+    parts = split_joint(text)
+    return text if len(parts) == 1 else joint_name(parts)
 
 
 def _as_str_tuple(values: Iterable[str]) -> tuple[str, ...]:

@@ -25,8 +25,9 @@ from .draw import DrawRecord, draw_exact, verify
 from .lottery import TransparentLottery
 from .numerics import CHECK_TOL, COMPARE_TOL
 from .pool import Pool
-from .quotas import Quotas
+from .quotas import Quotas, ValueQuota
 from .seeds import EXACT_PROCEDURE
+from .strata import split_joint
 
 __all__ = ["Check", "Verdict", "json_differences", "verify_selection"]
 
@@ -86,6 +87,20 @@ class Verdict:
         return {"ok": self.ok, "checks": [attrs.asdict(c) for c in self.checks]}
 
 
+def _holders(pool: Pool, q: ValueQuota) -> np.ndarray:
+    """Who holds the value of quota row ``q``, read off the codes (every part of a joint value).
+
+    Written here rather than taken from :meth:`ValueQuota.mask`, so the verifier does not
+    count through the code it checks.
+    """
+    cats = split_joint(q.category)
+    values = split_joint(q.value) if len(cats) > 1 else (q.value,)
+    out = np.ones(pool.n, dtype=bool)
+    for cat, value in zip(cats, values, strict=True):
+        out &= pool.codes[:, pool.strata.index(cat)] == pool.strata[cat].values.index(value)
+    return out
+
+
 @attrs.frozen(eq=False)
 class _Rules:
     """The quota and household rules read off the raw records once (not via the engine)."""
@@ -99,8 +114,7 @@ class _Rules:
 
     @classmethod
     def read(cls, pool: Pool, quotas: Quotas, households: bool) -> _Rules:
-        masks = np.array([pool.codes[:, pool.strata.index(q.category)]
-                          == pool.strata[q.category].values.index(q.value) for q in quotas],
+        masks = np.array([_holders(pool, q) for q in quotas],
                          dtype=bool).reshape(len(quotas.entries), pool.n)
         members: dict[str, list[int]] = {}
         if households and pool.households is not None:

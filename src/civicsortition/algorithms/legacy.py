@@ -56,8 +56,7 @@ def legacy_panel(prog: PanelProgram, rng: np.random.Generator, *, max_restarts: 
     """One greedy draw (person indices), or None if ``max_restarts`` draws all failed."""
     pool, quotas = prog.pool, prog.quotas
     k = quotas.panel_size
-    rows = [(q, pool.mask(q.category, q.value) if q.value in pool.strata[q.category].values
-             else np.zeros(pool.n, dtype=bool)) for q in quotas]
+    rows = [(q, q.mask(pool)) for q in quotas]  # joint rows too: every part must hold
     # Household keys as integer codes (-1: none), so excluding housemates is one vector op.
     hh: npt.NDArray[np.int64] | None = None
     if prog.households and pool.households is not None:

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from .. import io
-from .._i18n import say, translate
+from .._i18n import say, tr, translate
 from ..errors import InputError
 from ..vote import tally
 from ._common import (
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ..audit import AuditReport
     from ..distribution import Distribution
     from ..draw import DrawRecord
+    from ..invitations import Clustered
     from ..io import PeopleTable
     from ..lottery import TransparentLottery
     from ..quotas import Quotas
@@ -49,8 +50,14 @@ def cmd_quotas(args: argparse.Namespace) -> int:
         from ..examples.rustavi import rustavi_synthetic_census
 
         census = rustavi_synthetic_census()
+    from ..quotas import Band
+
+    joint_band = (Band.percent(args.joint_band_percent) if args.joint_band_percent is not None
+                  else Band.seats(args.joint_band_seats) if args.joint_band_seats is not None
+                  else None)
     quotas = build_quotas(census, args.panel_size, method=args.method, band=band(args),
-                          floors=args.floors, tie_break=args.tie_break)
+                          floors=args.floors, tie_break=args.tie_break,
+                          joint=list(args.joint), joint_band=joint_band)
     if args.markdown:
         sys.stdout.write(quotas.to_markdown())
     elif args.out:
@@ -330,19 +337,59 @@ def cmd_tally(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _clustered_design(args: argparse.Namespace, letters: int | None) -> Clustered:
+    """``--design pps``: the clusters, the addresses per cluster and the cluster sizes."""
+    from ..invitations import Clustered
+
+    if args.clusters is None:
+        raise InputError.single("missing-option", "--design pps needs --clusters",
+                                column="--clusters")
+    if args.cluster_sizes and args.census:
+        raise InputError.single("conflicting-options", "give the cluster sizes by "
+                                "--cluster-sizes or by --census, not both",
+                                column="--cluster-sizes")
+    per_cluster = args.per_cluster
+    if per_cluster is None:
+        assert letters is not None  # --letters or --target-pool
+        per_cluster = -(-letters // args.clusters) if args.clusters > 0 else letters
+        if args.clusters > 0 and per_cluster * args.clusters != letters:
+            print(say("{letters} letters rounded up to {clusters} clusters of {per_cluster}",
+                      letters=letters, clusters=args.clusters, per_cluster=per_cluster))
+    sizes = None
+    if args.cluster_sizes:
+        sizes = io.read_cluster_sizes(args.cluster_sizes, id_column=args.cluster_column)
+    elif args.census:
+        sizes = io.read_census(args.census).shares(args.cluster_column)
+    return Clustered(args.clusters, per_cluster, by=args.cluster_column, sizes=sizes)
+
+
 def cmd_invite(args: argparse.Namespace) -> int:
     """``invite``: stage 1, the addresses that get a letter."""
     from ..invitations import Oversample, SimpleRandom, Stratified, invite, plan_letters
 
     frame = io.read_address_frame(args.frame, id_column=args.id_column)
-    if args.letters is None:
+    if args.design != "pps":
+        for option, value in (("--per-cluster", args.per_cluster),
+                              ("--clusters", args.clusters),
+                              ("--cluster-sizes", args.cluster_sizes)):
+            if value is not None:
+                raise InputError.single("conflicting-options", tr("{option} is for --design "
+                                                                  "pps", option=option),
+                                        column=option)
+    if args.per_cluster is not None:
+        letters = None
+    elif args.letters is None:
         plan = plan_letters(args.target_pool, tuple(args.response_rate))
         print(plan)
         letters = plan.letters
     else:
         letters = args.letters
-    design: SimpleRandom | Stratified | Oversample
-    if args.design == "stratified":
+    design: SimpleRandom | Stratified | Oversample | Clustered
+    if args.design == "pps":
+        design = _clustered_design(args, letters)
+    elif letters is None:  # refused above: --per-cluster is for pps only
+        raise AssertionError("letters")
+    elif args.design == "stratified":
         population = None
         if args.census:
             population = io.read_census(args.census).shares(args.by)

@@ -114,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "number")
     g.add_argument("--band-percent", type=float, help="± percentage points of the share "
                    "(instead of --band-seats)")
+    q.add_argument("--joint", action="append", default=[], metavar="NAME",
+                   help="joint quota on a combination of two categories, such as sex×age (or "
+                   "sex*age), derived from the census cross table by biproportional "
+                   "apportionment; repeatable")
+    jg = q.add_mutually_exclusive_group()
+    jg.add_argument("--joint-band-seats", type=int, help="± seats around each joint cell's "
+                    "apportioned number (default: the band of the single categories)")
+    jg.add_argument("--joint-band-percent", type=float, help="± percentage points of each "
+                    "joint cell's share (instead of --joint-band-seats)")
     q.add_argument("--floors", action="store_true", help="at least one seat per present value")
     q.add_argument("--tie-break", choices=["order", "raise", "random"], default="order",
                    help="how an apportionment tie is broken")
@@ -132,10 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--letters", type=int, help="number of letters")
     n.add_argument("--target-pool", type=int, help="plan the letters for this many "
                    "registrations (with --response-rate)")
+    n.add_argument("--per-cluster", type=int, help="pps: addresses invited in each chosen "
+                   "cluster (instead of --letters; with --letters or --target-pool it is the "
+                   "letters divided by --clusters, rounded up)")
     i.add_argument("--response-rate", type=float, nargs=2, default=[0.05, 0.08],
                    metavar=("LOW", "HIGH"), help="registrations per letter")
-    i.add_argument("--design", choices=["simple", "stratified", "oversample"],
-                   default="stratified", help="sampling design")
+    i.add_argument("--design", choices=["simple", "stratified", "oversample", "pps"],
+                   default="stratified", help="sampling design (pps: clusters drawn with "
+                   "probability proportional to size, then addresses in each)")
     i.add_argument("--by", default="district", help="stratification column")
     i.add_argument("--census", help="census CSV: apportion letters to the population shares of "
                    "the --by category (default: to address counts)")
@@ -145,14 +158,22 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--flag", default="low_response", help="oversample: the flag column")
     i.add_argument("--share", type=float, default=0.2, help="oversample: share of letters to "
                    "flagged addresses")
+    i.add_argument("--clusters", type=int, help="pps: number of clusters to draw (needed "
+                   "with --design pps)")
+    i.add_argument("--cluster-column", default="district", help="pps: the address frame "
+                   "column naming each address's cluster")
+    i.add_argument("--cluster-sizes", help="pps: CSV of cluster,size (the measure of size, in "
+                   "the order of the systematic draw; default: the number of addresses of "
+                   "each cluster, in frame order)")
     i.add_argument("--reserves", type=int, default=0, help="reserve addresses for a second "
-                   "wave")
+                   "wave (pps: a multiple of --clusters)")
     i.add_argument("--seed", required=True, help="public seed text")
     i.add_argument("--out", required=True, help="invitations CSV (status and probability of "
                    "every address)")
     i.add_argument("--record", help="write the JSON record of the draw here")
     force_option(i)
-    i.set_defaults(func=c.cmd_invite, inputs=("frame", "census"), outputs=("out", "record"))
+    i.set_defaults(func=c.cmd_invite, inputs=("frame", "census", "cluster_sizes"),
+                   outputs=("out", "record"))
 
     rg = _command(sub, "registrations", "validate registrations into a people file")
     rg.add_argument("--registrations", required=True, help="registrations CSV (docs/io.md)")

@@ -84,7 +84,13 @@ if TYPE_CHECKING:
     )
     from .census import read_census, write_census
     from .dataframes import read_dataframe
-    from .frames import read_address_frame, read_invited, write_address_frame, write_invitations
+    from .frames import (
+        read_address_frame,
+        read_cluster_sizes,
+        read_invited,
+        write_address_frame,
+        write_invitations,
+    )
     from .people import (
         PeopleTable,
         keep_columns,
@@ -149,6 +155,7 @@ _EXPORTS: dict[str, str] = {
     "write_result": ".artefacts",
     "read_census": ".census",
     "read_address_frame": ".frames",
+    "read_cluster_sizes": ".frames",
     "read_invited": ".frames",
     "write_invitations": ".frames",
     "PeopleTable": ".people",
@@ -205,6 +212,7 @@ __all__ = [
     "read_address_frame",
     "read_alternates",
     "read_census",
+    "read_cluster_sizes",
     "read_dataframe",
     "read_draw_record",
     "read_grid_results",

@@ -3,6 +3,10 @@
 The last column is ``share`` (fractions of 1), ``percent`` or ``count`` (population counts;
 ``population`` is an alias); ``feature``/``name`` are accepted for the first two columns as in
 targets files. The domain object is :class:`civicsortition.census.Census`.
+
+Cross tables sit in the same file: a category joining two categories with ``×`` (or ``*``)
+and values joining one value of each, ``sex×age,female×18-29,10234``, one row per combination;
+they are read with the same share, percent or count column.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 from .._i18n import tr
 from ..census import DEFAULT_SHARE_TOLERANCE, Census
 from ..errors import InputError, Problem
+from ..strata import normalise_joint, split_joint
 from .tables import Source, TableSource, key_columns, open_table, require_rows, write_rows
 
 __all__ = ["read_census", "write_census"]
@@ -33,6 +38,7 @@ def read_census(source: TableSource, *, tolerance: Any = DEFAULT_SHARE_TOLERANCE
     Returns
     -------
     Census
+        With the cross tables of the file (rows whose category is a joint name).
     """
     table = open_table(source, delimiter=delimiter)
     with table.locating():  # spreadsheet errors name their A1 cell
@@ -60,6 +66,8 @@ def read_census(source: TableSource, *, tolerance: Any = DEFAULT_SHARE_TOLERANCE
                 problems.append(Problem("missing-value", "category and value must not be empty",
                                         file=table.source, row=line))
                 continue
+            if len(split_joint(cat)) > 1:  # a cross table: written with ×
+                cat, val = normalise_joint(cat), normalise_joint(val)
             cat = names.setdefault(cat.casefold(), cat)
             if val in shares.setdefault(cat, {}):
                 problems.append(Problem("duplicate-value", tr("{cat}={val} already appears on "
@@ -81,6 +89,8 @@ def read_census(source: TableSource, *, tolerance: Any = DEFAULT_SHARE_TOLERANCE
 def write_census(dest: Source, census: Census) -> tuple[Problem, ...]:
     """Write ``category,value,share`` with every share as an exact fraction (``543/1000``).
 
+    Cross tables follow the single categories, under their joint names.
+
     :func:`read_census` reads the file back to the same shares.
 
     Parameters
@@ -94,6 +104,6 @@ def write_census(dest: Source, census: Census) -> tuple[Problem, ...]:
     tuple of Problem
         ``formula-cell`` records of cells that look like spreadsheet formulas.
     """
-    rows = [[category, value, str(share)] for category, values in census.data
+    rows = [[category, value, str(share)] for category, values in (*census.data, *census.joint)
             for value, share in values]
     return write_rows(dest, ["category", "value", "share"], rows, ",")

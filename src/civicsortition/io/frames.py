@@ -3,18 +3,23 @@
 An address frame has one row per address that may receive a letter: ``address`` (or
 ``address_id``/``id``) plus any strata columns (``district``, a flag). The invitations file
 written by :func:`write_invitations` gives every frame address its status, and
-:func:`read_invited` reads back the addresses that were sent a letter or are reserves.
+:func:`read_invited` reads back the addresses that were sent a letter or are reserves. A
+cluster-size table (:func:`read_cluster_sizes`) gives the measure of size of each cluster of a
+clustered design (``cluster,size``), in the order the systematic draw uses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 
-from ..errors import Problem
-from ..invitations import AddressFrame, Invitations
+from .._i18n import tr
+from ..errors import InputError, Problem
+from ..invitations import AddressFrame, Invitations, cluster_size
 from .tables import Source, TableSource, open_table, require_columns, require_rows, write_rows
 
-__all__ = ["read_address_frame", "read_invited", "write_address_frame", "write_invitations"]
+__all__ = ["read_address_frame", "read_cluster_sizes", "read_invited", "write_address_frame",
+           "write_invitations"]
 
 
 def read_address_frame(source: TableSource, *, id_column: str = "address",
@@ -131,3 +136,72 @@ def read_invited(source: TableSource, *, delimiter: str | None = None) -> frozen
         cols = require_columns(table, [("address", ["address"]), ("status", ["status"])])
         return frozenset(cells[cols["address"]].strip() for cells in table.rows
                          if cells[cols["status"]].strip() in ("invited", "reserve"))
+
+
+def read_cluster_sizes(source: TableSource, *, id_column: str = "cluster",
+                       size_column: str = "size",
+                       delimiter: str | None = None) -> dict[str, Fraction]:
+    r"""Read the measure of size of each cluster (``cluster,size``) for a clustered design.
+
+    Parameters
+    ----------
+    source : path, text stream or Table
+        Anything :func:`~civicsortition.io.tables.open_table` reads.
+    id_column : str
+        Column naming the cluster (``cluster`` is also accepted).
+    size_column : str
+        Column with the size (``size``, ``population`` and ``count`` are also accepted):
+        a positive integer, decimal or ``p/q``.
+    delimiter : str, optional
+
+    Returns
+    -------
+    dict of str to Fraction
+        Exact sizes in the order of the rows (the systematic order of
+        :class:`~civicsortition.invitations.Clustered`).
+
+    Raises
+    ------
+    InputError
+        ``missing-column``, ``missing-value``, ``duplicate-cluster`` and ``bad-cluster-size``
+        naming the file line and value.
+
+    Examples
+    --------
+    >>> import io
+    >>> read_cluster_sizes(io.StringIO("cluster,size\nNorth,1200\nSouth,800.5\n"))
+    {'North': Fraction(1200, 1), 'South': Fraction(1601, 2)}
+    """
+    table = open_table(source, delimiter=delimiter)
+    with table.locating():  # spreadsheet errors name their A1 cell
+        cols = require_columns(table, [(id_column, [id_column, "cluster"]),
+                                       (size_column, [size_column, "size", "population",
+                                                      "count"])])
+        require_rows(table)
+        out: dict[str, Fraction] = {}
+        first: dict[str, int] = {}
+        problems: list[Problem] = []
+        id_name, size_name = table.header[cols[id_column]], table.header[cols[size_column]]
+        for line, cells in table.located():
+            name = cells[cols[id_column]].strip()
+            raw = cells[cols[size_column]].strip()
+            size = cluster_size(raw)
+            if not name:
+                problems.append(Problem("missing-value", "every row needs a cluster name",
+                                        file=table.source, row=line, column=id_name))
+            elif name in first:
+                problems.append(Problem("duplicate-cluster",
+                                        tr("cluster already listed on row {value}",
+                                           value=first[name]),
+                                        file=table.source, row=line, column=id_name,
+                                        value=name))
+            if size is None or size <= 0:
+                problems.append(Problem("bad-cluster-size", "a cluster size must be a positive "
+                                        "number", file=table.source, row=line,
+                                        column=size_name, value=raw))
+            elif name and name not in first:
+                first[name] = line
+                out[name] = size
+        if problems:
+            raise InputError(problems)
+        return out

@@ -2,10 +2,13 @@
 
 The aliases ``category,name,...`` and ``category,feature,...`` (the layout of the public
 example instances) are read too; ``min_flex``/``max_flex`` may be empty; the panel size is not
-part of the file. :func:`write_targets` may append the provenance columns
-``share,exact_quota,seats,method,band``; :func:`read_targets` reads them back into each quota's
-:class:`~civicsortition.quotas.QuotaProvenance` when they are present (they never change a
-bound), so the audit report of a run from files shows where each quota came from.
+part of the file. A joint (intersectional) row names two or more categories joined by ``×``
+(or ``*``) and one value of each joined the same way: ``sex×age,female×18-29,2,4``; each of
+its categories needs rows of its own in the file. :func:`write_targets` may append the
+provenance columns ``share,exact_quota,seats,method,band``; :func:`read_targets` reads them back
+into each quota's :class:`~civicsortition.quotas.QuotaProvenance` when they are present (they
+never change a bound), so the audit report of a run from files shows where each quota came
+from.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import attrs
 
 from .._i18n import tr
 from ..errors import InputError, Problem
-from ..quotas import QuotaProvenance, Quotas, ValueQuota
+from ..quotas import QuotaProvenance, Quotas, ValueQuota, joint_problems
 from .tables import (
     Source,
     TableSource,
@@ -108,7 +111,10 @@ def read_targets(source: TableSource, panel_size: int, *, delimiter: str | None 
     InputError
         All problems of the file at once: ``empty-file``, ``missing-column``, ``ragged-row``,
         ``missing-value``, ``not-a-number``, ``not-an-integer``, ``negative-quota``,
-        ``min-greater-than-max``, ``bad-flex``, ``duplicate-quota``, ``bad-provenance``.
+        ``min-greater-than-max``, ``bad-flex``, ``duplicate-quota``, ``bad-provenance``;
+        for joint rows ``joint-value-parts``, ``repeated-category``, ``empty-name``,
+        ``empty-value``, ``unknown-category`` (a category without rows of its own) and
+        ``unknown-value`` (a part that is not a value of its category).
     """
     table = open_table(source, delimiter=delimiter)
     with table.locating():  # spreadsheet errors name their A1 cell
@@ -120,7 +126,8 @@ def read_targets(source: TableSource, panel_size: int, *, delimiter: str | None 
         require_rows(table)
         problems: list[Problem] = []
         entries: list[ValueQuota] = []
-        seen: dict[tuple[str, str], int] = {}
+        lines: list[int] = []
+        seen: dict[object, int] = {}
         for line, cells in table.located():
             cat, val = cells[cols["category"]].strip(), cells[cols["value"]].strip()
             row_ok = True
@@ -146,25 +153,30 @@ def read_targets(source: TableSource, panel_size: int, *, delimiter: str | None 
                 row_ok = row_ok and nums[logical] is not None
             if not row_ok:
                 continue
-            key = (cat.casefold(), val)
-            if key in seen:
-                problems.append(Problem("duplicate-quota", tr("{cat}={val} already has a quota "
-                                                              "on line {seen}",
-                                                              cat=cat,
-                                                              val=val,
-                                                              seen=seen[key]),
-                                        file=table.source, row=line,
-                                        value=val))
-                continue
-            seen[key] = line
             lo, hi = nums["min"], nums["max"]
             assert lo is not None  # guaranteed by row_ok
             assert hi is not None
-            prov = _provenance(table, cells, prov_cols, line, problems) if with_provenance else None
-            q = ValueQuota(cat, val, lo, hi, nums["min_flex"], nums["max_flex"], provenance=prov)
+            q = ValueQuota(cat, val, lo, hi, nums["min_flex"], nums["max_flex"])
+            key = q.key
+            if key in seen:
+                problems.append(Problem("duplicate-quota", tr("{cat}={val} already has a quota "
+                                                              "on line {seen}",
+                                                              cat=q.category,
+                                                              val=q.value,
+                                                              seen=seen[key]),
+                                        file=table.source, row=line,
+                                        value=q.value))
+                continue
+            seen[key] = line
+            if with_provenance:
+                q = attrs.evolve(q, provenance=_provenance(table, cells, prov_cols, line,
+                                                           problems))
             for p in q.problems():
                 problems.append(attrs.evolve(p, file=table.source, row=line))
             entries.append(q)
+            lines.append(line)
+        for n, p in joint_problems(entries):
+            problems.append(attrs.evolve(p, file=table.source, row=lines[n]))
         if problems:
             raise InputError(problems)
         return Quotas(panel_size, entries)

@@ -28,6 +28,17 @@ addresses in key order in each stratum; the probability of being invited in the 
 one of the ``r_h`` reserves of a stratum is :math:`\pi_a + (1-\pi_a)\, r_h / (N_h - n_h)`, exactly,
 because the main wave always has ``n_h`` addresses.
 
+* :class:`Clustered` -- two stages: ``m`` clusters (cities, districts, door-knocking
+  locations) drawn with probability proportional to size by systematic PPS (procedure
+  ``civicsortition-pps/1``, certainty units taken with probability 1), then ``n`` addresses by
+  simple random sampling in each chosen cluster: :math:`\pi_a = \pi_c\, n / N_c`, equal for
+  every address when the sizes are the address counts and no cluster is certain. Its joint
+  probabilities come from an exact enumeration of the random starts (:class:`ClusterSample`).
+
+Joint (second-order) inclusion probabilities are recorded for every design except
+:class:`Oversample`, as a :class:`JointInclusion` of pair probabilities between groups of
+exchangeable addresses (strata, clusters, or the one group ``all``).
+
 :func:`plan_letters` estimates how many letters reach a target pool size for a response rate
 known only as a range, and :func:`expected_registrations` gives the interval of pool sizes that
 a number of letters produces.
@@ -43,16 +54,26 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ._checks import utf8_encodable
-from ._i18n import tr
-from ._typing import FloatArray
-from .apportionment import apportion
-from .errors import InputError, Problem
-from .seeds import INVITE_PROCEDURE, invitation_key, normalise_seed
+from .._checks import utf8_encodable
+from .._i18n import tr
+from .._typing import FloatArray
+from ..apportionment import apportion
+from ..errors import InputError, Problem
+from ..seeds import INVITE_PROCEDURE, PPS_PROCEDURE, invitation_key, normalise_seed
+from ._joint import JointInclusion
+from ._pps import (
+    Clustered,
+    ClusterSample,
+    address_probabilities,
+    cluster_plan,
+    cluster_size,
+    systematic_pps,
+)
 
-__all__ = ["INVITE_PROCEDURE", "AddressFrame", "Invitations", "LetterPlan", "Oversample",
-           "SimpleRandom", "Stratified", "expected_registrations", "invitation_key", "invite",
-           "plan_letters"]
+__all__ = ["INVITE_PROCEDURE", "PPS_PROCEDURE", "AddressFrame", "ClusterSample", "Clustered",
+           "Invitations", "JointInclusion", "LetterPlan", "Oversample", "SimpleRandom",
+           "Stratified", "cluster_size", "expected_registrations", "invitation_key", "invite",
+           "plan_letters", "systematic_pps"]
 
 _TRUE = frozenset({"1", "true", "yes", "y", "x"})
 
@@ -255,7 +276,7 @@ class Oversample:
         return round(self.share * self.letters)
 
 
-Design = SimpleRandom | Stratified | Oversample
+Design = SimpleRandom | Stratified | Oversample | Clustered
 
 
 @attrs.frozen(eq=False)
@@ -280,6 +301,10 @@ class Invitations:
         Exact probability that each address is invited in the main wave.
     inclusion_with_reserves : ndarray
         Exact probability of being invited in the main wave or as a reserve.
+    joint : JointInclusion or None
+        Joint inclusion probabilities of the main wave (``None`` for :class:`Oversample`).
+    clusters : ClusterSample or None
+        Stage A of a :class:`Clustered` design (the drawn clusters, exact probabilities).
     """
 
     design: str
@@ -290,27 +315,56 @@ class Invitations:
     frame_ids: tuple[str, ...]
     inclusion: FloatArray
     inclusion_with_reserves: FloatArray
+    joint: JointInclusion | None = None
+    clusters: ClusterSample | None = None
 
     @property
     def invited_set(self) -> frozenset[str]:
         """The invited ids as a set."""
         return frozenset(self.invited)
 
-    def probability(self, address: str, *, reserves: bool = False) -> float:
-        """Inclusion probability of one address (with reserves if asked)."""
+    def _position(self, address: str) -> int:
         try:
-            i = self.frame_ids.index(str(address))
+            return self.frame_ids.index(str(address))
         except ValueError:
             raise InputError.single("unknown-address", "not an address of the frame",
                                     value=str(address)) from None
+
+    def probability(self, address: str, *, reserves: bool = False) -> float:
+        """Inclusion probability of one address (with reserves if asked)."""
         arr = self.inclusion_with_reserves if reserves else self.inclusion
-        return float(arr[i])
+        return float(arr[self._position(address)])
+
+    def joint_probability(self, a: str, b: str) -> float:
+        """Probability that addresses ``a`` and ``b`` are both invited in the main wave.
+
+        Parameters
+        ----------
+        a, b : str
+            Address ids of the frame (``a == b`` gives the inclusion probability).
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        InputError
+            ``unknown-address``; ``no-joint-probabilities`` for a design that records none.
+        """
+        if self.joint is None:
+            raise InputError.single("no-joint-probabilities", "this design records no joint "
+                                    "inclusion probabilities", value=self.design)
+        return self.joint.between(self._position(a), self._position(b))
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready record of the draw (address ids only; no personal data)."""
-        return {"procedure": INVITE_PROCEDURE, "design": self.design, "seed": self.seed,
-                "letters": len(self.invited), "letters_by_stratum": dict(self.letters_by_stratum),
-                "invited": list(self.invited), "reserves": list(self.reserves)}
+        out = {"procedure": INVITE_PROCEDURE, "design": self.design, "seed": self.seed,
+               "letters": len(self.invited), "letters_by_stratum": dict(self.letters_by_stratum),
+               "invited": list(self.invited), "reserves": list(self.reserves)}
+        if self.clusters is not None:
+            out["clusters"] = self.clusters.as_dict()
+        return out
 
 
 def _stratum_sizes(design: Stratified, groups: dict[str, list[int]], letters: int,
@@ -364,12 +418,13 @@ def invite(frame: AddressFrame, design: Design, seed: str, *, reserves: int = 0)
     Parameters
     ----------
     frame : AddressFrame
-    design : SimpleRandom, Stratified or Oversample
+    design : SimpleRandom, Stratified, Oversample or Clustered
     seed : str
         Public seed text (normalised as for the panel draw).
     reserves : int
-        Reserve letters, apportioned like the main letters (stratified designs) or drawn
-        uniformly from the not-invited addresses.
+        Reserve letters, apportioned like the main letters (stratified designs), split
+        equally over the chosen clusters (clustered designs: a multiple of the number of
+        clusters) or drawn uniformly from the not-invited addresses.
 
     Returns
     -------
@@ -379,7 +434,10 @@ def invite(frame: AddressFrame, design: Design, seed: str, *, reserves: int = 0)
     ------
     InputError
         ``bad-letter-count``, ``too-many-letters``, ``stratum-too-small``,
-        ``flagged-too-small``, unknown columns or strata.
+        ``flagged-too-small``, unknown columns or strata; for :class:`Clustered` also
+        ``bad-cluster-count``, ``bad-per-cluster``, ``too-many-clusters``,
+        ``bad-cluster-size``, ``missing-size``, ``unknown-cluster``, ``bad-reserve-count``
+        and ``cluster-too-small``.
 
     Examples
     --------
@@ -389,6 +447,8 @@ def invite(frame: AddressFrame, design: Design, seed: str, *, reserves: int = 0)
     (4, 0.4)
     """
     s = normalise_seed(seed)
+    if isinstance(design, Clustered):
+        return _invite_clustered(frame, design, s, _check_letters(reserves, "reserves"))
     letters = _check_letters(design.letters)
     n_reserve = _check_letters(reserves, "reserves")
     N = frame.n
@@ -404,6 +464,7 @@ def invite(frame: AddressFrame, design: Design, seed: str, *, reserves: int = 0)
     invited: list[int] = []
     reserve_rows: list[int] = []
     by_stratum: dict[str, int] = {}
+    joint: JointInclusion | None = None
     if isinstance(design, Stratified):
         groups = frame.strata(design.by)
         sizes = _stratum_sizes(design, groups, letters, {k: len(v) for k, v in groups.items()})
@@ -417,6 +478,7 @@ def invite(frame: AddressFrame, design: Design, seed: str, *, reserves: int = 0)
             by_stratum[key] = n_h
             pi[rows] = n_h / N_h
             pi_r[rows] = (n_h + r_h) / N_h
+        joint = _stratified_joint(groups, sizes, pi)
     else:
         if isinstance(design, Oversample):
             flagged = frame.flagged(design.flag)
@@ -447,6 +509,7 @@ def invite(frame: AddressFrame, design: Design, seed: str, *, reserves: int = 0)
             invited = _order(frame, range(N), s, "uniform")[:letters]
             pi[:] = letters / N
             by_stratum = {"all": letters}
+            joint = _stratified_joint({"all": list(range(N))}, by_stratum, pi)
         reserve_rows = []
         if n_reserve:
             taken = set(invited)
@@ -456,7 +519,39 @@ def invite(frame: AddressFrame, design: Design, seed: str, *, reserves: int = 0)
         pi_r = pi + (1 - pi) * (n_reserve / rest if rest else 0.0)
     return Invitations(design.describe(), s, tuple(frame.ids[i] for i in invited),
                        tuple(frame.ids[i] for i in reserve_rows), by_stratum, frame.ids,
-                       _readonly(pi), _readonly(pi_r))
+                       _readonly(pi), _readonly(pi_r), joint)
+
+
+def _stratified_joint(groups: Mapping[str, list[int]], sizes: Mapping[str, int],
+                      pi: FloatArray) -> JointInclusion:
+    """Pairs: independent strata (``pi_h pi_k``), ``n(n-1)/(N(N-1))`` within one."""
+    keys = list(groups)
+    share = np.array([sizes[k] / len(groups[k]) if groups[k] else 0.0 for k in keys])
+    pair = np.outer(share, share)
+    np.fill_diagonal(pair, [sizes[k] * (sizes[k] - 1) / (len(groups[k]) * (len(groups[k]) - 1))
+                            if len(groups[k]) > 1 else 0.0 for k in keys])
+    group_of = np.zeros(len(pi), dtype=np.int64)
+    for g, k in enumerate(keys):
+        group_of[groups[k]] = g
+    return JointInclusion(keys, group_of, pair, pi)
+
+
+def _invite_clustered(frame: AddressFrame, design: Clustered, s: str,
+                      n_reserve: int) -> Invitations:
+    """Stage A by systematic PPS, stage B a key-order sample of each chosen cluster."""
+    sample, groups, extra = cluster_plan(frame, design, s, n_reserve)
+    n = design.per_cluster
+    invited: list[int] = []
+    reserve_rows: list[int] = []
+    for c in sample.chosen:
+        order = _order(frame, groups[c], s, f"cluster:{c}")
+        invited += order[:n]
+        reserve_rows += order[n:n + extra]
+    pi, pi_r, pair, group_of = address_probabilities(sample, groups, n, extra, frame.n)
+    return Invitations(design.describe(), s, tuple(frame.ids[i] for i in invited),
+                       tuple(frame.ids[i] for i in reserve_rows),
+                       dict.fromkeys(sample.chosen, n), frame.ids, _readonly(pi),
+                       _readonly(pi_r), JointInclusion(sample.names, group_of, pair, pi), sample)
 
 
 def _readonly(a: FloatArray) -> FloatArray:
