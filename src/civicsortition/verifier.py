@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ._i18n import join, tr
+from ._i18n import Text, join, tr
 from .distribution import Distribution
 from .draw import DrawRecord, draw_exact, verify
 from .lottery import TransparentLottery
@@ -156,10 +156,11 @@ class _Rules:
 
 
     def _panel_milp(self, c: np.ndarray, lower: np.ndarray | None = None
-                    ) -> tuple[int, float]:
+                    ) -> tuple[int, float, np.ndarray | None]:
         """Maximise c·x over feasible panels x ∈ {0,1}^n (person level, scipy's HiGHS MIP).
 
-        Returns scipy's status (0 optimal, 2 infeasible, others: not solved) and the value.
+        Returns scipy's status (0 optimal, 2 infeasible, others: not solved), the value and
+        the panel (a 0/1 vector, None if not solved).
         """
         from scipy import optimize  # the verifier's own solver, loaded when first needed
 
@@ -179,41 +180,119 @@ class _Rules:
         res = optimize.milp(-np.asarray(c, dtype=float), constraints=rows,
                             integrality=np.ones(n), bounds=optimize.Bounds(lo, np.ones(n)),
                             options={"mip_rel_gap": 0.0})
-        return int(res.status), (float(-res.fun) if res.status == 0 else float("nan"))
+        if res.status != 0:
+            return int(res.status), float("nan"), None
+        x = np.round(np.asarray(res.x, dtype=float))
+        return 0, float(np.asarray(c, dtype=float) @ x), x
 
     def heaviest_panel(self, weights: np.ndarray) -> float:
         """The largest total weight of a feasible panel (``nan`` if the MIP failed)."""
         return self._panel_milp(weights)[1]
 
+    def heaviest(self, weights: np.ndarray) -> tuple[float, np.ndarray | None]:
+        """The largest total weight of a feasible panel and that panel (0/1 per person)."""
+        _, value, x = self._panel_milp(weights)
+        return value, x
+
     def coverable(self, person: int) -> bool | None:
         """Whether some feasible panel includes ``person`` (None if the MIP was not solved)."""
         lower = np.zeros(self.pool.n)
         lower[person] = 1.0
-        status, _ = self._panel_milp(np.zeros(self.pool.n), lower)
+        status, _, _ = self._panel_milp(np.zeros(self.pool.n), lower)
         return True if status == 0 else False if status == 2 else None
+
+    def _relaxed_rows(self, extra: int) -> tuple[np.ndarray, np.ndarray]:
+        """``A π ≤ b`` of the relaxed polytope (quota rows both ways, households), padded.
+
+        ``extra`` zero columns are appended for the caller's own variables.
+        """
+        n = self.pool.n
+        quota = np.hstack([self.masks.astype(float), np.zeros((len(self.masks), extra))])
+        house = np.zeros((len(self.groups), n + extra))
+        for r, ms in enumerate(self.groups):
+            house[r, ms] = 1.0
+        return (np.vstack([quota, -quota, house]),
+                np.concatenate([[q.max for q in self.quotas], [-q.min for q in self.quotas],
+                                np.ones(len(self.groups))]))
 
     def maximin_relaxation_bound(self, covered: np.ndarray) -> float:
         """Upper bound: max z s.t. π_i ≥ z (covered people), π in the relaxed polytope."""
         from scipy import optimize
 
         n = self.pool.n
-        quota = np.hstack([self.masks.astype(float), np.zeros((len(self.masks), 1))])
-        house = np.zeros((len(self.groups), n + 1))
-        for r, ms in enumerate(self.groups):
-            house[r, ms] = 1.0
+        rows, rhs = self._relaxed_rows(1)
         cov = np.flatnonzero(covered)
         level = np.zeros((len(cov), n + 1))
         level[np.arange(len(cov)), cov] = -1.0
         level[:, n] = 1.0
-        A_ub = np.vstack([quota, -quota, house, level])
-        b_ub = np.concatenate([[q.max for q in self.quotas], [-q.min for q in self.quotas],
-                               np.ones(len(self.groups)), np.zeros(len(cov))])
         c = np.zeros(n + 1)
         c[n] = -1.0
-        res = optimize.linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=np.append(np.ones(n), 0.0)[None],
+        res = optimize.linprog(c, A_ub=np.vstack([rows, level]),
+                               b_ub=np.concatenate([rhs, np.zeros(len(cov))]),
+                               A_eq=np.append(np.ones(n), 0.0)[None],
                                b_eq=[self.quotas.panel_size],
                                bounds=[(0, 1)] * n + [(None, None)], method="highs")
         return float(-res.fun) if res.status == 0 else float("nan")
+
+    def minimax_relaxation_bound(self, covered: np.ndarray) -> float:
+        """Lower bound: min u s.t. π_i ≤ u (covered people), π in the relaxed polytope.
+
+        Every lottery's probabilities lie in the relaxed polytope, so no lottery has a
+        smaller largest probability (uncovered people are not held at 0: valid without
+        trusting the ``uncovered`` claims).
+        """
+        from scipy import optimize
+
+        n = self.pool.n
+        rows, rhs = self._relaxed_rows(1)
+        cov = np.flatnonzero(covered)
+        level = np.zeros((len(cov), n + 1))
+        level[np.arange(len(cov)), cov] = 1.0
+        level[:, n] = -1.0
+        c = np.zeros(n + 1)
+        c[n] = 1.0
+        res = optimize.linprog(c, A_ub=np.vstack([rows, level]),
+                               b_ub=np.concatenate([rhs, np.zeros(len(cov))]),
+                               A_eq=np.append(np.ones(n), 0.0)[None],
+                               b_eq=[self.quotas.panel_size],
+                               bounds=[(0, 1)] * n + [(None, None)], method="highs")
+        return float(res.fun) if res.status == 0 else float("nan")
+
+    def nash_dual_bound(self, covered: np.ndarray) -> float:
+        r"""Upper bound on Σ_{covered} log π_i over the relaxed polytope, by Lagrangian duality.
+
+        With multipliers ``w ≥ 0`` on the rows ``A π ≤ b`` and ``μ`` on ``Σ π = k``, and
+        ``s = Aᵀ w + μ``, every choice gives the bound
+        ``g = Σ_{covered} h(s_i) + Σ_{others} max(0, -s_i) + w·b + μ k`` with
+        ``h(s) = -s`` for ``s ≤ 1`` and ``-log s - 1`` above (the inner maximum over
+        ``0 < π_i ≤ 1``); the multipliers are improved by L-BFGS-B, but any returned value is
+        a valid bound whatever the optimiser did (it is evaluated at the multipliers found).
+        """
+        from scipy import optimize
+
+        rows, rhs = self._relaxed_rows(0)
+        k = float(self.quotas.panel_size)
+        cov = covered.astype(bool)
+        n_rows = len(rhs)
+
+        def value(z: np.ndarray) -> tuple[float, np.ndarray]:
+            w, mu = z[:n_rows], z[n_rows]
+            s = rows.T @ w + mu
+            pi = np.where(cov, np.where(s > 1.0, 1.0 / np.maximum(s, 1.0), 1.0),
+                          (s < 0).astype(float))
+            inner = np.where(cov, np.where(s > 1.0, -np.log(np.maximum(s, 1.0)) - 1.0, -s),
+                             np.maximum(0.0, -s))
+            g = float(inner.sum() + w @ rhs + mu * k)
+            grad = np.concatenate([rhs - rows @ pi, [k - pi.sum()]])
+            return g, grad
+
+        start = np.zeros(n_rows + 1)
+        start[n_rows] = max(float(cov.sum()), 1.0) / k   # the uniform π = k/N
+        res = optimize.minimize(value, start, jac=True, method="L-BFGS-B",
+                                bounds=[(0.0, None)] * n_rows + [(None, None)],
+                                options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-12})
+        best = min(value(np.asarray(res.x, dtype=float))[0], value(start)[0])
+        return best if np.isfinite(best) else float("nan")
 
 
 def verify_selection(pool: Pool, quotas: Quotas, *, distribution: Distribution | None = None,
@@ -539,7 +618,7 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
     pi_cov = freq[covered]
     options = claims["run"].get("options")
     stated_gamma: Any = options.get("gamma") if isinstance(options, Mapping) else None
-    gamma = 1.0
+    gamma, power = 1.0, 2.0
     if algorithm == "goldilocks":
         if _number(stated_gamma) and float(stated_gamma) > 0:
             gamma = float(stated_gamma)
@@ -594,16 +673,31 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
         bound_ok.append(tr("bound {bnd:.9g} is below the achieved {objective:.9g}: impossible",
                            bnd=bnd, objective=objective))
         text = ""
-    elif nash:
-        text = tr("{bnd:.6g} (a Nash welfare bound; not re-derived)", bnd=bnd)
-        bound_verified = False
     elif counted:
         text = tr("{bnd:.6g} (as stated; not re-derived)", bnd=bnd)
         bound_verified = False
-    elif minimised:
-        text = tr("{bnd:.6g} (minus a lower bound on the {algorithm} objective; not re-derived)",
-                  bnd=bnd, algorithm=algorithm)
-        bound_verified = False
+    elif nash or minimised:
+        proven, how, better = _proven_bound(rules, algorithm, freq, covered, objective,
+                                            gamma=gamma, power=power)
+        if better > bnd + otol:
+            bound_ok.append(tr("bound {bnd:.9g} is false: mixing the published lottery with "
+                               "one feasible panel gives {better:.9g}", bnd=bnd, better=better))
+            text = ""
+        elif math.isnan(proven):
+            text, bound_verified = tr("{bnd:.6g} (not re-derived: the check's solver failed)",
+                                      bnd=bnd), False
+        elif proven < objective - otol:
+            bound_ok.append(tr("the panels give {objective:.9g}, beyond the bound {proven:.9g} "
+                               "the check proves ({how}): inconsistent",
+                               objective=objective, proven=proven, how=how))
+            text = ""
+        elif bnd >= proven - otol:
+            text = tr("{bnd:.6g}: proven, the check's own bound is {proven:.6g} ({how})",
+                      bnd=bnd, proven=proven, how=how)
+        else:
+            text = tr("{bnd:.6g} (not re-derived: tighter than the check's own bound "
+                      "{proven:.6g}, {how})", bnd=bnd, proven=proven, how=how)
+            bound_verified = False
     else:
         relax = rules.maximin_relaxation_bound(covered)
         weights = cert.get("weights")
@@ -663,6 +757,93 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
                         + (", ".join(f"run.{key}" for key in kept) or tr("nothing stated"))
                         + tr("; backend and version as stated"), verified=False))
     return freq
+
+
+def _proven_bound(rules: _Rules, algorithm: str, freq: np.ndarray, covered: np.ndarray,
+                  objective: float, *, gamma: float, power: float
+                  ) -> tuple[float, Text, float]:
+    """The check's own bound on a NASH or minimised objective, in the record's (max) units.
+
+    NASH (an upper bound on the welfare): the smaller of the Frank–Wolfe certificate of the
+    published lottery itself, ``f(π) + max_S Σ_{i∈S} 1/π_i − N`` (concavity; one integer
+    program), and a Lagrangian bound over the relaxed polytope
+    (:meth:`_Rules.nash_dual_bound`). ℓp (minus a lower bound on the norm): the Frank–Wolfe
+    certificate ``F(π) − ∇F·π + min_S Σ_{i∈S} ∇F_i`` of ``F = Σ π_i^p`` (convexity).
+    MINIMAX: minus the relaxation's least possible maximum. GOLDILOCKS: minus
+    ``(N/k) u + γ (k/N) / z`` with ``u`` that least maximum and ``z`` the relaxation's largest
+    possible minimum (each term is a bound on its own). Every one holds for all lotteries,
+    whatever solver produced the result. The third value is the best objective the check
+    reaches by mixing the published lottery with its Frank–Wolfe panel (NASH, ℓp; the
+    objective itself otherwise): a lottery that exists, so no true bound lies below it.
+    """
+    pi = freq[covered]
+    n_cov = float(covered.sum())
+    k = rules.quotas.panel_size
+    if algorithm == "nash":
+        dual = rules.nash_dual_bound(covered)
+        fw, better = float("nan"), objective
+        if n_cov and float(pi.min()) > 1e-12:
+            w = np.zeros(len(freq))
+            w[covered] = 1.0 / pi
+            heavy, panel = rules.heaviest(w)
+            if panel is not None:
+                fw = objective + heavy - n_cov
+                better = _along(rules, panel, freq, covered, lambda q: float(np.log(q).sum()),
+                                lambda q, d: float((d / q).sum()), objective)
+        found = [b for b in (fw, dual) if not math.isnan(b)]
+        return (min(found) if found else float("nan"),
+                tr("the lottery's Frank–Wolfe certificate and a Lagrangian bound of the "
+                   "relaxation"), better)
+    if algorithm == "lp":
+        grad = np.zeros(len(freq))
+        grad[covered] = power * np.power(pi, power - 1.0)
+        heavy, panel = rules.heaviest(-grad)             # = −min_S Σ_{i∈S} ∇F_i
+        if panel is None:
+            return float("nan"), tr("one integer program"), objective
+        F = float(np.sum(pi ** power))
+        low = F - float(grad[covered] @ pi) - heavy
+        better = _along(rules, panel, freq, covered,
+                        lambda q: -float(np.sum(q ** power)) ** (1.0 / power),
+                        lambda q, d: -float((np.power(q, power - 1.0) * d).sum()), objective)
+        return (-float(max(low, 0.0) ** (1.0 / power)),
+                tr("the lottery's Frank–Wolfe certificate, one integer program"), better)
+    least_max = rules.minimax_relaxation_bound(covered)
+    if algorithm == "minimax":
+        return -least_max, tr("the LP relaxation's least maximum"), objective
+    most_min = rules.maximin_relaxation_bound(covered)
+    if math.isnan(least_max) or math.isnan(most_min) or most_min <= 0 or not n_cov:
+        return float("nan"), tr("the LP relaxation"), objective
+    return (-(n_cov / k * least_max + gamma * k / n_cov / most_min),
+            tr("the LP relaxation's least maximum and largest minimum"), objective)
+
+
+def _along(rules: _Rules, panel: np.ndarray, freq: np.ndarray, covered: np.ndarray,
+           value: Any, slope: Any, objective: float) -> float:
+    """The best objective on the segment from the published lottery towards ``panel``.
+
+    Mixing the lottery with one more feasible panel is a lottery too, so the value at any
+    point of the segment is achievable: if it beats a stated bound, that bound is false.
+    ``value(q)`` and ``slope(q, d)`` (its derivative along ``d``) are over the covered
+    people; the derivative's sign is bisected (the objective is concave along the segment).
+    """
+    members = [str(rules.pool.ids[i]) for i in np.flatnonzero(panel > 0.5)]
+    if rules.panel_problems(members):
+        return objective                  # not a feasible panel after all: prove nothing
+    a, d = freq[covered], panel[covered] - freq[covered]
+    if slope(a, d) <= 0:
+        return objective
+    lo, hi = 0.0, 1.0
+    if slope(a + (1 - 1e-12) * d, d) > 0:
+        lo = 1.0
+    else:
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            if slope(a + mid * d, d) > 0:
+                lo = mid
+            else:
+                hi = mid
+    q = a + lo * d
+    return max(objective, float(value(q))) if np.all(q > 0) else objective
 
 
 def json_differences(stated: Any, expected: Any, *, tol: float = 0.0, path: str = "$"
