@@ -38,7 +38,7 @@ FORWARDERS = {f"{PACKAGE}.{m}" for m in ("corpus", "experiments", "peer", "pipel
 EDGES = ("io", "research", "examples", "cli", "__main__")
 SOLVERS = (f"{PACKAGE}.backends", f"{PACKAGE}.algorithms")
 #: Modules that must not load a solver, at import or anywhere in their code.
-NO_SOLVER = ("_typing", "numerics", "errors", "seeds", "strata", "pool", "census",
+NO_SOLVER = ("_typing", "numerics", "errors", "seeds", "strata", "pool", "census", "dropout",
              "apportionment", "biproportional", "quotas", "invitations", "registrations", "program",
              "diagnostics", "distribution", "lottery", "draw", "audit", "vote", "fairness")
 #: Third-party solver stacks (SciPy's optimisers count: they are HiGHS inside).
@@ -211,12 +211,13 @@ LAYERS = (
      "_html", "_log", "_i18n"),
     ("strata", "pool", "census", "apportionment", "biproportional", "quotas"),
     ("invitations", "registrations"),
+    ("propensity",),
     ("program", "diagnostics"),
     ("distribution",),
     ("backends",),
     ("algorithms",),
-    ("rounding", "lottery", "draw", "verifier", "fairness", "uniform"),
-    ("audit", "households", "replacements", "vote"),
+    ("rounding", "lottery", "draw", "verifier", "_verify_rules", "fairness", "uniform"),
+    ("audit", "households", "replacements", "vote", "dropout", "alternates", "joint"),
 )
 
 

@@ -15,6 +15,7 @@ Hierarchy::
     │   └── TieError                           an apportionment tie with tie_break="raise"
     ├── InfeasibleError (also ValueError)      no panel can satisfy the constraints
     │   └── InfeasibleQuotasError              ... with the smallest relaxation that would
+    │       └── HardQuotasInfeasibleError      ... not even the rows never to be relaxed hold
     └── SolverError (also RuntimeError)        a solver failed after every recovery attempt
 
 :class:`Status` (a solve's outcome) and :class:`QuotaChange` (one bound moved by the minimal
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CivicSortitionError",
+    "HardQuotasInfeasibleError",
     "InfeasibleError",
     "InfeasibleQuotasError",
     "InputError",
@@ -181,22 +183,33 @@ class InfeasibleQuotasError(InfeasibleError):
     ----------
     changes : tuple of QuotaChange
         A relaxation of least total change (sum of the amounts bounds move), respecting
-        ``min_flex``/``max_flex``; these are the quotas that bind.
+        ``min_flex``/``max_flex``; these are the quotas that bind. Under relaxation
+        priorities (:class:`~civicsortition.algorithms.feasibility.RelaxationPriorities`), the
+        least change in their lexicographic and weighted sense instead.
     relaxed : Quotas or None
         The quota table with the relaxation applied, or None when no relaxation within the
-        flex limits exists.
+        flex limits (and the rows never to be relaxed) exists.
     relaxed_feasible : bool
         Whether a panel exists under ``relaxed`` (checked by solving).
     reasons : tuple of str
         Necessary conditions that fail (from :func:`civicsortition.diagnose`), if any.
+    levels : tuple of (str, int)
+        Under relaxation priorities: each priority level (its categories, most protected
+        first) with the seats its bounds move in total; empty for the plain least change.
+    code : str
+        ``"infeasible-quotas"`` (a class attribute; stable, safe to match on).
     """
 
+    code = "infeasible-quotas"
+
     def __init__(self, changes: Sequence[QuotaChange], relaxed: Quotas | None,
-                 relaxed_feasible: bool, reasons: Sequence[str] = ()) -> None:
+                 relaxed_feasible: bool, reasons: Sequence[str] = (),
+                 levels: Sequence[tuple[str, int]] = ()) -> None:
         self.changes = tuple(changes)
         self.relaxed = relaxed
         self.relaxed_feasible = relaxed_feasible
         self.reasons = tuple(reasons)
+        self.levels = tuple((str(name), int(total)) for name, total in levels)
         super().__init__(self._render())
 
     def __str__(self) -> str:
@@ -211,15 +224,71 @@ class InfeasibleQuotasError(InfeasibleError):
         else:
             total = sum(abs(c.new_min - c.old_min) + abs(c.new_max - c.old_max)
                         for c in self.changes)
-            lines.append("  " + (say("smallest relaxation (total change {total}):", total=total)
-                                 if self.relaxed_feasible else
-                                 say("smallest relaxation (total change {total}, NOT verified "
-                                     "feasible):", total=total)))
+            if self.levels:
+                by_level = "; ".join(say("{level}: {total}", level=name, total=n)
+                                     for name, n in self.levels)
+                lines.append("  " + (say("least relaxation under the priorities (total change "
+                                         "{total}; by level, most protected first: {levels}):",
+                                         total=total, levels=by_level)
+                                     if self.relaxed_feasible else
+                                     say("least relaxation under the priorities (total change "
+                                         "{total}; by level, most protected first: {levels}; "
+                                         "NOT verified feasible):", total=total,
+                                         levels=by_level)))
+            else:
+                lines.append("  " + (say("smallest relaxation (total change {total}):",
+                                         total=total)
+                                     if self.relaxed_feasible else
+                                     say("smallest relaxation (total change {total}, NOT "
+                                         "verified feasible):", total=total)))
             lines += [f"    {c}" for c in self.changes]
         return "\n".join(lines)
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.changes, self.relaxed, self.relaxed_feasible, self.reasons))
+        return (type(self), (self.changes, self.relaxed, self.relaxed_feasible, self.reasons,
+                             self.levels))
+
+
+class HardQuotasInfeasibleError(InfeasibleQuotasError):
+    """The quota rows marked never to relax cannot all hold, even with every other row dropped.
+
+    Raised (returned by :func:`~civicsortition.algorithms.feasibility.explain_infeasible`)
+    under relaxation priorities with a ``never`` set: no relaxation keeps those rows, so
+    :attr:`relaxed` is None and :attr:`changes` is empty.
+
+    Attributes
+    ----------
+    hard : tuple of (str, str)
+        The rows never to be relaxed, as ``(category, value)``, in quota order.
+    conflict : tuple of QuotaChange
+        The least change to those rows alone (every other row dropped) that would let them
+        hold together: the rows that conflict.
+    code : str
+        ``"never-relax-infeasible"``.
+    """
+
+    code = "never-relax-infeasible"
+
+    def __init__(self, hard: Sequence[tuple[str, str]], conflict: Sequence[QuotaChange],
+                 reasons: Sequence[str] = ()) -> None:
+        self.hard = tuple((str(c), str(v)) for c, v in hard)
+        self.conflict = tuple(conflict)
+        super().__init__((), None, False, reasons)
+
+    def _render(self) -> str:
+        rows = ", ".join(f"{c}={v}" for c, v in self.hard)
+        lines = [say("no panel satisfies the quotas")]
+        lines += [f"  - {translate(r)}" for r in self.reasons]
+        lines.append("  " + say("[{code}] the rows never to be relaxed cannot all hold, even "
+                                "with every other quota dropped: {rows}", code=self.code,
+                                rows=rows))
+        if self.conflict:
+            lines.append("  " + say("they would hold with this least change among them:"))
+            lines += [f"    {c}" for c in self.conflict]
+        return "\n".join(lines)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.hard, self.conflict, self.reasons))
 
 
 class Status(enum.Enum):

@@ -31,6 +31,7 @@ from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from ._checks import as_int, id_tuple, require, require_bool, require_str
 from ._i18n import tr
@@ -45,8 +46,9 @@ from .program import PanelProgram
 from .quotas import Quotas, ValueQuota
 from .seeds import ALTERNATES_PROCEDURE, alternate_key, normalise_seed
 
-__all__ = ["ALTERNATES_PROCEDURE", "Alternates", "Replacement", "alternate_key",
-           "fill_from_alternates", "prepare_alternates", "replace", "residual_quotas"]
+__all__ = ["ALTERNATES_PROCEDURE", "Alternates", "MemberReplacements", "ProfileReplacements",
+           "Replacement", "ReplacementCounts", "alternate_key", "fill_from_alternates",
+           "prepare_alternates", "replace", "replacement_counts", "residual_quotas"]
 
 
 
@@ -430,3 +432,184 @@ def fill_from_alternates(pool: Pool, quotas: Quotas, panel: Sequence[str],
         raise InfeasibleError(f"no {need} of the {len(alt_rows)} available alternates complete "
                               "a panel within the quotas; draw replacements with replace()")
     return tuple(pool.ids[i] for i in chosen)
+
+
+# ------------------------------------------------------------------ replacement counts
+@attrs.frozen
+class MemberReplacements:
+    """How many people could take one member's seat (a row of :class:`ReplacementCounts`).
+
+    Attributes
+    ----------
+    member : str
+        The member's id.
+    profile : tuple of str
+        The member's value of each category of :attr:`ReplacementCounts.categories`.
+    count : int
+        People off the panel ``p`` (not excluded) with ``panel − member + p`` meeting every
+        quota (and the household rule, when it is on).
+    """
+
+    member: str
+    profile: tuple[str, ...]
+    count: int
+
+
+@attrs.frozen
+class ProfileReplacements:
+    """The members of one profile and their replacement counts (see :class:`ReplacementCounts`).
+
+    Attributes
+    ----------
+    profile : tuple of str
+    members : tuple of str
+        The members with this profile, in panel order.
+    counts : tuple of int
+        Each member's count: equal, except where the household rule keeps a housemate of
+        another member out.
+    """
+
+    profile: tuple[str, ...]
+    members: tuple[str, ...]
+    counts: tuple[int, ...]
+
+    @property
+    def count(self) -> int:
+        """The smallest of :attr:`counts` (the profile's count when they are all equal)."""
+        return min(self.counts)
+
+
+@attrs.frozen(eq=False)
+class ReplacementCounts:
+    """Per panel member, how many people could replace them under the residual quotas.
+
+    Built by :func:`replacement_counts`.
+
+    Attributes
+    ----------
+    categories : tuple of str
+        The single categories of the quotas (a profile is a member's values in them).
+    members : tuple of MemberReplacements
+        One row per member, in panel order.
+    candidates : int
+        People off the panel and not excluded (the most any count can be).
+    households : bool
+        Whether the household rule was kept.
+    """
+
+    categories: tuple[str, ...]
+    members: tuple[MemberReplacements, ...]
+    candidates: int
+    households: bool
+
+    def by_profile(self) -> tuple[ProfileReplacements, ...]:
+        """The members grouped by profile, fewest replacements first (then by profile)."""
+        groups: dict[tuple[str, ...], list[MemberReplacements]] = {}
+        for row in self.members:
+            groups.setdefault(row.profile, []).append(row)
+        out = [ProfileReplacements(p, tuple(r.member for r in rows),
+                                   tuple(r.count for r in rows)) for p, rows in groups.items()]
+        return tuple(sorted(out, key=lambda g: (g.count, g.profile)))
+
+    def as_rows(self) -> list[dict[str, Any]]:
+        """One mapping per member: ``member``, each category, ``replacements`` (a tidy table)."""
+        return [{"member": r.member, **dict(zip(self.categories, r.profile, strict=True)),
+                 "replacements": r.count} for r in self.members]
+
+    def to_frame(self, *, like: Any = "pandas") -> Any:
+        """:meth:`as_rows` as a DataFrame of the library named by ``like`` (needs narwhals)."""
+        from ._frames import to_frame
+
+        return to_frame(self.as_rows(), like=like)
+
+
+def replacement_counts(pool: Pool, quotas: Quotas, panel: Sequence[str], *,
+                       households: bool = True,
+                       excluded: Sequence[str] = ()) -> ReplacementCounts:
+    r"""For each panel member, how many people off the panel could take their seat.
+
+    Person ``p`` (off the panel, not excluded) can replace member ``m`` when the panel
+    ``K ∪ {p}`` with ``K = panel − m`` meets every quota, that is when ``p`` meets the residual
+    quotas of one seat (see :func:`residual_quotas`):
+
+    .. math:: \ell_r - c_r(K) \le [p \in r] \le u_r - c_r(K) \quad \text{for every row } r,
+
+    and, with the household rule, no member of ``K`` shares ``p``'s household. The quota
+    condition depends on ``m`` only through its values, so members with the same values (a
+    *profile*) have the same count -- up to the household rule, which keeps out the
+    housemates of the *other* members (see :meth:`ReplacementCounts.by_profile`). No solver
+    runs: one vectorised check per profile.
+
+    Parameters
+    ----------
+    pool : Pool
+        The full pool the panel was drawn from.
+    quotas : Quotas
+        The quotas the panel was drawn under (joint rows included).
+    panel : sequence of str
+        The drawn members' ids (``quotas.panel_size`` of them).
+    households : bool
+        Keep the one-per-household rule.
+    excluded : sequence of str
+        Pool members who cannot serve (not counted).
+
+    Returns
+    -------
+    ReplacementCounts
+
+    Raises
+    ------
+    TypeError
+        If ``pool`` is not a Pool, ``quotas`` not a Quotas table, ``panel`` or ``excluded``
+        not a sequence of string ids, ``households`` not a bool.
+    InputError
+        ``unknown-id``/``duplicate-id`` for bad ids, ``panel-size-mismatch`` when the panel
+        does not have ``quotas.panel_size`` members, ``category-missing-in-pool`` when the
+        quotas name a category the pool does not have.
+
+    Examples
+    --------
+    >>> from civicsortition import Pool, Quotas, ValueQuota
+    >>> pool = Pool.from_records([{"id": f"p{i}", "sex": s} for i, s in enumerate("ffmmmf")],
+    ...                          categories=["sex"], id_field="id")
+    >>> quotas = Quotas(2, [ValueQuota("sex", "f", 1, 1), ValueQuota("sex", "m", 1, 1)])
+    >>> [(r.member, r.count) for r in replacement_counts(pool, quotas, ["p0", "p2"]).members]
+    [('p0', 2), ('p2', 2)]
+    """
+    fn = "replacement_counts"
+    _check_common(fn, pool, quotas)
+    _options(fn, households=households)
+    rows = _ids(pool, panel, "panel", fn)
+    if len(rows) != quotas.panel_size:
+        raise InputError.single("panel-size-mismatch",
+                                tr("{fn}(panel=...): the panel has {n} members, the quotas "
+                                   "{k} seats", fn=fn, n=len(rows), k=quotas.panel_size),
+                                column="panel", value=str(len(rows)))
+    gone = set(rows) | set(_ids(pool, excluded, "excluded", fn))
+    PanelProgram.build(pool, quotas, households=False)  # refuses categories the pool lacks
+    cand = np.array([i for i in range(pool.n) if i not in gone], dtype=np.int64)
+    M = np.array([q.mask(pool) for q in quotas], dtype=np.int64).reshape(len(quotas), pool.n)
+    lo = np.array([q.min for q in quotas], dtype=np.int64)
+    hi = np.array([q.max for q in quotas], dtype=np.int64)
+    held = M[:, rows].sum(axis=1)
+    fits: dict[bytes, npt.NDArray[np.bool_]] = {}  # by the member's column: who fits the seat
+    house = pool.households if households else None
+    on_panel = (Counter(house[i] for i in rows if house[i] is not None) if house is not None
+                else Counter())
+    names = {c.name.casefold(): j for j, c in enumerate(pool.strata)}
+    cats = tuple(quotas.strata.names)
+    where = [names[c.casefold()] for c in cats]
+    out: list[MemberReplacements] = []
+    for m in rows:
+        key = M[:, m].tobytes()
+        if key not in fits:
+            after = (held - M[:, m])[:, None] + M[:, cand]
+            fits[key] = np.all((after >= lo[:, None]) & (after <= hi[:, None]), axis=0)
+        ok = fits[key]
+        if house is not None:
+            own = house[m]
+            blocked = {h for h, c in on_panel.items() if c - (h == own) >= 1}
+            ok = ok & np.array([house[p] not in blocked for p in cand], dtype=bool)
+        profile = tuple(pool.strata.categories[j].values[pool.codes[m, j]] for j in where)
+        out.append(MemberReplacements(pool.ids[m], profile, int(ok.sum())))
+    return ReplacementCounts(cats, tuple(out), len(cand), house is not None)

@@ -6,10 +6,11 @@ options of every algorithm); a callable with the same signature is accepted too.
 records the resolved algorithm and backend.
 
 One module per algorithm (:mod:`.leximin`, :mod:`.maximin`, :mod:`.nash`, :mod:`.minimax`,
-:mod:`.goldilocks`, :mod:`.lp`, :mod:`.maxentropy`, :mod:`.fair_maxentropy`, :mod:`.diversimax`,
-:mod:`.legacy`); none imports another
+:mod:`.goldilocks`, :mod:`.lp`, :mod:`.endtoend`, :mod:`.maxentropy`,
+:mod:`.fair_maxentropy`, :mod:`.diversimax`, :mod:`.legacy`); none imports another
 (MINIMAX and GOLDILOCKS share the epigraph master of :mod:`._epigraph`, ℓp the Frank–Wolfe
-core of :mod:`._convex`, with NASH). What they share lives in shared modules:
+core of :mod:`._convex`, with NASH and END-TO-END; END-TO-END takes per-person targets and
+is called directly, not through the registry). What they share lives in shared modules:
 :mod:`._core` (the run, setup, the max-min column generation, the run-details builder),
 :mod:`._master` (the master LP), :mod:`._pricing` (pricing and the LP dive),
 :mod:`.feasibility` (a feasible panel, the minimal relaxation), :mod:`.relaxation`,
@@ -39,6 +40,7 @@ from ._core import details as run_details
 from ._counting import PanelCount, count_panels
 from ._epigraph import EpigraphExtra
 from .diversimax import DiversimaxExtra, diversimax
+from .endtoend import EndToEndExtra, end_to_end
 from .fair_maxentropy import FairMaxEntropyExtra, fair_maxentropy
 from .goldilocks import goldilocks
 from .legacy import LegacyExtra, legacy
@@ -69,6 +71,7 @@ __all__ = [
     "Algorithm",
     "AlgorithmSpec",
     "DiversimaxExtra",
+    "EndToEndExtra",
     "EpigraphExtra",
     "Extra",
     "FairMaxEntropyExtra",
@@ -84,6 +87,7 @@ __all__ = [
     "Run",
     "count_panels",
     "diversimax",
+    "end_to_end",
     "fair_maxentropy",
     "find_distribution",
     "goldilocks",

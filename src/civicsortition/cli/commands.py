@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import io
 from .._i18n import say, tr, translate
-from ..errors import InputError
+from ..errors import InfeasibleQuotasError, InputError
 from ..vote import tally
 from ._common import (
     EXIT_INFEASIBLE,
@@ -29,12 +29,14 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
+    from ..algorithms.feasibility import RelaxationPriorities
     from ..audit import AuditReport
     from ..distribution import Distribution
     from ..draw import DrawRecord
     from ..invitations import Clustered
     from ..io import PeopleTable
     from ..lottery import TransparentLottery
+    from ..pool import Pool
     from ..quotas import Quotas
     from ..registrations import Registrations
     from ..verifier import Check, Verdict
@@ -83,10 +85,75 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(finding)
     for finding in diagnosis.errors:
         print(finding, file=sys.stderr)
-    if not diagnosis.ok:
+    priorities = relaxation_priorities(args, quotas)
+    solve = args.solve or priorities is not None
+    panel = members(args)
+    if not diagnosis.ok and not solve and not panel:
         return EXIT_INFEASIBLE
-    print(say("necessary conditions hold (a panel may exist; the solver decides)"))
-    return EXIT_OK
+    if diagnosis.ok:
+        print(say("necessary conditions hold (a panel may exist; the solver decides)"))
+    code = EXIT_OK if diagnosis.ok else EXIT_INFEASIBLE
+    if solve:
+        from ..algorithms.feasibility import minimal_relaxation
+
+        err = minimal_relaxation(people.pool, quotas, priorities=priorities,
+                                 households=args.household_column is not None)
+        if err is None:
+            print(say("the solver found a panel that meets every quota"))
+        else:
+            print(say("infeasible: {e}", e=err), file=sys.stderr)
+            code = EXIT_INFEASIBLE
+    if panel:
+        _replacement_table(args, people.pool, quotas, panel)
+    return code
+
+
+def relaxation_priorities(args: argparse.Namespace,
+                          quotas: Quotas) -> RelaxationPriorities | None:
+    """``--relax-order``, ``--relax-weights``, ``--never-relax`` (None when none is given).
+
+    Checked against the quotas at once, so a misspelt name fails before any solve.
+    """
+    given = [getattr(args, name, None) for name in ("relax_order", "relax_weights",
+                                                     "never_relax")]
+    if not any(given):
+        return None
+    from ..algorithms.feasibility import RelaxationPriorities
+
+    order, weights, never = (text or "" for text in given)
+    priorities = RelaxationPriorities(order=order, weights=weights, never=never)
+    priorities.check(quotas)
+    return priorities
+
+
+def _replacement_table(args: argparse.Namespace, pool: Pool, quotas: Quotas,
+                       panel: list[str]) -> None:
+    """``check --members``: per profile, how many people could take a member's seat."""
+    from ..replacements import replacement_counts
+    from ._common import id_list
+
+    counts = replacement_counts(pool, quotas, panel,
+                                households=args.household_column is not None,
+                                excluded=id_list(getattr(args, "exclude", None)))
+    print(say("replacements before any dropout (people off the panel who could take a "
+              "member's seat with every quota kept; {n} people off the panel):",
+              n=counts.candidates))
+    for group in counts.by_profile():
+        profile = ", ".join(f"{c}={v}" for c, v in zip(counts.categories, group.profile,
+                                                        strict=True))
+        low, high = min(group.counts), max(group.counts)
+        if low == high:
+            print(say("  {count} for each of {n} member(s) with {profile}: {members}",
+                      count=low, n=len(group.members), profile=profile,
+                      members=" ".join(group.members)))
+        else:
+            print(say("  {low} to {high} (the household rule) for each of {n} member(s) with "
+                      "{profile}: {members}", low=low, high=high, n=len(group.members),
+                      profile=profile, members=" ".join(group.members)))
+    alone = sum(1 for r in counts.members if r.count == 0)
+    if alone:
+        print(say("warning: {n} member(s) have no possible replacement: a dropout there needs "
+                  "relaxed quotas (replace --relax)", n=alone), file=sys.stderr)
 
 
 def cmd_select(args: argparse.Namespace) -> int:
@@ -111,8 +178,24 @@ def cmd_select(args: argparse.Namespace) -> int:
     options.update(algorithm_parameters(args, spec))
     from . import find_distribution  # looked up at run time (tests replace it)
 
+    priorities = relaxation_priorities(args, quotas)
     with run_options(args, algorithm) as run:
-        dist = find_distribution(people.pool, quotas, algorithm=algorithm, **options, **run)
+        try:
+            dist = (end_to_end_lottery(args, people, quotas, run) if args.end_to_end else
+                    find_distribution(people.pool, quotas, algorithm=algorithm, **options,
+                                      **run))
+        except InfeasibleQuotasError:
+            if priorities is None:
+                raise
+            from ..algorithms.feasibility import minimal_relaxation
+
+            # the same error, with the least relaxation under the priorities
+            err = minimal_relaxation(people.pool, quotas, priorities=priorities,
+                                     households=args.household_column is not None,
+                                     backend=args.backend)
+            if err is None:
+                raise
+            raise err from None
     d = dist.details
     print(say("{algorithm} on {n} people, {panel_size} seats ({n_types} types) with "
               "{backend_version}: {seconds:.2f} s",
@@ -148,6 +231,77 @@ def cmd_select(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _letters(path: str, *, reserves: bool) -> dict[str, float]:
+    """Address -> inclusion probability of every letter in an invitations file (``invite``)."""
+    from ..io.tables import open_table, require_columns
+
+    column = "inclusion_with_reserves" if reserves else "inclusion_probability"
+    statuses = ("invited", "reserve") if reserves else ("invited",)
+    table = open_table(path)
+    with table.locating():
+        cols = require_columns(table, [("address", ["address"]), ("status", ["status"]),
+                                       (column, [column])])
+        out: dict[str, float] = {}
+        for line, cells in zip(table.lines, table.rows, strict=True):
+            if cells[cols["status"]].strip() not in statuses:
+                continue
+            text = cells[cols[column]].strip()
+            try:
+                out[cells[cols["address"]].strip()] = float(text)
+            except ValueError:
+                raise InputError.single("not-a-number", "an inclusion probability must be a "
+                                        "number", file=path, row=line, column=column,
+                                        value=text) from None
+    return out
+
+
+def end_to_end_lottery(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
+                       run: dict[str, Any]) -> Distribution:
+    """``select --end-to-end``: response rates, targets, the closest lottery and its spread."""
+    missing = [name for name, value in (("--invitations", args.invitations),
+                                        ("--census", args.census),
+                                        ("--population", args.population),
+                                        ("--household-column", args.household_column))
+               if value is None]
+    if missing:
+        raise InputError.single("missing-option", tr("--end-to-end needs {options} (the "
+                                                     "household column is the address each "
+                                                     "letter went to)",
+                                                     options=", ".join(missing)),
+                                column=missing[0])
+    if args.algorithm is not None:
+        raise InputError.single("bad-option", "--end-to-end chooses its own lottery; leave out "
+                                "--algorithm", column="--algorithm")
+    from ..algorithms import end_to_end, leximin
+    from ..propensity import end_to_end_spread, estimate_propensity
+
+    fit = estimate_propensity(people.pool, _letters(args.invitations,
+                                                    reserves=args.reserves_sent),
+                              io.read_census(args.census), population=args.population,
+                              reserves=args.reserves_sent, replicates=args.replicates,
+                              rng=args.bootstrap_seed)
+    print(say("response rates (registrations per resident; bootstrap over {replicates} "
+              "resamples of the letters):", replicates=fit.replicates))
+    for r in fit.rates:
+        print(say("  {category}={value}: {rate:.4f} ± {std_error:.4f} ({registrants} "
+                  "registered of {population:.0f}); model factor {factor:.3f}",
+                  category=r.category, value=r.value, rate=r.rate, std_error=r.std_error,
+                  registrants=r.registrants, population=r.population, factor=r.factor))
+    households = args.household_column is not None
+    dist = end_to_end(people.pool, quotas, targets=fit.weights, weighting=args.weighting,
+                      households=households, backend=args.backend, **run)
+    plain = leximin(people.pool, quotas, households=households, backend=args.backend)
+    for name, d in (("end-to-end", dist), ("leximin", plain)):
+        spread = end_to_end_spread(d.marginals, fit.inclusion, fit.response,
+                                   population=fit.population, panel_size=quotas.panel_size,
+                                   covered=d.covered)
+        print(say("{name}: end-to-end chance relative to k/N from {minimum:.3f} to "
+                  "{maximum:.3f} (ratio {ratio:.3f}, population Gini {gini:.4f})",
+                  name=name, minimum=spread.minimum, maximum=spread.maximum,
+                  ratio=spread.ratio, gini=spread.gini))
+    return dist
+
+
 def cmd_draw(args: argparse.Namespace) -> int:
     """``draw``: the panel from a published lottery and a public seed."""
     from ..draw import draw
@@ -158,6 +312,11 @@ def cmd_draw(args: argparse.Namespace) -> int:
     print(say("ticket {index} of {m} ({attempts} hash(es)); panel:",
               index=record.index, m=record.m, attempts=record.attempts))
     print(" ".join(record.panel))
+    from ..joint import JointLottery, drawn_alternates
+
+    if isinstance(lottery, JointLottery):  # the drawn ticket's alternates, in their order
+        print(say("alternates, in order:"))
+        print(" ".join(drawn_alternates(lottery, record)))
     people = None
     if args.people:
         people = people_table(args, None)
@@ -185,6 +344,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
                                               name=args.result)
         verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
                                    record=record, households=hh, result=doc)
+        from ..joint import JointLottery, verify_joint_lottery
+
+        if isinstance(lottery, JointLottery):  # its alternates lists too
+            verdict = Verdict((*verdict.checks, *verify_joint_lottery(
+                people.pool, quotas, lottery, households=hh).checks))
         if args.report:
             verdict = Verdict((*verdict.checks, _report_check(args, people, quotas, dist,
                                                               lottery, record, verdict)))

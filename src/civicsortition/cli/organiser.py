@@ -10,7 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from .. import io
 from .._i18n import say, tr, translate
@@ -31,7 +33,9 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
+    from ..dropout import DropoutModel
     from ..io import PeopleTable
+    from ..quotas import Quotas
 
 
 def _known(people: PeopleTable, ids: Sequence[str], option: str) -> None:
@@ -110,12 +114,125 @@ def cmd_replace(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _dropout_model(args: argparse.Namespace, people: PeopleTable) -> DropoutModel:
+    """The dropout model of ``--dropout-rates`` or ``--past-dropouts`` (one is required)."""
+    from ..dropout import dropout_rates, learn_dropout_rates
+
+    if args.dropout_rates:
+        table = io.open_table(args.dropout_rates)
+        header = [h.strip().casefold() for h in table.header]
+        need = [c for c in ("category", "value", "probability") if c not in header]
+        if need:
+            raise InputError([Problem("missing-column", tr("the dropout rates need the column "
+                                                           "{column}", column=c),
+                                      file=table.source, column=c) for c in need])
+        at = {c: header.index(c) for c in ("category", "value", "probability")}
+        rates: dict[str, dict[str, float]] = {}
+        for line, row in table.located():
+            text = row[at["probability"]].strip()
+            try:
+                p = float(text)
+            except ValueError:
+                raise InputError.single("bad-probability", tr("not a probability: {text}",
+                                                              text=text),
+                                        file=table.source, row=line,
+                                        column="probability") from None
+            rates.setdefault(row[at["category"]].strip(), {})[row[at["value"]].strip()] = p
+        return dropout_rates(rates)
+    if args.past_dropouts:
+        table = io.open_table(args.past_dropouts)
+        cats = [c.name for c in people.pool.strata if c.name in table.header]
+        if args.dropped_column not in table.header:
+            raise InputError.single("missing-column", tr("the past dropouts need the column "
+                                                         "{column}", column=args.dropped_column),
+                                    file=table.source, column=args.dropped_column)
+        records = [dict(zip(table.header, row, strict=False)) for row in table.rows]
+        return learn_dropout_rates(records, cats, dropped=args.dropped_column)
+    raise InputError.single("missing-argument", tr("give --dropout-rates FILE or "
+                                                   "--past-dropouts FILE"),
+                            column="--dropout-rates")
+
+
+def _print_model(model: DropoutModel) -> None:
+    print(say("dropout model: {method}", method=model.method))
+    for r in model.report:
+        rate = "" if r.raw_rate is None else f"{r.raw_rate:.3f}"
+        spread = "" if r.std_error is None else say(" (effect {effect:+.2f} ± {se:.2f}, {n} "
+                                                    "past members)", effect=r.effect,
+                                                    se=r.std_error, n=r.n)
+        print(say("  {category}={value}: rate {rate}{spread}", category=r.category,
+                  value=r.value, rate=rate, spread=spread))
+
+
+def _cmd_alternates_erm(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
+                        panel: list[str], excluded: list[str]) -> int:
+    """``alternates prepare --method erm``."""
+    from ..alternates import erm_alternates, expected_loss
+
+    model = _dropout_model(args, people)
+    _print_model(model)
+    alt = erm_alternates(people.pool, quotas, panel, args.count, args.seed, dropout=model,
+                         scenarios=args.scenarios,
+                         households=args.household_column is not None, excluded=excluded,
+                         time_limit=args.erm_time_limit)
+    loss = expected_loss(people.pool, quotas, panel, alt.order, args.seed, dropout=model)
+    print(say("{n_order} alternates chosen on {scenarios} dropout scenarios ({status}); mean "
+              "quota loss {objective:.3f} (held-out: {held:.3f} ± {se:.3f})",
+              n_order=len(alt.order), scenarios=alt.scenarios, status=alt.status,
+              objective=alt.objective, held=loss.mean, se=loss.std_error))
+    print(say("order: {order}", order=" ".join(alt.order)))
+    doc = alt.as_dict()
+    doc["dropout_model"] = model.as_dict()
+    doc["held_out"] = {"mean": loss.mean, "std_error": loss.std_error,
+                       "scenarios": loss.scenarios}
+    io.write_json(args.out, doc)
+    print(say("written: {out}", out=args.out))
+    return EXIT_OK
+
+
+def cmd_alternates_joint(args: argparse.Namespace) -> int:
+    """``alternates joint``: give every ticket of a lottery its own ordered alternates."""
+    people, quotas = inputs(args, publishes=True)
+    lottery = io.read_lottery(args.lottery)
+    model = _dropout_model(args, people) if args.method == "erm" else None
+    if model is not None:
+        _print_model(model)
+    from ..joint import joint_lottery, verify_joint_lottery
+
+    joint = joint_lottery(lottery, args.count, args.seed, pool=people.pool, quotas=quotas,
+                          method=args.method, dropout=model, scenarios=args.scenarios,
+                          households=args.household_column is not None,
+                          time_limit=args.erm_time_limit)
+    verdict = verify_joint_lottery(people.pool, quotas, joint,
+                                   households=args.household_column is not None)
+    for check in verdict.checks:
+        print(say("{name}: {result} ({detail})", name=check.name,
+                  result=say("passed") if check.ok else say("FAILED"), detail=check.detail))
+    if not verdict.ok:
+        return EXIT_VERIFICATION_FAILED
+    print(say("joint lottery: {m} tickets, SHA-256 {value}", m=joint.m, value=joint.digest()))
+    from ..io.files import atomic_write
+
+    atomic_write(args.out, joint.canonical())
+    print(say("written: {out}", out=args.out))
+    if args.probabilities:
+        shares = joint.probabilities(people.pool.ids)
+        io.write_table(args.probabilities, ["id", "p_seat", "p_alternate", "p_picked"],
+                       [[pid, f"{shares['seat'][i]:.6f}", f"{shares['alternate'][i]:.6f}",
+                         f"{shares['picked'][i]:.6f}"]
+                        for i, pid in enumerate(people.pool.ids)])
+        print(say("written: {out}", out=args.probabilities))
+    return EXIT_OK
+
+
 def cmd_alternates_prepare(args: argparse.Namespace) -> int:
     """``alternates prepare``: draw an ordered list of alternates and write it."""
     people, quotas = inputs(args, publishes=True)
     panel = _current(args, people)
     excluded = id_list(args.exclude)
     _known(people, excluded, "--exclude")
+    if args.method == "erm":
+        return _cmd_alternates_erm(args, people, quotas, panel, excluded)
     from ..replacements import prepare_alternates
 
     algorithm = default_algorithm() if args.algorithm is None else args.algorithm
@@ -141,23 +258,35 @@ def cmd_alternates_fill(args: argparse.Namespace) -> int:
     people, quotas = inputs(args, publishes=True)
     panel = _current(args, people)
     leaving = _leaving(args, people, panel)
-    listed = io.read_alternates(args.alternates)
-    _known(people, listed.order, "--alternates")
+    from ..alternates import ERM_ALTERNATES_FORMAT, ErmAlternates
+
+    doc = io.read_json_object(args.alternates)
+    erm = doc.get("format") == ERM_ALTERNATES_FORMAT
+    if erm:
+        try:
+            order, seed, _ = ErmAlternates.order_of(doc)
+        except InputError as e:
+            raise InputError([Problem(p.code, p.message, file=args.alternates,
+                                      column=p.column) for p in e.problems]) from None
+    else:
+        listed = io.read_alternates(args.alternates)
+        order, seed = listed.order, listed.seed
+    _known(people, order, "--alternates")
     unavailable = id_list(args.unavailable)
     _known(people, unavailable, "--unavailable")
     from ..replacements import fill_from_alternates
 
-    chosen = fill_from_alternates(people.pool, quotas, panel, leaving, listed.order,
+    chosen = fill_from_alternates(people.pool, quotas, panel, leaving, order,
                                   households=args.household_column is not None,
                                   unavailable=unavailable)
     kept = [pid for pid in panel if pid not in set(leaving)]
     print(say("{n_leaving} dropout(s): {leaving}; filled from the alternates list (seed "
               "{seed!r}) by: {chosen}",
-              n_leaving=len(leaving), leaving=' '.join(leaving), seed=listed.seed,
+              n_leaving=len(leaving), leaving=' '.join(leaving), seed=seed,
               chosen=' '.join(chosen)))
     if args.record:
         io.write_alternates_fill(args.record, kept=kept, dropouts=leaving, replacements=chosen,
-                                 unavailable=unavailable, alternates=listed)
+                                 unavailable=unavailable, alternates=None if erm else listed)
         print(say("written: {record}", record=args.record))
     write_people_split(args, people, sorted([*kept, *chosen]))
     return EXIT_OK
@@ -181,6 +310,39 @@ def cmd_example(args: argparse.Namespace) -> int:
 
 DEMO_FILES = ("invitations.csv", "lottery.json", "draw.json", "result.json", "replacement.json",
               "report.md", "report.json")
+
+
+def _demo_extensions(run: Any) -> None:
+    """The demo's two comparisons: self-selection corrected, and tickets with alternates."""
+    from ..propensity import end_to_end_spread
+
+    fit = run.propensity
+    print("\n" + say("11. Volunteers are not the city: response rates fitted to the census "
+                     "(registrations per resident; bootstrap over {replicates} resamples of "
+                     "the letters), three of them:", replicates=fit.replicates))
+    rates = sorted(fit.rates, key=lambda r: r.rate)
+    for r in (rates[0], rates[len(rates) // 2], rates[-1]):
+        print("   " + say("{category}={value}: {rate:.4f} ± {std_error:.4f}",
+                          category=r.category, value=r.value, rate=r.rate,
+                          std_error=r.std_error))
+    k = run.quotas.panel_size
+    for name, d in (("LEXIMIN", run.distribution), ("end-to-end", run.end_to_end)):
+        spread = end_to_end_spread(d.marginals, fit.inclusion, fit.response,
+                                   population=fit.population, panel_size=k, covered=d.covered)
+        print("   " + say("{name}: a resident's chance of a seat, relative to the average, from "
+                          "{minimum:.2f} to {maximum:.2f} (population Gini {gini:.3f})",
+                          name=name, minimum=spread.minimum, maximum=spread.maximum,
+                          gini=spread.gini))
+    print("   " + say("(the draw above stays LEXIMIN's, fair to the volunteers; select "
+                      "--end-to-end publishes the corrected lottery instead)"))
+    joint = run.joint
+    chances = joint.probabilities()
+    seat, picked = chances["seat"], chances["picked"]
+    print(say("12. Joint lottery: the same {m} tickets, each with {count} ordered alternates "
+              "(SHA-256 {digest}); largest chance of a seat {seat:.3f}, of being picked at "
+              "all {picked:.3f}",
+              m=joint.m, count=len(joint.alternates[0]) if joint.alternates else 0,
+              digest=joint.digest()[:16], seat=float(np.max(seat)), picked=float(np.max(picked))))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -244,6 +406,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
              if rep.relaxation else ""))
     print(say("10. The assembly votes (SIMULATED ballots):") + "\n")
     sys.stdout.write(run.vote.to_markdown())
+    _demo_extensions(run)
     if args.out:
         out = Path(args.out)
         make_directory(out / "inputs")

@@ -45,6 +45,21 @@ def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str
     return p
 
 
+def _dropout_model_options(p: argparse.ArgumentParser) -> None:
+    """Where ``alternates prepare --method erm`` and ``alternates joint`` get dropout rates."""
+    d = p.add_mutually_exclusive_group()
+    d.add_argument("--dropout-rates", help="table category,value,probability: each group's "
+                   "dropout rate")
+    d.add_argument("--past-dropouts", help="table of past members: one column per category "
+                   "and a 0/1 dropped column; rates are learned from it")
+    p.add_argument("--dropped-column", default="dropped", help="the flag column of "
+                   "--past-dropouts")
+    p.add_argument("--scenarios", type=int, default=100, help="sampled dropout scenarios "
+                   "the alternates are chosen on")
+    p.add_argument("--erm-time-limit", type=float, metavar="SECONDS", help="seconds for "
+                   "each alternates program (default: solve to optimality)")
+
+
 def _registration_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     """How a registrations file is validated (shared by ``registrations`` and ``report``)."""
     p.add_argument("--invitations", help="invitations CSV written by invite (registrations "
@@ -70,6 +85,20 @@ def _report_registrations(p: argparse.ArgumentParser) -> None:
     p.add_argument("--registrations-id-column", dest="registration_id_column", default="id",
                    help="registrations: the id column")
     _registration_options(p, required=False)
+
+
+def _relaxation_options(p: argparse.ArgumentParser) -> None:
+    """The priorities of the least relaxation reported when the quotas cannot all hold."""
+    p.add_argument("--relax-order", metavar="CAT[,CAT...]", help="categories in the order the "
+                   "least relaxation may give them up, the first given up first and the last "
+                   "the most protected ('*' stands for every category not named, by default "
+                   "after them); a joint category such as sex×age has its own place")
+    p.add_argument("--relax-weights", metavar="NAME=W[,NAME=W...]", help="weight of the "
+                   "change of a category or of one row (category=value) within its level of "
+                   "--relax-order, e.g. education=1,age=2 (default: 1 each)")
+    p.add_argument("--never-relax", metavar="NAME[,NAME...]", help="categories or rows "
+                   "(category=value) the least relaxation never moves; when they cannot hold "
+                   "even alone, the error names them")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,7 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
     input_options(ck, required=True)
     ck.add_argument("--allow-new-values", action="store_true", help="accept values the "
                     "targets do not list (they get no quota row; select rejects them)")
-    ck.set_defaults(func=c.cmd_check, inputs=("targets", "people"), outputs=())
+    ck.add_argument("--solve", action="store_true", help="decide with the solver whether a "
+                    "panel exists; when none does, print the least relaxation of the quotas "
+                    "and exit 3 (implied by --relax-order, --relax-weights and --never-relax)")
+    _relaxation_options(ck)
+    members_options(ck, required=False)
+    ck.add_argument("--exclude", help="with --members or --members-record: comma-separated "
+                    "ids of people who cannot serve (not counted as replacements)")
+    ck.set_defaults(func=c.cmd_check, inputs=("targets", "people", "members_record"),
+                    outputs=())
 
     al = _command(sub, "algorithms", "list the fair algorithms and their options")
     al.set_defaults(func=c.cmd_algorithms, inputs=(), outputs=())
@@ -214,9 +251,32 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-panels", action="store_true", help="omit the panel list from the JSON")
     s.add_argument("--lottery", help="write the transparent lottery (canonical JSON) here")
     s.add_argument("--draw-seed", help="public seed: draw the panel from the lottery now")
+    e2e = s.add_argument_group("end-to-end equal chances (self-selection correction)")
+    e2e.add_argument("--end-to-end", action="store_true",
+                     help="estimate each value's response rate from --invitations, --census "
+                     "and --population, and select the lottery closest to equal chances for "
+                     "every resident (invitation x registration x selection) instead of "
+                     "--algorithm; the people file's --household-column must be the address "
+                     "each letter went to")
+    e2e.add_argument("--invitations", help="end-to-end: the invitations CSV written by invite "
+                     "(every letter and its inclusion probability)")
+    e2e.add_argument("--census", help="end-to-end: census CSV with every category of the "
+                     "people file")
+    e2e.add_argument("--population", type=float, help="end-to-end: the number of residents "
+                     "the census describes (eligible adults)")
+    e2e.add_argument("--reserves-sent", action="store_true", help="end-to-end: the reserve "
+                     "letters were sent too (their addresses count as invited)")
+    e2e.add_argument("--weighting", choices=["population", "uniform"], default="population",
+                     help="end-to-end: distance to the targets, weighted by the residents each "
+                     "person stands for (population) or unweighted (uniform)")
+    e2e.add_argument("--replicates", type=int, default=200, help="end-to-end: bootstrap "
+                     "replicates of the response rates' standard errors")
+    e2e.add_argument("--bootstrap-seed", type=int, default=0, help="end-to-end: seed of the "
+                     "bootstrap")
+    _relaxation_options(s)
     selection_outputs(s)
     force_option(s)
-    s.set_defaults(func=c.cmd_select, inputs=("targets", "people"),
+    s.set_defaults(func=c.cmd_select, inputs=("targets", "people", "invitations", "census"),
                    outputs=("json", "lottery", "record", "selected", "remaining"))
 
     dr = _command(sub, "draw", "draw a panel from a published lottery with a public seed")
@@ -264,9 +324,34 @@ def build_parser() -> argparse.ArgumentParser:
     algorithm_options(ap)
     ap.add_argument("--exclude", help="comma-separated ids of people who cannot serve")
     ap.add_argument("--out", required=True, help="write the alternates list (JSON) here")
+    _dropout_model_options(ap)
+    ap.add_argument("--method", choices=("quotas", "erm"), default="quotas",
+                    help="quotas: a fair draw under proportional quotas; erm: the set "
+                    "minimising the mean quota loss over sampled dropout scenarios")
     force_option(ap)
     ap.set_defaults(func=o.cmd_alternates_prepare,
-                    inputs=("targets", "people", "members_record"), outputs=("out",))
+                    inputs=("targets", "people", "members_record", "dropout_rates",
+                            "past_dropouts"), outputs=("out",))
+    aj = _command(alsub, "joint", "give every ticket of a lottery its own ordered alternates",
+                  "Each ticket becomes a panel plus alternates; the public draw picks a "
+                  "ticket as before, and each volunteer's chance of a seat and of being "
+                  "picked at all is counted from the ticket list.")
+    input_options(aj, required=True)
+    aj.add_argument("--lottery", required=True, help="the lottery file (canonical JSON)")
+    aj.add_argument("--count", type=int, required=True, help="alternates per ticket")
+    aj.add_argument("--seed", required=True, help="public seed text of the alternates")
+    aj.add_argument("--method", choices=("erm", "uniform"), default="erm",
+                    help="erm: the ERM type counts per distinct panel, members taken "
+                    "round-robin; uniform: the eligible people with the smallest hash keys")
+    _dropout_model_options(aj)
+    aj.add_argument("--out", required=True, help="write the joint lottery (canonical JSON) "
+                    "here")
+    aj.add_argument("--probabilities", help="write each volunteer's P(seat) and P(picked at "
+                    "all) (CSV) here")
+    force_option(aj)
+    aj.set_defaults(func=o.cmd_alternates_joint,
+                    inputs=("targets", "people", "lottery", "dropout_rates", "past_dropouts"),
+                    outputs=("out", "probabilities"))
     af = _command(alsub, "fill", "fill the dropouts' seats with the earliest fitting "
                   "alternates", "The lexicographically first available alternates (in the "
                   "published order) that complete a panel within the quotas.")

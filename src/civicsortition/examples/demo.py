@@ -18,13 +18,16 @@ from collections.abc import Sequence
 import attrs
 
 from ..algorithms import find_distribution
+from ..algorithms.endtoend import end_to_end
 from ..audit import AuditReport, audit_report
 from ..census import Census
 from ..distribution import Distribution
 from ..draw import DrawRecord, draw
 from ..households import HouseholdEffect, household_effect
 from ..invitations import AddressFrame, Invitations, LetterPlan, Stratified, invite, plan_letters
+from ..joint import JointLottery, joint_lottery
 from ..lottery import TransparentLottery, transparent_lottery
+from ..propensity import PropensityFit, estimate_propensity
 from ..quotas import Band, Quotas, build_quotas
 from ..registrations import Registrations, validate_registrations
 from ..replacements import Replacement, replace
@@ -64,6 +67,21 @@ class DemoRun:
     report: AuditReport
     replacement: Replacement
     vote: Tally
+    #: The self-selection correction: response rates fitted to the census, and the lottery
+    #: closest to equal end-to-end chances (a comparison; the published draw is LEXIMIN's).
+    propensity: PropensityFit
+    end_to_end: Distribution
+    #: The LEXIMIN tickets, each with its ordered alternates (a joint lottery).
+    joint: JointLottery
+
+
+#: Adults the synthetic census describes (the sum of one category's counts in its file).
+DEMO_POPULATION = 100_000
+#: Bootstrap resamples of the letters for the response rates' standard errors.
+DEMO_REPLICATES = 100
+#: Alternates per ticket of the demo's joint lottery, and the public seed of their order.
+DEMO_ALTERNATES = 4
+DEMO_ALTERNATES_SEED = "rustavi demo alternates"
 
 
 def simulated_votes(members: Sequence[str]) -> dict[str, dict[str, str]]:
@@ -140,5 +158,10 @@ def rustavi_demo(*, panel_size: int = 36, target_pool: int = 300,
     members = replacement.panel
     vote = tally(simulated_votes(members), members, handover=RUSTAVI_REFERENCE_DATE
                  + dt.timedelta(days=120))
+    fit = estimate_propensity(registrations, invitations, census,
+                              population=DEMO_POPULATION, replicates=DEMO_REPLICATES, rng=1)
+    corrected = end_to_end(pool, quotas, targets=fit.weights, households=True)
+    joint = joint_lottery(lottery, DEMO_ALTERNATES, DEMO_ALTERNATES_SEED, pool=pool,
+                          quotas=quotas, method="uniform")
     return DemoRun(frame, plan, invitations, registrations, census, quotas, dist, effect,
-                   lottery, record, verdict, report, replacement, vote)
+                   lottery, record, verdict, report, replacement, vote, fit, corrected, joint)

@@ -145,7 +145,7 @@ def write_lottery(path: PathLike, lottery: TransparentLottery) -> None:
 
 
 def read_lottery(path: str) -> TransparentLottery:
-    """Read a published lottery file.
+    """Read a published lottery file (a joint lottery, with alternates, as a ``JointLottery``).
 
     Raises
     ------
@@ -153,11 +153,20 @@ def read_lottery(path: str) -> TransparentLottery:
         ``unreadable-file``, or the problems of
         :meth:`~civicsortition.lottery.TransparentLottery.from_canonical`, each naming ``path``.
     """
+    from ..joint import JOINT_LOTTERY_FORMAT, JointLottery
     from ..lottery import TransparentLottery
 
     try:
         with open(path, "rb") as f:
-            return TransparentLottery.from_canonical(f.read())
+            data = f.read()
+        # a joint lottery (panel + ordered alternates per ticket) names its own format
+        try:
+            doc = json.loads(data)
+        except ValueError:
+            doc = None          # from_canonical says what is wrong with it
+        if isinstance(doc, dict) and doc.get("format") == JOINT_LOTTERY_FORMAT:
+            return JointLottery.from_canonical(data)
+        return TransparentLottery.from_canonical(data)
     except OSError as e:
         raise InputError.single("unreadable-file", str(e.strerror), file=path) from None
     except InputError as e:

@@ -1,0 +1,286 @@
+"""End-to-end equal chances: response rates by simulation, the closest lottery by brute force."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from scipy import optimize
+
+import civicsortition as cs
+from civicsortition import Pool, Quotas
+from civicsortition.algorithms import end_to_end, leximin
+from civicsortition.distribution import check_distribution
+from civicsortition.errors import InputError
+from civicsortition.propensity import end_to_end_spread, estimate_propensity, water_fill
+
+from . import oracle
+from .test_engine import SLOW_OK, _feasible, tiny_instances
+
+#: The simulated city's true response factors per value (product form) and base rate.
+FACTORS = {"sex": {"female": 1.0, "male": 0.7},
+           "age": {"18-34": 0.4, "35-59": 1.0, "60+": 1.6}}
+SHARES = {"sex": {"female": 0.52, "male": 0.48}, "age": {"18-34": 0.3, "35-59": 0.45,
+                                                        "60+": 0.25}}
+BASE = 0.12
+
+
+def city(people: int, letters: int, seed: int) -> dict[str, object]:
+    """A synthetic city: residents at addresses, letters by oversampling, registrations."""
+    rng = np.random.default_rng(seed)
+    addresses = people // 2
+    where = rng.integers(0, addresses, size=people)
+    values = {c: rng.choice(list(v), size=people, p=list(v.values())) for c, v in SHARES.items()}
+    q = BASE * np.prod([[FACTORS[c][x] for x in values[c]] for c in FACTORS], axis=0)
+    ids = [f"A{a:05d}" for a in range(addresses)]
+    flag = ["yes" if a % 2 == 0 else "no" for a in range(addresses)]
+    frame = cs.AddressFrame(ids, {"low": flag})
+    inv = cs.invite(frame, cs.Oversample(letters, flag="low", share=0.3), f"city {seed}")
+    invited = inv.invited_set
+    registered = [j for j in range(people) if ids[where[j]] in invited and rng.random() < q[j]]
+    strata = cs.Strata.from_mapping({c: list(v) for c, v in SHARES.items()})
+    pool = Pool(strata, [f"p{j}" for j in registered],
+                [[list(SHARES[c]).index(values[c][j]) for c in SHARES] for j in registered],
+                [ids[where[j]] for j in registered])
+    census = cs.Census.from_counts({c: Counter(values[c].tolist()) for c in SHARES})
+    true_rate = {(c, v): float(q[values[c] == v].mean()) for c in SHARES for v in SHARES[c]}
+    return {"pool": pool, "inv": inv, "census": census, "N": people, "q": q,
+            "registered": registered, "true_rate": true_rate}
+
+
+def _check_rates(sim: dict[str, object], replicates: int, z: float) -> None:
+    fit = estimate_propensity(sim["pool"], sim["inv"], sim["census"],  # type: ignore[arg-type]
+                              population=sim["N"], replicates=replicates,  # type: ignore[arg-type]
+                              rng=20201206)
+    truth = sim["true_rate"]
+    assert isinstance(truth, dict)
+    for r in fit.rates:
+        assert abs(r.rate - truth[(r.category, r.value)]) <= z * r.std_error, r
+        true_factor = FACTORS[r.category][r.value] / FACTORS[r.category][
+            next(iter(FACTORS[r.category]))]
+        if r.factor_std_error > 0:
+            assert abs(r.factor - true_factor) <= z * r.factor_std_error, r
+    assert fit.weights.sum() == pytest.approx(sim["N"], rel=1e-9)   # calibrated total
+
+
+def test_estimated_rates_match_the_true_ones_on_a_small_city() -> None:
+    _check_rates(city(8_000, 1_200, seed=1), replicates=100, z=4.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [2, 3, 4])
+def test_estimated_rates_match_the_true_ones_on_a_large_city(seed: int) -> None:
+    _check_rates(city(100_000, 12_000, seed=seed), replicates=200, z=3.5)
+
+
+def test_end_to_end_is_more_equal_than_leximin_under_the_true_rates() -> None:
+    sim = city(6_000, 1_000, seed=5)
+    pool, census = sim["pool"], sim["census"]
+    assert isinstance(pool, Pool)
+    assert isinstance(census, cs.Census)
+    quotas = cs.build_quotas(census, 12, band=cs.Band.seats(2))
+    fit = estimate_propensity(pool, sim["inv"], census, population=6_000,  # type: ignore[arg-type]
+                              replicates=0)
+    e2e = end_to_end(pool, quotas, targets=fit.weights)
+    assert check_distribution(e2e) == []
+    assert e2e.details.converged
+    assert e2e.details.extra.level == "people"          # oversampling: targets differ in a type
+    lex = leximin(pool, quotas)
+    q_true = np.asarray(sim["q"])[np.asarray(sim["registered"])]
+    spreads = [end_to_end_spread(d.marginals, fit.inclusion, q_true, population=6_000,
+                                 panel_size=12, covered=d.covered) for d in (e2e, lex)]
+    assert spreads[0].gini < spreads[1].gini
+    assert spreads[0].ratio < spreads[1].ratio
+
+
+# ------------------------------------------------------------------ brute force (tiny pools)
+def _direct(pool: Pool, quotas: Quotas, raw: np.ndarray, weighting: str) -> float:
+    """min Σ w (π − τ)² over lotteries of every enumerated feasible panel."""
+    M = oracle.incidence(pool, oracle.feasible_panels(pool, quotas))
+    covered = M.any(axis=1)
+    tau = water_fill(raw[covered], quotas.panel_size)
+    w = 1.0 / tau if weighting == "population" else np.ones(len(tau))
+    Mc = M[covered]
+    m = M.shape[1]
+
+    def f(x: np.ndarray) -> float:
+        return float(w @ (Mc @ x - tau) ** 2)
+
+    def g(x: np.ndarray) -> np.ndarray:
+        return np.asarray(2 * Mc.T @ (w * (Mc @ x - tau)))
+
+    best = np.inf
+    for start in (np.full(m, 1.0 / m), np.eye(m)[0]):
+        res = optimize.minimize(f, start, jac=g, method="SLSQP", bounds=[(0, 1)] * m,
+                                constraints=[{"type": "eq", "fun": lambda x: x.sum() - 1}],
+                                options={"ftol": 1e-15, "maxiter": 3000})
+        x = np.clip(res.x, 0, None)
+        best = min(best, f(x / x.sum()))
+    return best
+
+
+@pytest.mark.parametrize("weighting", ["population", "uniform"])
+@SLOW_OK
+@given(inst=tiny_instances(households=True), data=st.data())
+def test_the_closest_lottery_matches_brute_force(inst: tuple[Pool, Quotas], data: st.DataObject,
+                                                 weighting: str) -> None:
+    pool, quotas = inst
+    assume(_feasible(pool, quotas))
+    raw = np.array(data.draw(st.lists(st.floats(0.1, 10.0), min_size=pool.n,
+                                      max_size=pool.n)))
+    dist = end_to_end(pool, quotas, targets=raw, weighting=weighting, tol=1e-9)
+    assert check_distribution(dist) == []
+    truth = _direct(pool, quotas, raw, weighting)
+    e = dist.details.extra
+    assert dist.details.converged
+    assert e.value <= truth + 1e-7                      # optimal within the certified gap
+    assert e.value >= truth - 1e-6                      # (the direct solve is optimal too)
+    assert e.lower_bound <= truth + 1e-7                # the certificate is a true bound
+    assert dist.details.gap == pytest.approx(e.value - e.lower_bound, abs=1e-12)
+
+
+def test_equal_targets_give_the_l2_lottery() -> None:
+    pool = Pool.from_records([{"sex": s, "age": a} for s, a in
+                              zip("ffffmmff", "yyooyoyo", strict=True)], categories=["sex", "age"])
+    quotas = Quotas(3, [cs.ValueQuota("sex", "f", 1, 2), cs.ValueQuota("sex", "m", 1, 2),
+                        cs.ValueQuota("age", "y", 1, 1), cs.ValueQuota("age", "o", 0, 3)])
+    a = end_to_end(pool, quotas, weighting="uniform", tol=1e-10)
+    b = cs.lp(pool, quotas, p=2)
+    np.testing.assert_allclose(a.marginals, b.marginals, atol=1e-5)
+
+
+def test_water_fill_caps_and_sums() -> None:
+    t = water_fill([10.0, 1.0, 1.0, 1.0, 0.0], 2)
+    assert t.sum() == pytest.approx(2)
+    assert t[0] == 1.0
+    assert t[4] == 0.0
+    np.testing.assert_allclose(t[1:4], 1 / 3)
+
+
+# ------------------------------------------------------------------------ structured errors
+def _small() -> tuple[Pool, cs.Census, dict[str, float]]:
+    pool = Pool.from_records([{"id": "a", "sex": "f", "address": "A1"},
+                              {"id": "b", "sex": "m", "address": "A2"},
+                              {"id": "c", "sex": "f", "address": "A3"}],
+                             categories=["sex"], id_field="id", household_field="address")
+    census = cs.Census.from_shares({"sex": {"f": "0.5", "m": "0.5"}})
+    return pool, census, {"A1": 0.5, "A2": 0.5, "A3": 0.5, "A4": 0.5}
+
+
+def _codes(excinfo: pytest.ExceptionInfo[InputError]) -> list[str]:
+    return [p.code for p in excinfo.value.problems]
+
+
+def test_a_registration_from_an_address_without_a_letter() -> None:
+    pool, census, letters = _small()
+    del letters["A2"]
+    with pytest.raises(InputError) as caught:
+        estimate_propensity(pool, letters, census, population=40)
+    assert _codes(caught) == ["not-invited"]
+    assert caught.value.problems[0].value == "b"
+
+
+def test_a_zero_inclusion_probability() -> None:
+    pool, census, letters = _small()
+    letters["A3"] = 0.0
+    with pytest.raises(InputError) as caught:
+        estimate_propensity(pool, letters, census, population=40)
+    assert _codes(caught) == ["zero-inclusion-probability"]
+
+
+def test_census_categories_and_values_missing() -> None:
+    pool, _, letters = _small()
+    with pytest.raises(InputError) as caught:
+        estimate_propensity(pool, letters, cs.Census.from_shares({"age": {"x": 1}}),
+                            population=40)
+    assert _codes(caught) == ["census-category-missing"]
+    with pytest.raises(InputError) as caught:
+        estimate_propensity(pool, letters, cs.Census.from_shares({"sex": {"f": 1}}),
+                            population=40)
+    assert "census-value-missing" in _codes(caught)
+
+
+def test_a_value_nobody_with_registered() -> None:
+    pool, census, letters = _small()
+    census = cs.Census.from_shares({"sex": {"f": "0.4", "m": "0.3", "x": "0.3"}})
+    strata = cs.Strata.from_mapping({"sex": ["f", "m", "x"]})
+    pool = Pool(strata, pool.ids, pool.codes, pool.households)
+    with pytest.raises(InputError) as caught:
+        estimate_propensity(pool, letters, census, population=40)
+    assert _codes(caught) == ["no-registrants"]
+
+
+def test_the_fit_that_cannot_converge() -> None:
+    # a and b are confounded among the registrants (a0 with b0, a1 with b1), while the
+    # census margins differ: no product of per-value rates reproduces both.
+    records = [{"id": f"p{i}", "a": f"a{i % 2}", "b": f"b{i % 2}", "address": f"A{i}"}
+               for i in range(6)]
+    pool = Pool.from_records(records, categories=["a", "b"], id_field="id",
+                             household_field="address")
+    census = cs.Census.from_shares({"a": {"a0": "0.5", "a1": "0.5"},
+                                    "b": {"b0": "0.8", "b1": "0.2"}})
+    with pytest.raises(InputError) as caught:
+        estimate_propensity(pool, {f"A{i}": 0.5 for i in range(8)}, census, population=100)
+    assert _codes(caught) == ["calibration-did-not-converge"]
+
+
+def test_bad_targets_and_options() -> None:
+    pool = Pool.from_records([{"sex": s} for s in "ffffmm"], categories=["sex"])
+    quotas = Quotas(2, [cs.ValueQuota("sex", "f", 1, 1), cs.ValueQuota("sex", "m", 1, 1)])
+    for bad in ([1.0] * 5, [1, 1, 1, 1, 1, -1], [0.0] * 6, [1, 1, 1, 1, 1, float("nan")]):
+        with pytest.raises(InputError) as caught:
+            end_to_end(pool, quotas, targets=bad)
+        assert caught.value.code == "bad-targets"
+    with pytest.raises(InputError) as caught:
+        end_to_end(pool, quotas, weighting="l1")
+    assert caught.value.code == "bad-weighting"
+    with pytest.raises(InputError) as caught:
+        estimate_propensity(pool, {}, cs.Census.from_shares({"sex": {"f": 1}}),
+                            population=0)
+    assert caught.value.code in ("missing-address", "bad-population")
+
+
+# ------------------------------------------------------------------------------ command line
+def test_select_end_to_end_on_the_command_line(tmp_path: Path) -> None:
+    from civicsortition.cli import main
+
+    sim = city(6_000, 1_000, seed=7)
+    pool, census, inv = sim["pool"], sim["census"], sim["inv"]
+    assert isinstance(pool, Pool)
+    assert isinstance(census, cs.Census)
+    assert isinstance(inv, cs.Invitations)
+    quotas = cs.build_quotas(census, 10, band=cs.Band.seats(2))
+    cs.write_targets(tmp_path / "targets.csv", quotas)
+    people = ["id,sex,age,address"] + [f"{r['id']},{r['sex']},{r['age']},{r['household']}"
+                                       for r in pool.records()]
+    (tmp_path / "people.csv").write_text("\n".join(people) + "\n", encoding="utf-8")
+    cs.write_invitations(tmp_path / "invitations.csv", inv)
+    rows = ["category,value,count"] + [f"{c},{v},{float(s) * 6000:.0f}"
+                                       for c in SHARES for v, s in census.shares(c).items()]
+    (tmp_path / "census.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stdout(out):
+        code = main(["select", "--targets", str(tmp_path / "targets.csv"), "--people",
+                     str(tmp_path / "people.csv"), "--panel-size", "10", "--id-column", "id",
+                     "--household-column", "address", "--end-to-end", "--invitations",
+                     str(tmp_path / "invitations.csv"), "--census",
+                     str(tmp_path / "census.csv"), "--population", "6000", "--replicates",
+                     "20", "--json", str(tmp_path / "result.json")])
+    text = out.getvalue()
+    assert code == 0, text
+    assert "sex=male" in text
+    assert "end-to-end: end-to-end chance" in text
+    assert "leximin: end-to-end chance" in text
+    assert (tmp_path / "result.json").exists()
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = main(["select", "--targets", str(tmp_path / "targets.csv"), "--people",
+                     str(tmp_path / "people.csv"), "--panel-size", "10", "--id-column", "id",
+                     "--end-to-end", "--census", str(tmp_path / "census.csv")])
+    assert code == 2
