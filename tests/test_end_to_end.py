@@ -284,3 +284,26 @@ def test_select_end_to_end_on_the_command_line(tmp_path: Path) -> None:
                      str(tmp_path / "people.csv"), "--panel-size", "10", "--id-column", "id",
                      "--end-to-end", "--census", str(tmp_path / "census.csv")])
     assert code == 2
+
+
+def test_the_figures_of_the_engine_doc_come_from_the_demo() -> None:
+    """docs/engine.md §5b quotes the demo's spreads; recompute them and find them there."""
+    from pathlib import Path
+
+    from civicsortition.examples.demo import rustavi_demo
+    from civicsortition.propensity import end_to_end_spread
+
+    run = rustavi_demo()
+    fit, k = run.propensity, run.quotas.panel_size
+    text = (Path(__file__).resolve().parents[1] / "docs" / "engine.md").read_text(
+        encoding="utf-8").replace("\n", " ")
+    spreads = {name: end_to_end_spread(d.marginals, fit.inclusion, fit.response,
+                                       population=fit.population, panel_size=k,
+                                       covered=d.covered)
+               for name, d in (("leximin", run.distribution), ("end-to-end", run.end_to_end))}
+    e2e, lex = spreads["end-to-end"], spreads["leximin"]
+    assert (f"lottery gives ratios from {e2e.minimum:.2f} to {e2e.maximum:.2f} "
+            f"(Gini {e2e.gini:.3f})") in text
+    assert f"LEXIMIN gives {lex.minimum:.2f} to {lex.maximum:.2f}  (Gini {lex.gini:.3f})" in \
+        text or f"LEXIMIN gives {lex.minimum:.2f} to {lex.maximum:.2f} (Gini {lex.gini:.3f})" in text
+    assert lex.ratio > 2 * e2e.ratio                 # the correction is not cosmetic

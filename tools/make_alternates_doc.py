@@ -20,6 +20,10 @@ START, END = "<!-- alternates-table -->", "<!-- /alternates-table -->"
 RATES = {"age": {"18-29": 0.2, "30-39": 0.14, "40-49": 0.1, "50-64": 0.07, "65+": 0.08},
          "education": {"secondary-or-less": 0.13, "vocational": 0.1, "higher": 0.07}}
 CASES = ((4, 50), (6, 50), (8, 50))
+#: The published figures, beside ours (different instances and loss normalisation).
+PAPER = ("Assos, Baharav, Flanigan and Procaccia (arXiv 2506.15716) report, on their real "
+         "instances, an ℓ1 loss of 0.60–0.64 for their ERM alternates against 1.11–1.44 for "
+         "the practitioners' quota-based ones: about half, as here.")
 
 
 def table() -> str:
@@ -31,13 +35,17 @@ def table() -> str:
     lines = ["| alternates | training scenarios | ERM loss | baseline loss | ERM valid | "
              "baseline valid | ERM empty seats | baseline empty seats |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    ratios = []
     for count, scenarios in CASES:
         c = compare_alternates(pool, quotas, panel, count, "alternates doc seed",
                                dropout=model, scenarios=scenarios, test_scenarios=1000)
         e, b = c.erm_loss, c.baseline_loss
+        ratios.append(e.mean / b.mean)
         lines.append(f"| {count} | {scenarios} | {e.mean:.2f} ± {e.std_error:.2f} | "
                      f"{b.mean:.2f} ± {b.std_error:.2f} | {e.valid_share:.0%} | "
                      f"{b.valid_share:.0%} | {e.unfilled:.2f} | {b.unfilled:.2f} |")
+    lines += ["", f"ERM's loss is {min(ratios):.2f}–{max(ratios):.2f} of the baseline's here. "
+              f"{PAPER}"]
     return "\n".join(lines)
 
 
