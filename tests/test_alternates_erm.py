@@ -364,3 +364,19 @@ def test_cli_prepare_erm_fill_and_joint(tmp_path: Path) -> None:
     assert rec["panel"] == sorted(lot.tickets[rec["index"]]) or rec["panel"] == list(
         lot.tickets[rec["index"]])
     assert main(["verify", *base, "--lottery", str(joint), "--record", str(drawn)]) == EXIT_OK
+
+
+def test_the_audit_report_takes_a_joint_lottery_unchanged() -> None:
+    """Issue 16.2: draw, verify and audit work on tickets that carry alternates."""
+    from civicsortition.joint import joint_lottery
+
+    pool, quotas = cs.examples.rustavi_example()
+    dist = cs.find_distribution(pool, quotas)
+    joint = joint_lottery(dist, 2, "audit joint", method="uniform", tickets=60)
+    record = cs.draw(joint, "audit joint seed")
+    verdict = cs.verify_selection(pool, quotas, distribution=dist, lottery=joint, record=record)
+    assert verdict.ok, verdict.failures
+    report = cs.audit_report(pool, quotas, dist, lottery=joint, record=record, verdict=verdict)
+    doc = report.as_dict()
+    assert doc["lottery"]["digest"] == joint.digest()
+    assert doc["draw"]["index"] == record.index

@@ -552,17 +552,7 @@ def erm_alternates(pool: Pool, quotas: Quotas, panel: Sequence[str], count: int,
     chosen: list[int] = []
     taken: set[str] = set()
     for t, want in enumerate(z):
-        got = 0
-        for i in members[t]:
-            if got == want:
-                break
-            h = None if hh is None else hh[i]
-            if h:
-                if h in taken:
-                    continue
-                taken.add(h)
-            chosen.append(i)
-            got += 1
+        chosen += _first_of_distinct_households(members[t], int(want), hh, taken)
     order = tuple(sorted((pool.ids[i] for i in chosen), key=lambda pid: (alternate_key(seed, pid),
                                                                           pid)))
     return ErmAlternates(order, seed, tuple(pool.ids[i] for i in ordered_panel),
@@ -657,3 +647,24 @@ def compare_alternates(pool: Pool, quotas: Quotas, panel: Sequence[str], count: 
         erm, base.order,
         expected_loss(pool, quotas, panel, erm.order, seed, dropout=dropout, scenarios=test),
         expected_loss(pool, quotas, panel, base.order, seed, dropout=dropout, scenarios=test))
+
+
+def _first_of_distinct_households(candidates: Sequence[int], count: int,
+                                 households: Sequence[str | None] | None,
+                                 taken: set[str]) -> list[int]:
+    """The first ``count`` candidates, in order, skipping a household already in ``taken``.
+
+    ``taken`` is updated with the households of those chosen (people without a household
+    key never clash).
+    """
+    chosen: list[int] = []
+    for i in candidates:
+        if len(chosen) == count:
+            break
+        h = None if households is None else households[i]
+        if h:
+            if h in taken:
+                continue
+            taken.add(h)
+        chosen.append(i)
+    return chosen

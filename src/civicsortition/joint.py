@@ -46,7 +46,12 @@ import numpy as np
 from ._checks import id_tuple, require
 from ._i18n import tr
 from ._typing import FloatArray
-from .alternates import DEFAULT_SCENARIOS, _value_key, erm_alternates
+from .alternates import (
+    DEFAULT_SCENARIOS,
+    _first_of_distinct_households,
+    _value_key,
+    erm_alternates,
+)
 from .distribution import Distribution
 from .draw import DrawRecord
 from .dropout import DropoutModel
@@ -308,17 +313,7 @@ def joint_lottery(source: Distribution | TransparentLottery, count: int, seed: s
 
 def _take(keyed: Sequence[int], count: int, hh: Sequence[str | None] | None,
           fn: str) -> list[int]:
-    chosen: list[int] = []
-    taken: set[str] = set()
-    for i in keyed:
-        if len(chosen) == count:
-            break
-        h = None if hh is None else hh[i]
-        if h:
-            if h in taken:
-                continue
-            taken.add(h)
-        chosen.append(i)
+    chosen = _first_of_distinct_households(keyed, count, hh, set())
     _enough(chosen, count, fn)
     return chosen
 
