@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from .. import io
 from .._i18n import say, tr, translate
 from ..errors import InputError, Problem
@@ -314,6 +312,8 @@ DEMO_FILES = ("invitations.csv", "lottery.json", "draw.json", "result.json", "re
 
 def _demo_extensions(run: Any) -> None:
     """The demo's two comparisons: self-selection corrected, and tickets with alternates."""
+    import numpy as np  # not at import: `--help` loads no numpy
+
     from ..propensity import end_to_end_spread
 
     fit = run.propensity
