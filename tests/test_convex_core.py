@@ -17,7 +17,7 @@ from scipy import optimize
 from civicsortition import Pool, Quotas
 from civicsortition.algorithms import _convex
 from civicsortition.algorithms._core import setup
-from civicsortition.examples import rustavi_example
+from civicsortition.research.corpus import torture_instance
 
 from . import oracle
 from .test_engine import SLOW_OK, _feasible, tiny_instances
@@ -84,8 +84,8 @@ def test_nash_runs_on_the_shared_core(monkeypatch: pytest.MonkeyPatch) -> None:
 
     nash = importlib.import_module("civicsortition.algorithms.nash")
     monkeypatch.setattr(nash, "frank_wolfe", spy)
-    pool, quotas = rustavi_example()
-    d = nash.nash(pool, quotas, method="column-generation")
+    inst = torture_instance("independent", 60, seed=1)   # small: the route, not the speed
+    d = nash.nash(inst.pool, inst.quotas, method="column-generation")
     assert calls == ["nash"]
     assert d.details.converged
     assert d.details.extra.path == "column-generation"
