@@ -116,6 +116,29 @@ class Apportionment:
         return dict(zip(self.names, self.seats, strict=True))
 
 
+def _exact_number(raw: object) -> Fraction:
+    """``raw`` as an exact fraction (a float at its binary value; NumPy numbers accepted).
+
+    Raises
+    ------
+    TypeError, ValueError, ZeroDivisionError
+        If ``raw`` is a bool, not a number or a numeric string, or not finite.
+    """
+    if isinstance(raw, bool):
+        raise TypeError
+    if isinstance(raw, numbers.Integral) and not isinstance(raw, int):
+        raw = int(raw)  # a NumPy integer
+    elif isinstance(raw, numbers.Real) and not isinstance(raw, numbers.Rational):
+        if not math.isfinite(raw):
+            raise ValueError
+        raw = float(raw)
+    if isinstance(raw, str | int | float | Fraction):
+        return Fraction(raw)  # exact: floats are taken at their binary value
+    if isinstance(raw, numbers.Rational):
+        return Fraction(int(raw.numerator), int(raw.denominator))
+    raise TypeError
+
+
 def _validate(shares: Mapping[str, Fraction | int | str | float], seats: int,
               minimums: Mapping[str, int] | None) -> tuple[list[str], list[Fraction], list[int]]:
     problems: list[Problem] = []
@@ -127,13 +150,7 @@ def _validate(shares: Mapping[str, Fraction | int | str | float], seats: int,
     for name in names:
         raw = shares[name]
         try:
-            if isinstance(raw, numbers.Integral) and not isinstance(raw, int):
-                raw = int(raw)  # a NumPy integer
-            elif isinstance(raw, numbers.Real) and not isinstance(raw, numbers.Rational):
-                if not math.isfinite(raw):
-                    raise ValueError
-                raw = float(raw)
-            value = Fraction(raw)  # exact: floats are taken at their binary value
+            value = _exact_number(raw)
         except (TypeError, ValueError, ZeroDivisionError):
             problems.append(Problem("not-a-number", "a share must be a finite number",
                                     column=name, value=repr(raw)))

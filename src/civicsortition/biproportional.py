@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ._i18n import Text, tr
-from .apportionment import TieBreak
+from .apportionment import TieBreak, _exact_number
 from .errors import InputError, Problem, TieError
 
 if TYPE_CHECKING:
@@ -159,20 +159,7 @@ class BiproportionalApportionment:
 
 def _number(raw: object, where: str, problems: list[Problem]) -> Fraction:
     try:
-        if isinstance(raw, bool):
-            raise TypeError
-        if isinstance(raw, numbers.Integral) and not isinstance(raw, int):
-            raw = int(raw)  # a NumPy integer
-        elif isinstance(raw, numbers.Real) and not isinstance(raw, numbers.Rational):
-            if not math.isfinite(raw):
-                raise ValueError
-            raw = float(raw)
-        if isinstance(raw, str | int | float | Fraction):
-            value = Fraction(raw)  # exact: floats are taken at their binary value
-        elif isinstance(raw, numbers.Rational):
-            value = Fraction(int(raw.numerator), int(raw.denominator))
-        else:
-            raise TypeError
+        value = _exact_number(raw)
     except (TypeError, ValueError, ZeroDivisionError):
         problems.append(Problem("not-a-number", "a weight must be a finite number", column=where,
                                 value=repr(raw)))
