@@ -521,3 +521,29 @@ def test_cli_check_counts_replacements_for_a_drawn_panel(
     assert "1 member(s) have no possible replacement" in captured.err
     assert main(["check", *base, "--members", "p0"]) == EXIT_BAD_INPUT
     assert "panel-size-mismatch" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("never", "expected", "moved"), [("sex", "p5", "age"),
+                                                          ("age", "p6", "sex")])
+def test_replace_relaxes_under_the_priorities(never: str, expected: str, moved: str) -> None:
+    """After a dropout the only candidates each break one category; the order decides which.
+
+    Kept: (f,o), (m,y), (m,o); dropped: (f,y). Residual for one seat: f, y exactly. Candidate
+    p5 (f,o) breaks age only, p6 (m,y) sex only: both cost 2 seats of change, so plain
+    relaxation is a tie; "never relax sex" must take p5, "never relax age" p6.
+    """
+    import civicsortition as cs
+
+    people = [("f", "y"), ("f", "o"), ("m", "y"), ("m", "o"), ("m", "o"), ("f", "o"),
+              ("m", "y")]
+    pool = Pool.from_records([{"id": f"p{i}", "sex": s, "age": a}
+                              for i, (s, a) in enumerate(people)],
+                             categories=["sex", "age"], id_field="id")
+    quotas = Quotas(4, [ValueQuota("sex", "f", 2, 2), ValueQuota("sex", "m", 2, 2),
+                        ValueQuota("age", "y", 2, 2), ValueQuota("age", "o", 2, 2)])
+    panel = ["p0", "p1", "p2", "p3"]
+    r = cs.replace(pool, quotas, panel, ["p0"], "priorities seed", excluded=["p4"],
+                   on_infeasible="relax", relax_priorities=RelaxationPriorities(never=never))
+    assert r.replacements == (expected,)
+    assert r.relaxation
+    assert {c.category for c in r.relaxation} == {moved}

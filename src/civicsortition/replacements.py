@@ -215,7 +215,8 @@ class Replacement:
 def replace(pool: Pool, quotas: Quotas, panel: Sequence[str], dropouts: Sequence[str],
             seed: str, *, algorithm: str = "leximin", households: bool = True,
             excluded: Sequence[str] = (), tickets: int = 1000,
-            on_infeasible: str = "raise", **options: Any) -> Replacement:
+            on_infeasible: str = "raise", relax_priorities: Any = None,
+            **options: Any) -> Replacement:
     """Draw replacements for ``dropouts`` so that the completed panel meets ``quotas``.
 
     Parameters
@@ -243,6 +244,10 @@ def replace(pool: Pool, quotas: Quotas, panel: Sequence[str], dropouts: Sequence
         dropout may leave exactly one admissible profile), raise, or apply the smallest
         relaxation of the residual bounds (respecting ``min_flex``/``max_flex``) and record it
         in :attr:`Replacement.relaxation`.
+    relax_priorities : RelaxationPriorities, optional
+        With ``on_infeasible="relax"``: which residual quotas to give up first, which never
+        (:class:`~civicsortition.algorithms.feasibility.RelaxationPriorities`; default: all
+        alike, the least total change).
     **options
         Passed to :func:`~civicsortition.algorithms.find_distribution`.
 
@@ -291,8 +296,16 @@ def replace(pool: Pool, quotas: Quotas, panel: Sequence[str], dropouts: Sequence
         dist = find_distribution(remaining, residual, algorithm=algorithm,
                                  households=households, **options)
     except InfeasibleQuotasError as e:
-        if on_infeasible == "raise" or e.relaxed is None or not e.relaxed_feasible:
+        if on_infeasible == "raise":
             raise
+        if relax_priorities is not None:  # the least relaxation under the organisers' order
+            from .algorithms.feasibility import minimal_relaxation
+
+            found = minimal_relaxation(remaining, residual, priorities=relax_priorities,
+                                       households=households)
+            e = found if found is not None else e
+        if e.relaxed is None or not e.relaxed_feasible:
+            raise e from None
         changes, residual = e.changes, e.relaxed
         dist = find_distribution(remaining, residual, algorithm=algorithm,
                                  households=households, **options)

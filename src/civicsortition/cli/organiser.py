@@ -74,13 +74,15 @@ def cmd_replace(args: argparse.Namespace) -> int:
     excluded = id_list(args.exclude)
     _known(people, excluded, "--exclude")
     from ..replacements import replace
+    from .commands import relaxation_priorities
 
+    priorities = relaxation_priorities(args, quotas)
     algorithm = default_algorithm() if args.algorithm is None else args.algorithm
     with run_options(args, algorithm) as run:
         rep = replace(people.pool, quotas, panel, leaving, args.seed, algorithm=algorithm,
                       households=args.household_column is not None, excluded=excluded,
                       tickets=args.tickets, on_infeasible="relax" if args.relax else "raise",
-                      backend=args.backend, **run)
+                      relax_priorities=priorities, backend=args.backend, **run)
     unconverged_notice(rep.distribution)
     d, lot, rec = rep.distribution, rep.lottery, rep.record
     print(say("{n_dropouts} dropout(s): {dropouts}; {n_kept} members kept; {n} people eligible "

@@ -304,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--relax", action="store_true", help="when no replacement set meets the "
                     "residual quotas, apply the least relaxation and record it (default: "
                     "exit 3 with the relaxation it would need)")
+    _relaxation_options(rp)
     rp.add_argument("--lottery", help="write the replacement lottery (canonical JSON) here")
     selection_outputs(rp, record="write the replacement record (JSON) here")
     force_option(rp)
