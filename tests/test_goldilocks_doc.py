@@ -7,7 +7,6 @@ The page is written by ``tools/make_goldilocks_doc.py``. The fast tests read the
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -18,6 +17,8 @@ import pytest
 
 from civicsortition.research.synthetic import CALIBRATED_SKEW, PRESETS
 
+from ._tools import load_tool
+
 ROOT = Path(__file__).resolve().parents[1]
 TOOL = ROOT / "tools" / "make_goldilocks_doc.py"
 DOC = ROOT / "docs" / "goldilocks.md"
@@ -27,12 +28,7 @@ NUMBER = re.compile(r"\d+\.\d{4}")
 @pytest.fixture(scope="module")
 def tool() -> ModuleType:
     """tools/make_goldilocks_doc.py as a module."""
-    spec = importlib.util.spec_from_file_location("make_goldilocks_doc", TOOL)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(TOOL)
 
 
 @pytest.fixture(scope="module")

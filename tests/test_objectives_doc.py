@@ -7,7 +7,6 @@ numbers are ignored), so it passes on any machine with the same solver results.
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,8 @@ from civicsortition.algorithms import ALGORITHMS, AlgorithmSpec
 from civicsortition.errors import InputError
 from civicsortition.examples import rustavi_example
 
+from ._tools import load_tool
+
 ROOT = Path(__file__).resolve().parents[1]
 TOOL = ROOT / "tools" / "make_objectives_doc.py"
 
@@ -28,12 +29,7 @@ SLOW_ON_RUSTAVI = frozenset({"maxentropy", "fair-maxentropy"})
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_objectives_doc", TOOL)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(TOOL)
 
 
 @pytest.fixture(scope="module")
