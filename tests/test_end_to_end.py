@@ -144,6 +144,49 @@ def test_the_closest_lottery_matches_brute_force(inst: tuple[Pool, Quotas], data
     assert dist.details.gap == pytest.approx(e.value - e.lower_bound, abs=1e-12)
 
 
+def _forced_and_capped() -> tuple[Pool, Quotas, np.ndarray]:
+    """Hypothesis's find: one person on every panel, another's target capped at 1."""
+    pool = Pool.from_records([{"c0": v} for v in ("v0", "v2", "v0", "v0")], categories=["c0"])
+    quotas = Quotas(2, [cs.ValueQuota("c0", "v0", 0, 1), cs.ValueQuota("c0", "v1", 0, 0),
+                        cs.ValueQuota("c0", "v2", 0, 2)])
+    return pool, quotas, np.array([2.00001, 2.3711785642040994, 2.6266299172042884,
+                                   8.17585886931275])
+
+
+def test_a_forced_member_and_a_capped_target_converge_to_the_projection() -> None:
+    # The panels are {p1, one of p0/p2/p3}: π_1 = 1 and π_0 + π_2 + π_3 = 1, so the uniform
+    # optimum is the projection of (τ_0, τ_2, τ_3) onto that plane (closed form, Lagrange).
+    # The restricted master's NNLS is accurate to ~1e-8, and its exact polish was refused on
+    # a value comparison below rounding: the run looped to max_iterations unconverged.
+    pool, quotas, raw = _forced_and_capped()
+    tau = water_fill(raw, 2)
+    dist = end_to_end(pool, quotas, targets=raw, weighting="uniform", tol=1e-9)
+    assert dist.details.converged
+    rest = tau[[0, 2, 3]]
+    expected = rest + (1 - rest.sum()) / 3
+    np.testing.assert_allclose(dist.marginals[[0, 2, 3]], expected, atol=1e-9)
+    assert dist.marginals[1] == pytest.approx(1.0)
+    assert dist.details.extra.value == pytest.approx(
+        float(((expected - rest) ** 2).sum() + (1 - tau[1]) ** 2), rel=1e-12)
+
+
+def test_a_master_that_cannot_descend_stops_early_and_unconverged(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A master that only returns its warm start and line-search steps below rounding: every
+    # round then changes nothing. The run must say so after a few dozen rounds, not spin
+    # through max_iterations.
+    from civicsortition.algorithms import _convex
+    from civicsortition.algorithms import endtoend as module
+    monkeypatch.setattr(module, "_restricted", lambda C, sizes, w, tau, x0: x0)
+    monkeypatch.setattr(_convex, "_line_search", lambda slope, a, b: 1e-300)
+    pool, quotas, raw = _forced_and_capped()
+    dist = end_to_end(pool, quotas, targets=raw, weighting="uniform", tol=1e-300,
+                      max_iterations=100_000)
+    assert not dist.details.converged
+    assert dist.details.iterations < 200 + _convex.STALL_ROUNDS
+    assert check_distribution(dist) == []
+
+
 def test_equal_targets_give_the_l2_lottery() -> None:
     pool = Pool.from_records([{"sex": s, "age": a} for s, a in
                               zip("ffffmmff", "yyooyoyo", strict=True)], categories=["sex", "age"])

@@ -36,6 +36,11 @@ from ._core import Run
 
 __all__ = ["ConvexOutcome", "frank_wolfe"]
 
+#: Rounds in a row without a new column and without a lower ``F`` after which the run stops
+#: unconverged: the descent has reached rounding (a master accurate to 1e-8 cannot certify a
+#: gap of 1e-9), and the rest of ``max_iterations`` would change nothing.
+STALL_ROUNDS = 50
+
 
 @attrs.frozen
 class ConvexOutcome:
@@ -166,6 +171,8 @@ def frank_wolfe(run: Run, phi: Callable[[FloatArray], FloatArray],
          else np.asarray(x0, dtype=float))
     certified_by: str | None = None
     rounds = 0
+    stalled = 0          # rounds in a row that added no column and did not lower F
+    previous = np.inf
     while True:
         rounds += 1
         run.rounds = rounds
@@ -196,6 +203,10 @@ def frank_wolfe(run: Run, phi: Callable[[FloatArray], FloatArray],
         if run.iterations >= run.max_iterations:
             break
         added = run.add(profile)
+        stalled = 0 if added or value < previous else stalled + 1
+        previous = min(previous, value)
+        if stalled >= STALL_ROUNDS:
+            break  # rounding stops the descent short of the tolerance: stop honestly
         if heuristic_starts:
             with run.phase("heuristic pricing"):
                 run.heuristic(w, (tol - here) / scale, starts=heuristic_starts)

@@ -150,7 +150,10 @@ def _restricted(C: FloatArray, sizes: FloatArray, w: FloatArray, tau: FloatArray
         return float(r @ r)
 
     # Polish: on the support NNLS found, the equality-constrained least squares exactly
-    # (its KKT system); kept if it stays non-negative and is no worse.
+    # (its KKT system); kept if it stays non-negative and is no worse up to rounding. The
+    # value is flat at the optimum (an error δ in x changes it by O(δ²) but the Frank–Wolfe
+    # gap by O(δ)), so comparing values exactly would keep NNLS's ~1e-8-accurate weights,
+    # whose gap can stay above a tight tolerance forever.
     S = np.flatnonzero(x > 0)
     if len(S) > 1:
         K = np.zeros((len(S) + 1, len(S) + 1))
@@ -161,9 +164,14 @@ def _restricted(C: FloatArray, sizes: FloatArray, w: FloatArray, tau: FloatArray
         if (y >= 0).all() and abs(float(y.sum()) - 1.0) <= 1e-12:
             polished = np.zeros(m)
             polished[S] = y
-            if value(polished) <= value(x):
+            if value(polished) <= _slack(value(x)):
                 x = polished
-    return x if value(x) <= value(x0) else x0  # never worse than the warm start
+    return x if value(x) <= _slack(value(x0)) else x0  # never worse than the warm start
+
+
+def _slack(v: float) -> float:
+    """``v`` plus the rounding of a sum of squares of that size (a few ulps, relative)."""
+    return v + 1e-13 * max(v, 1e-300) + 1e-300
 
 
 def end_to_end(pool: Pool, quotas: Quotas, *,
