@@ -547,3 +547,83 @@ def test_replace_relaxes_under_the_priorities(never: str, expected: str, moved: 
     assert r.replacements == (expected,)
     assert r.relaxation
     assert {c.category for c in r.relaxation} == {moved}
+
+
+@pytest.mark.parametrize(("priorities", "moved"), [
+    (None, None),                                            # the plain least change
+    (RelaxationPriorities(order="sex,age"), {("sex", "f")}),
+    (RelaxationPriorities(order="age,sex"), {("age", "young")}),
+])
+@pytest.mark.parametrize("algorithm", ["leximin", "nash"])
+def test_find_distribution_suggests_the_relaxation_under_the_priorities(
+        priorities: RelaxationPriorities | None, moved: set[tuple[str, str]] | None,
+        algorithm: str) -> None:
+    from civicsortition.algorithms import find_distribution
+    from civicsortition.errors import InfeasibleQuotasError
+
+    pool, quotas = _two_categories()
+    with pytest.raises(InfeasibleQuotasError) as caught:
+        find_distribution(pool, quotas, algorithm=algorithm, relax_priorities=priorities)
+    err = caught.value
+    direct = minimal_relaxation(pool, quotas, priorities=priorities)
+    assert direct is not None
+    assert err.changes == direct.changes                     # what minimal_relaxation says
+    assert err.levels == direct.levels
+    if moved is not None:
+        assert {(c.category, c.value) for c in err.changes} == moved
+        assert "least relaxation under the priorities" in str(err)
+
+
+def test_find_distribution_checks_the_priorities_before_solving() -> None:
+    from civicsortition.algorithms import find_distribution
+
+    pool, quotas = _two_categories()
+    calls: list[int] = []
+
+    def never_called(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        raise AssertionError("solved before the priorities were checked")
+
+    with pytest.raises(InputError) as caught:
+        find_distribution(pool, quotas, algorithm=never_called,
+                          relax_priorities=RelaxationPriorities(order="colour"))
+    assert caught.value.problems[0].code == "unknown-relax-priority"
+    assert calls == []
+    with pytest.raises(TypeError, match="RelaxationPriorities"):
+        find_distribution(pool, quotas, relax_priorities="sex,age")  # type: ignore[arg-type]
+    # feasible quotas: the priorities change nothing
+    pool2 = Pool.from_records([{"sex": s, "age": a} for s, a in
+                               (("f", "old"), ("m", "young"), ("f", "young"), ("m", "old"))],
+                              categories=["sex", "age"])
+    quotas2 = Quotas(2, [ValueQuota("sex", "f", 1, 1), ValueQuota("sex", "m", 1, 1),
+                         ValueQuota("age", "young", 1, 1), ValueQuota("age", "old", 1, 1)])
+    a = find_distribution(pool2, quotas2)
+    b = find_distribution(pool2, quotas2, relax_priorities=RelaxationPriorities(never="sex"))
+    np.testing.assert_allclose(a.marginals, b.marginals, atol=1e-9)
+
+
+@pytest.mark.parametrize(("never", "expected"), [("sex", "p5"), ("age", "p6")])
+def test_cli_replace_relaxes_under_the_priorities(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], never: str, expected: str) -> None:
+    # The instance of test_replace_relaxes_under_the_priorities, through the command line.
+    targets = tmp_path / "targets.csv"
+    targets.write_text("feature,value,min,max\nsex,f,2,2\nsex,m,2,2\nage,y,2,2\nage,o,2,2\n",
+                       encoding="utf-8")
+    people = tmp_path / "people.csv"
+    rows = [("f", "y"), ("f", "o"), ("m", "y"), ("m", "o"), ("m", "o"), ("f", "o"), ("m", "y")]
+    people.write_text("id,sex,age\n" + "".join(f"p{i},{s},{a}\n"
+                                               for i, (s, a) in enumerate(rows)),
+                      encoding="utf-8")
+    record = tmp_path / "replacement.json"
+    base = ["replace", "--targets", str(targets), "--people", str(people), "--panel-size", "4",
+            "--id-column", "id", "--members", "p0,p1,p2,p3", "--dropouts", "p0",
+            "--exclude", "p4", "--seed", "priorities seed"]
+    assert main([*base]) == EXIT_INFEASIBLE                  # no --relax: the suggestion only
+    capsys.readouterr()
+    assert main([*base, "--relax", "--never-relax", never, "--record", str(record)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert f"replacements: {expected}" in out
+    assert "relaxed: " in out
+    assert record.exists()
+    assert main([*base, "--relax", "--relax-order", "colour"]) == EXIT_BAD_INPUT
+    assert "unknown-relax-priority" in capsys.readouterr().err

@@ -45,7 +45,7 @@ from ..quotas import Quotas, ValueQuota
 from ..strata import split_joint
 
 __all__ = ["RelaxationPriorities", "best_profile", "explain_infeasible", "feasible_profile",
-           "local_search", "minimal_relaxation"]
+           "local_search", "minimal_relaxation", "reprioritised"]
 
 
 def best_profile(program: PanelProgram, weights: FloatArray, backend: Backend | str | None = None,
@@ -656,3 +656,31 @@ def minimal_relaxation(pool: Pool, quotas: Quotas, *,
         return None
     reasons = [str(f) for f in diagnose(pool, quotas).errors]
     return explain_infeasible(program, be, reasons, priorities=priorities)
+
+
+def reprioritised(error: InfeasibleQuotasError, pool: Pool, quotas: Quotas,
+                  priorities: RelaxationPriorities | None, *, households: bool = True,
+                  backend: Backend | str | None = None) -> InfeasibleQuotasError:
+    """``error`` with its suggested relaxation recomputed under ``priorities``.
+
+    The error a selection raised suggests the least total change; organisers who gave
+    priorities get the least relaxation in their sense instead (:func:`minimal_relaxation`).
+    ``error`` itself when ``priorities`` is None or no relaxation is needed after all.
+
+    Parameters
+    ----------
+    error : InfeasibleQuotasError
+        What the selection raised.
+    pool, quotas, priorities, households, backend
+        As :func:`minimal_relaxation`.
+
+    Returns
+    -------
+    InfeasibleQuotasError
+        The error to raise.
+    """
+    if priorities is None:
+        return error
+    found = minimal_relaxation(pool, quotas, priorities=priorities, households=households,
+                               backend=backend)
+    return error if found is None else found

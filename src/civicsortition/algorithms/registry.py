@@ -18,12 +18,13 @@ import attrs
 
 from .._i18n import tr
 from ..distribution import Distribution
-from ..errors import InputError
+from ..errors import InfeasibleQuotasError, InputError
 from ..numerics import DEFAULT_NASH_TOL, DEFAULT_TOL
 from ..pool import Pool
 from ..quotas import Quotas
 from .diversimax import DEFAULT_MAX_CELLS, diversimax
 from .fair_maxentropy import fair_maxentropy
+from .feasibility import RelaxationPriorities, reprioritised
 from .goldilocks import DEFAULT_GOLDILOCKS_TOL, goldilocks
 from .legacy import legacy
 from .leximin import METHODS as LEXIMIN_METHODS
@@ -254,6 +255,7 @@ register_algorithm(AlgorithmSpec("legacy", "LEGACY greedy sequential draw (Monte
 
 def find_distribution(pool: Pool, quotas: Quotas, *,
                       algorithm: str | Algorithm = DEFAULT_ALGORITHM,
+                      relax_priorities: RelaxationPriorities | None = None,
                       **options: Any) -> Distribution:
     """Compute a lottery over panels with the chosen algorithm.
 
@@ -265,6 +267,12 @@ def find_distribution(pool: Pool, quotas: Quotas, *,
         A registered id (:data:`ALGORITHMS`: ``"leximin"`` (default), ``"maximin"``,
         ``"nash"``, ``"legacy"``), or a callable ``f(pool, quotas, **options) ->
         Distribution``.
+    relax_priorities : RelaxationPriorities, optional
+        The organisers' priorities for the relaxation suggested when no panel satisfies the
+        quotas ("never relax district; relax education before age"): the error then carries
+        the least relaxation in their sense (:func:`~civicsortition.minimal_relaxation`)
+        instead of the least total change. Checked against the quotas before any solve. The
+        lottery itself is always computed under ``quotas`` as given.
     **options
         Passed to the algorithm (``backend``, ``households``, ``tol``, ``progress``, ...; see
         ``ALGORITHMS[id].options``).
@@ -278,13 +286,31 @@ def find_distribution(pool: Pool, quotas: Quotas, *,
     InputError
         Unknown algorithm or bad options.
     civicsortition.errors.InfeasibleQuotasError
-        No panel satisfies the quotas (with a suggested relaxation).
+        No panel satisfies the quotas (with a suggested relaxation, under
+        ``relax_priorities`` if given).
+    TypeError
+        ``relax_priorities`` is not a :class:`RelaxationPriorities`.
     """
+    if relax_priorities is not None:
+        if not isinstance(relax_priorities, RelaxationPriorities):
+            raise TypeError(tr("relax_priorities must be a RelaxationPriorities, not "
+                               "{kind}", kind=type(relax_priorities).__name__))
+        relax_priorities.check(quotas)
     if callable(algorithm):
-        return algorithm(pool, quotas, **options)
-    key = algorithm.strip().lower()
-    if key not in ALGORITHMS:
-        raise InputError.single("unknown-algorithm", tr("expected one of {algorithms}",
-                                                        algorithms=sorted(ALGORITHMS)),
-                                value=algorithm)
-    return ALGORITHMS[key](pool, quotas, **options)
+        run: Algorithm = algorithm
+    else:
+        key = algorithm.strip().lower()
+        if key not in ALGORITHMS:
+            raise InputError.single("unknown-algorithm", tr("expected one of {algorithms}",
+                                                            algorithms=sorted(ALGORITHMS)),
+                                    value=algorithm)
+        run = ALGORITHMS[key]
+    try:
+        return run(pool, quotas, **options)
+    except InfeasibleQuotasError as error:
+        found = reprioritised(error, pool, quotas, relax_priorities,
+                              households=bool(options.get("households", True)),
+                              backend=options.get("backend"))
+        if found is error:
+            raise
+        raise found from None

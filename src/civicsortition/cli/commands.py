@@ -184,18 +184,16 @@ def cmd_select(args: argparse.Namespace) -> int:
             dist = (end_to_end_lottery(args, people, quotas, run) if args.end_to_end else
                     find_distribution(people.pool, quotas, algorithm=algorithm, **options,
                                       **run))
-        except InfeasibleQuotasError:
-            if priorities is None:
-                raise
-            from ..algorithms.feasibility import minimal_relaxation
+        except InfeasibleQuotasError as error:
+            from ..algorithms.feasibility import reprioritised
 
             # the same error, with the least relaxation under the priorities
-            err = minimal_relaxation(people.pool, quotas, priorities=priorities,
-                                     households=args.household_column is not None,
-                                     backend=args.backend)
-            if err is None:
+            found = reprioritised(error, people.pool, quotas, priorities,
+                                  households=args.household_column is not None,
+                                  backend=args.backend)
+            if found is error:
                 raise
-            raise err from None
+            raise found from None
     d = dist.details
     print(say("{algorithm} on {n} people, {panel_size} seats ({n_types} types) with "
               "{backend_version}: {seconds:.2f} s",

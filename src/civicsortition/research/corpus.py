@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -373,8 +374,9 @@ def check_instance(inst: Instance, algorithms: tuple[str, ...] | None = None,
                 "seed": inst.params.get("seed"), "algorithm": algorithm, "backend": backend}
             start = time.perf_counter()
             try:
+                given: dict[str, Any] = dict((options or {}).get(algorithm, {}))
                 dist = find_distribution(inst.pool, inst.quotas, algorithm=algorithm,
-                                         backend=backend, **(options or {}).get(algorithm, {}))
+                                         backend=backend, **given)
                 rec["seconds"] = time.perf_counter() - start
                 problems = check_distribution(dist)
                 verdict = verify_selection(inst.pool, inst.quotas, distribution=dist)
