@@ -322,6 +322,14 @@ def test_select_end_to_end_on_the_command_line(tmp_path: Path) -> None:
     assert "end-to-end: end-to-end chance" in text
     assert "leximin: end-to-end chance" in text
     assert (tmp_path / "result.json").exists()
+    # the published result verifies: distance and certificate re-derived from its targets
+    with contextlib.redirect_stdout(io.StringIO()) as shown:
+        code = main(["verify", "--targets", str(tmp_path / "targets.csv"), "--people",
+                     str(tmp_path / "people.csv"), "--panel-size", "10", "--id-column", "id",
+                     "--household-column", "address", "--result",
+                     str(tmp_path / "result.json")])
+    assert code == 0, shown.getvalue()
+    assert "certificate.bound" in shown.getvalue()
     with contextlib.redirect_stdout(io.StringIO()):
         code = main(["select", "--targets", str(tmp_path / "targets.csv"), "--people",
                      str(tmp_path / "people.csv"), "--panel-size", "10", "--id-column", "id",
@@ -351,3 +359,86 @@ def test_the_figures_of_the_engine_doc_come_from_the_demo() -> None:
     assert (f"LEXIMIN gives {lex.minimum:.2f} to {lex.maximum:.2f} "
             f"(Gini {lex.gini:.3f})") in quoted
     assert lex.ratio > 2 * e2e.ratio                 # the correction is not cosmetic
+
+
+# ------------------------------------------------------------------------ the verifier
+def _published() -> tuple[Pool, Quotas, dict[str, object]]:
+    pool = Pool.from_records([{"sex": s, "age": a} for s, a in
+                              zip("ffffmmffmm", "yyooyoyoyo", strict=True)],
+                             categories=["sex", "age"])
+    quotas = Quotas(4, [cs.ValueQuota("sex", "f", 1, 3), cs.ValueQuota("sex", "m", 1, 3),
+                        cs.ValueQuota("age", "y", 1, 2), cs.ValueQuota("age", "o", 1, 3)])
+    raw = [1.0, 2.0, 1.0, 3.0, 4.0, 1.0, 2.0, 2.0, 5.0, 1.0]
+    return pool, quotas, end_to_end(pool, quotas, targets=raw, tol=1e-10).as_dict()
+
+
+def _verdict(pool: Pool, quotas: Quotas, doc: dict[str, object]) -> dict[str, bool]:
+    return {c.name: c.ok for c in cs.verify_selection(pool, quotas, result=doc).checks}
+
+
+def test_an_honest_end_to_end_result_verifies() -> None:
+    pool, quotas, doc = _published()
+    people = doc["people"]
+    assert isinstance(people, list)
+    assert all("target" in p for p in people)
+    assert sum(p["target"] for p in people) == pytest.approx(4)
+    verdict = cs.verify_selection(pool, quotas, result=doc)
+    assert verdict.ok, [c for c in verdict.checks if not c.ok]
+    proven = {c.name: c for c in verdict.checks}
+    assert proven["certificate.bound"].verified
+    assert not proven["certificate.targets"].verified       # inputs, not re-derivable
+
+
+def _forged(change: str) -> dict[str, object]:
+    import copy
+
+    pool, quotas, honest = _published()
+    doc = copy.deepcopy(honest)
+    cert, people = doc["certificate"], doc["people"]
+    assert isinstance(cert, dict)
+    assert isinstance(people, list)
+    if change == "objective":                    # a smaller distance than the panels give
+        cert["objective"] = cert["objective"] / 2
+        cert["gap"] = cert["bound"] - cert["objective"]
+    elif change == "bound":                      # "converged" with a wide gap
+        cert["bound"] = cert["objective"] + 0.2
+        cert["gap"] = 0.2
+    elif change == "impossible":                 # a bound below what the panels achieve
+        cert["bound"] = cert["objective"] - 0.2
+        cert["gap"] = -0.2
+    elif change == "targets-sum":                # targets that are no lottery's
+        people[0]["target"] = people[0]["target"] + 0.5
+    elif change == "targets-missing":
+        del people[3]["target"]
+    elif change == "weighting":
+        run = doc["run"]
+        assert isinstance(run, dict)
+        run["options"]["weighting"] = "none"
+    elif change == "leximin":                    # another lottery passed off as the closest
+        lex = cs.leximin(pool, quotas).as_dict()
+        targets = [p["target"] for p in people]
+        doc["panels"], doc["people"] = lex["panels"], lex["people"]
+        for p, t in zip(doc["people"], targets, strict=True):
+            p["target"] = t
+        doc["minimum_probability"] = lex["minimum_probability"]
+        pi = np.array([p["probability"] for p in lex["people"]])
+        tau = np.array(targets)
+        value = float(((pi - tau) ** 2 / tau).sum())
+        cert["objective"] = cert["bound"] = -value          # "optimal", gap 0
+        cert["gap"] = 0.0
+    return doc
+
+
+@pytest.mark.parametrize(("change", "failing"), [
+    ("objective", "certificate.objective"),
+    ("bound", "certificate.gap"),
+    ("impossible", "certificate.bound"),
+    ("targets-sum", "certificate.targets"),
+    ("targets-missing", "certificate.targets"),
+    ("weighting", "certificate.targets"),
+    ("leximin", "certificate.bound"),
+])
+def test_forged_end_to_end_figures_fail(change: str, failing: str) -> None:
+    pool, quotas, _ = _published()
+    verdict = _verdict(pool, quotas, _forged(change))
+    assert verdict[failing] is False, verdict

@@ -232,7 +232,8 @@ class Rules:
 
 
 def proven_bound(rules: Rules, algorithm: str, freq: np.ndarray, covered: np.ndarray,
-                  objective: float, *, gamma: float, power: float
+                  objective: float, *, gamma: float, power: float,
+                  targets: np.ndarray | None = None, weights: np.ndarray | None = None
                   ) -> tuple[float, Text, float]:
     """The check's own bound on a NASH or minimised objective, in the record's (max) units.
 
@@ -241,6 +242,8 @@ def proven_bound(rules: Rules, algorithm: str, freq: np.ndarray, covered: np.nda
     program), and a Lagrangian bound over the relaxed polytope
     (:meth:`Rules.nash_dual_bound`). ℓp (minus a lower bound on the norm): the Frank–Wolfe
     certificate ``F(π) − ∇F·π + min_S Σ_{i∈S} ∇F_i`` of ``F = Σ π_i^p`` (convexity).
+    END-TO-END (minus a lower bound on ``F = Σ w_i (π_i − τ_i)²`` to the published
+    targets): the same certificate with ``∇F_i = 2 w_i (π_i − τ_i)``.
     MINIMAX: minus the relaxation's least possible maximum. GOLDILOCKS: minus
     ``(N/k) u + γ (k/N) / z`` with ``u`` that least maximum and ``z`` the relaxation's largest
     possible minimum (each term is a bound on its own). Every one holds for all lotteries,
@@ -279,6 +282,22 @@ def proven_bound(rules: Rules, algorithm: str, freq: np.ndarray, covered: np.nda
                         lambda q, d: -float((np.power(q, power - 1.0) * d).sum()), objective)
         return (-float(max(low, 0.0) ** (1.0 / power)),
                 tr("the lottery's Frank–Wolfe certificate, one integer program"), better)
+    if algorithm == "end-to-end":
+        if targets is None or weights is None:
+            return float("nan"), tr("no targets"), objective
+        tau, w = targets[covered], weights[covered]
+        grad = np.zeros(len(freq))
+        grad[covered] = 2.0 * w * (pi - tau)
+        heavy, panel = rules.heaviest(-grad)             # = −min_S Σ_{i∈S} ∇F_i
+        if panel is None:
+            return float("nan"), tr("one integer program"), objective
+        F = float((w * (pi - tau) ** 2).sum())
+        low = F - float(grad[covered] @ pi) - heavy
+        better = _along(rules, panel, freq, covered,
+                        lambda q: -float((w * (q - tau) ** 2).sum()),
+                        lambda q, d: -float((2.0 * w * (q - tau) * d).sum()), objective)
+        return (-max(low, 0.0), tr("the lottery's Frank–Wolfe certificate, one integer "
+                                   "program"), better)
     least_max = rules.minimax_relaxation_bound(covered)
     if algorithm == "minimax":
         return -least_max, tr("the LP relaxation's least maximum"), objective

@@ -55,6 +55,14 @@ class Extra(Mapping[str, Any]):
             out[key] = value
         return out
 
+    def person_fields(self) -> dict[str, FloatArray]:
+        """Per-person figures the result publishes beside each probability (pool order).
+
+        ``{}`` by default; END-TO-END publishes each person's ``target`` so that anyone can
+        re-derive its distance and certificate (:meth:`Distribution.as_dict`).
+        """
+        return {}
+
     def __getitem__(self, key: str) -> Any:
         return self._view()[key]
 
@@ -285,6 +293,10 @@ class Distribution:
             "people": [{"id": pid, "probability": float(p)} for pid, p in zip(self.ids, pi,
                                                                                strict=True)],
         }
+        fields = d.extra.person_fields() if isinstance(d.extra, Extra) else {}
+        for name, values in fields.items():
+            for entry, value in zip(out["people"], values, strict=True):
+                entry[name] = float(value)
         weights = self.certificate_weights()
         if weights is not None:  # by id, positive weights only
             out["certificate"]["weights"] = {self.ids[i]: float(weights[i])

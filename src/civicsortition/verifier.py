@@ -311,6 +311,53 @@ def _parse_result(doc: Any) -> tuple[dict[str, Any], list[str]]:
                                                              str) else ""}, bad
 
 
+def _end_to_end_targets(claims: Mapping[str, Any], rules: _Rules, covered: np.ndarray,
+                        options: Any, add: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """END-TO-END's published targets ``people[].target`` and weights, checked for form.
+
+    The targets are inputs of the run (from a response model the check cannot re-fit), so
+    their check is marked unverified; what is checked is that they are a lottery's possible
+    targets (in [0, 1], summing to ``k`` over the covered people, 0 for the others) and that
+    the weighting is one of the two the method defines.
+    """
+    k = rules.quotas.panel_size
+    n = len(covered)
+    targets = np.full(n, np.nan)
+    problems: list[str] = []
+    for p in claims["people"]:
+        t = p.get("target")
+        if t is not None and _number(t):
+            targets[rules.index[p["id"]]] = float(t)
+    absent = int(np.isnan(targets[covered]).sum())
+    if absent:
+        problems.append(tr("{n_absent} covered people have no people[].target",
+                           n_absent=absent))
+    weighting = options.get("weighting") if isinstance(options, Mapping) else None
+    if weighting not in ("population", "uniform"):
+        problems.append(tr("run.options.weighting: expected 'population' or 'uniform'"))
+    if not problems:
+        t_cov = targets[covered]
+        if not np.all((t_cov >= 0) & (t_cov <= 1)):
+            problems.append(tr("a target is outside [0, 1]"))
+        elif abs(float(t_cov.sum()) - k) > 1e-6 * max(k, 1):
+            problems.append(tr("the targets sum to {total:.9g} over the covered people, not "
+                               "the {k} seats", total=float(t_cov.sum()), k=k))
+        elif np.nan_to_num(targets[~covered]).any():
+            problems.append(tr("a person on no feasible panel has a positive target"))
+        elif weighting == "population" and float(t_cov.min(initial=1.0)) <= 0:
+            problems.append(tr("population weighting needs every covered target positive"))
+    add("certificate.targets", problems,
+        tr("{n} targets as published ({weighting} weighting), summing to {k}; their "
+           "derivation from the response model is not re-derived here",
+           n=int(covered.sum()), weighting=weighting, k=k), verified=False)
+    if problems:
+        return None, None
+    targets = np.nan_to_num(targets)
+    weights = np.zeros(n)
+    weights[covered] = 1.0 / targets[covered] if weighting == "population" else 1.0
+    return targets, weights
+
+
 def _f(x: Any) -> float:
     return float("nan") if x is None else float(x)
 
@@ -407,11 +454,14 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
     nash = algorithm == "nash"
     # Minimised objectives are stated negated (every record maximises); re-derived here from
     # the panels by their published formulas, not by the engine's code.
-    minimised = algorithm in ("minimax", "goldilocks", "lp")
+    minimised = algorithm in ("minimax", "goldilocks", "lp", "end-to-end")
     pi_cov = freq[covered]
     options = claims["run"].get("options")
     stated_gamma: Any = options.get("gamma") if isinstance(options, Mapping) else None
     gamma, power = 1.0, 2.0
+    targets = weights_e2e = None
+    if algorithm == "end-to-end":
+        targets, weights_e2e = _end_to_end_targets(claims, rules, covered, options, add)
     if algorithm == "goldilocks":
         if _number(stated_gamma) and float(stated_gamma) > 0:
             gamma = float(stated_gamma)
@@ -430,6 +480,14 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
             add("certificate.p", [tr("run.options.p: expected a number above 1")], "")
         objective = -float(np.sum(pi_cov ** power) ** (1 / power))
         otol = tol * max(1.0, float(len(pi_cov)) ** (1 / power))
+    elif algorithm == "end-to-end":
+        if targets is None or weights_e2e is None:
+            objective, otol = float("nan"), tol
+        else:
+            dev = pi_cov - targets[covered]
+            objective = -float((weights_e2e[covered] * dev ** 2).sum())
+            # F moves by about Σ 2 w |π − τ| δ when every π_i moves by δ
+            otol = tol * max(1.0, float((2 * weights_e2e[covered] * np.abs(dev)).sum()))
     elif algorithm == "goldilocks":
         n_cov, low = len(pi_cov), max(minimum, 1e-300)
         objective = -(n_cov / k * float(pi_cov.max(initial=0.0)) + gamma * k / n_cov / low)
@@ -451,6 +509,8 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
         + (tr(" (minus the largest probability)") if algorithm == "minimax" else "")
         + (tr(" (minus the ℓp norm of the probabilities)") if algorithm == "lp" else "")
         + (tr(" (minus (N/k) max π + γ (k/N) / min π)") if algorithm == "goldilocks" else "")
+        + (tr(" (minus Σ w (π − τ)², to the published targets)")
+           if algorithm == "end-to-end" else "")
         if not counted else tr("{objective:.6g}, as stated (not re-derived: {algorithm}'s "
                                "objective is a count over all panels or intersection cells)",
                                objective=objective, algorithm=algorithm),
@@ -471,7 +531,8 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
         bound_verified = False
     elif nash or minimised:
         proven, how, better = _proven_bound(rules, algorithm, freq, covered, objective,
-                                            gamma=gamma, power=power)
+                                            gamma=gamma, power=power, targets=targets,
+                                            weights=weights_e2e)
         if better > bnd + otol:
             bound_ok.append(tr("bound {bnd:.9g} is false: mixing the published lottery with "
                                "one feasible panel gives {better:.9g}", bnd=bnd, better=better))

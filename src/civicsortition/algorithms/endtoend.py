@@ -80,6 +80,10 @@ class EndToEndExtra(Extra):
         ``max_i |π_i - τ_i|`` over the covered people.
     capped : int
         People whose scaled target was capped at probability 1.
+    targets : ndarray of float
+        Each person's scaled target ``τ_i`` (pool order; 0 for people on no feasible panel):
+        published per person in the result (``people[].target``) so that the verifier can
+        re-derive ``F`` and its certificate. An attribute only, not a mapping key.
     """
 
     value: float
@@ -88,6 +92,11 @@ class EndToEndExtra(Extra):
     level: str
     max_deviation: float
     capped: int
+    targets: FloatArray = attrs.field(factory=lambda: np.zeros(0), metadata={"key": None})
+
+    def person_fields(self) -> dict[str, FloatArray]:
+        """``{"target": τ}``, each person's scaled target."""
+        return {"target": self.targets} if len(self.targets) else {}
 
 
 def _raw_targets(pool: Pool, targets: Sequence[float] | Mapping[str, float] | FloatArray | None,
@@ -272,9 +281,10 @@ def end_to_end(pool: Pool, quotas: Quotas, *,
     bound = max(min(outcome.bound, value), 0.0)
     deviation = (float(np.abs(pi[np.searchsorted(active, prog.type_of[people])]
                               - tau_person[people]).max()) if len(people) else 0.0)
+    tau_person.setflags(write=False)
     extra = EndToEndExtra(value=value, lower_bound=bound, weighting=weighting,
                           level="types" if same else "people", max_deviation=deviation,
-                          capped=int((tau_person >= 1.0).sum()))
+                          capped=int((tau_person >= 1.0).sum()), targets=tau_person)
     message = minimised_message(run, outcome.converged, "weighted squared distance", value,
                                 bound)
     record = details(run, "end-to-end", objective=-value, bound=-bound,
