@@ -442,3 +442,46 @@ def test_forged_end_to_end_figures_fail(change: str, failing: str) -> None:
     pool, quotas, _ = _published()
     verdict = _verdict(pool, quotas, _forged(change))
     assert verdict[failing] is False, verdict
+
+
+# ------------------------------------------------------------- the invitations file, read back
+def test_inclusion_probabilities_read_back_give_the_same_fit(tmp_path: Path) -> None:
+    sim = city(3_000, 500, seed=11)
+    inv, pool, census = sim["inv"], sim["pool"], sim["census"]
+    assert isinstance(inv, cs.Invitations)
+    assert isinstance(pool, Pool)
+    assert isinstance(census, cs.Census)
+    path = tmp_path / "invitations.csv"
+    cs.write_invitations(path, inv)
+    letters = cs.read_inclusion_probabilities(path)
+    sent = set(inv.invited)
+    assert list(letters) == [a for a in inv.frame_ids if a in sent]   # the letters, file order
+    probs = dict(zip(inv.frame_ids, inv.inclusion, strict=True))
+    assert all(abs(letters[a] - probs[a]) <= 1e-11 * probs[a] for a in letters)
+    with_reserves = cs.read_inclusion_probabilities(path, reserves=True)
+    assert set(with_reserves) == set(inv.invited) | set(inv.reserves)
+    a = estimate_propensity(pool, inv, census, population=3_000, replicates=0)
+    b = estimate_propensity(pool, letters, census, population=3_000, replicates=0)
+    np.testing.assert_allclose(a.weights, b.weights, rtol=1e-9)
+
+
+@pytest.mark.parametrize(("row", "code", "column"), [
+    ("A2,invited,2,abc,0.5", "not-a-number", "inclusion_probability"),
+    ("A2,invited,2,0,0.5", "bad-probability", "inclusion_probability"),
+    ("A2,invited,2,1.5,0.5", "bad-probability", "inclusion_probability"),
+    ("A2,invited,2,nan,0.5", "bad-probability", "inclusion_probability"),
+    ("A1,invited,2,0.25,0.5", "duplicate-address", "address"),
+])
+def test_a_bad_invitations_file_names_the_cell(row: str, code: str, column: str) -> None:
+    text = ("address,status,order,inclusion_probability,inclusion_with_reserves\n"
+            f"A1,invited,1,0.25,0.5\n{row}\nA3,not-invited,,oops,0.5\n")
+    with pytest.raises(InputError) as caught:
+        cs.read_inclusion_probabilities(io.StringIO(text))
+    problem = caught.value.problems[0]
+    assert (problem.code, problem.row, problem.column) == (code, 3, column)
+    # a not-invited row's cells are not read at all
+    ok = cs.read_inclusion_probabilities(io.StringIO(text.replace(row, "A2,reserve,1,0.2,x")))
+    assert ok == {"A1": 0.25}
+    with pytest.raises(InputError) as missing:
+        cs.read_inclusion_probabilities(io.StringIO("address,status\nA1,invited\n"))
+    assert missing.value.problems[0].code == "missing-column"

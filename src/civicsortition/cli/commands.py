@@ -229,30 +229,6 @@ def cmd_select(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _letters(path: str, *, reserves: bool) -> dict[str, float]:
-    """Address -> inclusion probability of every letter in an invitations file (``invite``)."""
-    from ..io.tables import open_table, require_columns
-
-    column = "inclusion_with_reserves" if reserves else "inclusion_probability"
-    statuses = ("invited", "reserve") if reserves else ("invited",)
-    table = open_table(path)
-    with table.locating():
-        cols = require_columns(table, [("address", ["address"]), ("status", ["status"]),
-                                       (column, [column])])
-        out: dict[str, float] = {}
-        for line, cells in zip(table.lines, table.rows, strict=True):
-            if cells[cols["status"]].strip() not in statuses:
-                continue
-            text = cells[cols[column]].strip()
-            try:
-                out[cells[cols["address"]].strip()] = float(text)
-            except ValueError:
-                raise InputError.single("not-a-number", "an inclusion probability must be a "
-                                        "number", file=path, row=line, column=column,
-                                        value=text) from None
-    return out
-
-
 def end_to_end_lottery(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
                        run: dict[str, Any]) -> Distribution:
     """``select --end-to-end``: response rates, targets, the closest lottery and its spread."""
@@ -273,8 +249,8 @@ def end_to_end_lottery(args: argparse.Namespace, people: PeopleTable, quotas: Qu
     from ..algorithms import end_to_end, leximin
     from ..propensity import end_to_end_spread, estimate_propensity
 
-    fit = estimate_propensity(people.pool, _letters(args.invitations,
-                                                    reserves=args.reserves_sent),
+    letters = io.read_inclusion_probabilities(args.invitations, reserves=args.reserves_sent)
+    fit = estimate_propensity(people.pool, letters,
                               io.read_census(args.census), population=args.population,
                               reserves=args.reserves_sent, replicates=args.replicates,
                               rng=args.bootstrap_seed)

@@ -87,6 +87,7 @@ if TYPE_CHECKING:
     from .frames import (
         read_address_frame,
         read_cluster_sizes,
+        read_inclusion_probabilities,
         read_invited,
         write_address_frame,
         write_invitations,
@@ -156,6 +157,7 @@ _EXPORTS: dict[str, str] = {
     "read_census": ".census",
     "read_address_frame": ".frames",
     "read_cluster_sizes": ".frames",
+    "read_inclusion_probabilities": ".frames",
     "read_invited": ".frames",
     "write_invitations": ".frames",
     "PeopleTable": ".people",
@@ -217,6 +219,7 @@ __all__ = [
     "read_draw_record",
     "read_grid_results",
     "read_id_list",
+    "read_inclusion_probabilities",
     "read_invited",
     "read_json_object",
     "read_lottery",

@@ -18,8 +18,8 @@ from ..errors import InputError, Problem
 from ..invitations import AddressFrame, Invitations, cluster_size
 from .tables import Source, TableSource, open_table, require_columns, require_rows, write_rows
 
-__all__ = ["read_address_frame", "read_cluster_sizes", "read_invited", "write_address_frame",
-           "write_invitations"]
+__all__ = ["read_address_frame", "read_cluster_sizes", "read_inclusion_probabilities",
+           "read_invited", "write_address_frame", "write_invitations"]
 
 
 def read_address_frame(source: TableSource, *, id_column: str = "address",
@@ -136,6 +136,75 @@ def read_invited(source: TableSource, *, delimiter: str | None = None) -> frozen
         cols = require_columns(table, [("address", ["address"]), ("status", ["status"])])
         return frozenset(cells[cols["address"]].strip() for cells in table.rows
                          if cells[cols["status"]].strip() in ("invited", "reserve"))
+
+
+def read_inclusion_probabilities(source: TableSource, *, reserves: bool = False,
+                                 delimiter: str | None = None) -> dict[str, float]:
+    r"""Address -> inclusion probability of every letter in a :func:`write_invitations` file.
+
+    The input of :func:`~civicsortition.estimate_propensity` (``invitations=``) when the
+    letters were planned elsewhere or in an earlier session: each registrant's address must
+    be one of these, and its probability weighs the registrant by :math:`1/\pi^{inv}`.
+
+    Parameters
+    ----------
+    source : path, text stream or Table
+        Columns ``address``, ``status`` and ``inclusion_probability`` (with ``reserves``:
+        ``inclusion_with_reserves``); other columns are ignored.
+    reserves : bool
+        Count the reserve letters as sent: addresses with status ``reserve`` are included
+        and the probabilities are read from ``inclusion_with_reserves``.
+    delimiter : str, optional
+
+    Returns
+    -------
+    dict of str to float
+        In file order; only addresses with status ``invited`` (and ``reserve``).
+
+    Raises
+    ------
+    InputError
+        ``missing-column``; ``not-a-number`` or ``bad-probability`` (not in (0, 1]) naming the
+        row, column and value; ``duplicate-address`` for an address listed twice; and the
+        table errors.
+
+    Examples
+    --------
+    >>> import io
+    >>> text = ("address,status,order,inclusion_probability,inclusion_with_reserves\n"
+    ...         "A1,invited,1,0.25,0.5\nA2,reserve,1,0.25,0.5\nA3,not-invited,,0.25,0.5\n")
+    >>> read_inclusion_probabilities(io.StringIO(text))
+    {'A1': 0.25}
+    >>> read_inclusion_probabilities(io.StringIO(text), reserves=True)
+    {'A1': 0.5, 'A2': 0.5}
+    """
+    column = "inclusion_with_reserves" if reserves else "inclusion_probability"
+    statuses = ("invited", "reserve") if reserves else ("invited",)
+    table = open_table(source, delimiter=delimiter)
+    out: dict[str, float] = {}
+    with table.locating():  # spreadsheet errors name their A1 cell
+        cols = require_columns(table, [("address", ["address"]), ("status", ["status"]),
+                                       (column, [column])])
+        for line, cells in zip(table.lines, table.rows, strict=True):
+            if cells[cols["status"]].strip() not in statuses:
+                continue
+            address, text = cells[cols["address"]].strip(), cells[cols[column]].strip()
+            where = {"file": table.source, "row": line, "column": column, "value": text}
+            try:
+                value = float(text)
+            except ValueError:
+                raise InputError.single("not-a-number", tr("an inclusion probability must "
+                                                           "be a number"), **where) from None
+            if not 0.0 < value <= 1.0:   # also NaN
+                raise InputError.single("bad-probability", tr("an inclusion probability "
+                                                              "must be in (0, 1]"), **where)
+            if address in out:
+                raise InputError.single("duplicate-address", tr("address {address} is listed "
+                                                                "twice", address=address),
+                                        file=table.source, row=line, column="address",
+                                        value=address)
+            out[address] = value
+    return out
 
 
 def read_cluster_sizes(source: TableSource, *, id_column: str = "cluster",
