@@ -627,3 +627,75 @@ def test_cli_replace_relaxes_under_the_priorities(
     assert record.exists()
     assert main([*base, "--relax", "--relax-order", "colour"]) == EXIT_BAD_INPUT
     assert "unknown-relax-priority" in capsys.readouterr().err
+
+
+@SLOW_OK
+@given(inst=instances(), data=st.data())
+def test_simultaneous_dropouts_equal_direct_enumeration(inst: tuple[Pool, Quotas],
+                                                        data: st.DataObject) -> None:
+    """d members of one profile leave at once: can some d people complete the panel?"""
+    pool, quotas = inst
+    k = quotas.panel_size
+    panel = sorted(data.draw(st.permutations(range(pool.n)))[:k])
+    households = data.draw(st.booleans())
+    excluded = [i for i in range(pool.n) if i not in panel and data.draw(st.integers(0, 4)) == 0]
+    got = replacement_counts(pool, quotas, [pool.ids[i] for i in panel], households=households,
+                             excluded=[pool.ids[i] for i in excluded], simultaneous=True)
+    index = {pid: i for i, pid in enumerate(pool.ids)}
+    for group in got.by_profile():
+        assert len(group.simultaneous) == len(group.members)
+        for d in range(1, len(group.members) + 1):
+            leaving = {index[m] for m in group.members[:d]}
+            kept = [i for i in panel if i not in leaving]
+            kept_houses = ({pool.households[i] for i in kept} - {None}
+                           if households and pool.households is not None else set())
+            free = [p for p in range(pool.n) if p not in panel and p not in excluded
+                    and not (households and pool.households is not None
+                             and pool.households[p] in kept_houses)]
+            direct = False
+            for new in itertools.combinations(free, d):
+                if any(_violations(pool, quotas, [*kept, *new])):
+                    continue
+                if households and pool.households is not None:
+                    keys = [pool.households[i] for i in new if pool.households[i] is not None]
+                    if len(keys) != len(set(keys)):
+                        continue
+                direct = True
+                break
+            assert group.simultaneous[d - 1] == direct, (group, d)
+        first = group.simultaneous.index(False) if False in group.simultaneous else None
+        assert group.absorbs == (len(group.members) if first is None else first)
+    # one dropout: possible exactly when the first member of the profile has a replacement
+    for group in got.by_profile():
+        assert group.simultaneous[0] == (group.counts[0] > 0)
+
+
+def test_simultaneous_is_off_by_default_and_checked() -> None:
+    pool, quotas = _two_categories()
+    quotas = Quotas(2, [ValueQuota("sex", "f", 1, 1), ValueQuota("sex", "m", 1, 1),
+                        ValueQuota("age", "young", 0, 2), ValueQuota("age", "old", 0, 2)])
+    plain = replacement_counts(pool, quotas, ["p0", "p3"] if "p0" in pool.ids
+                               else [pool.ids[0], pool.ids[3]])
+    assert all(g.simultaneous == () and g.absorbs is None for g in plain.by_profile())
+    with pytest.raises(TypeError, match="simultaneous"):
+        replacement_counts(pool, quotas, [pool.ids[0], pool.ids[3]],
+                           simultaneous="yes")  # type: ignore[arg-type]
+
+
+def test_cli_check_says_how_many_of_a_profile_can_drop_out_together(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    targets, people = _files(tmp_path)     # p0-p2: f, old; p3-p5: m, young
+    base = ["--targets", str(targets), "--people", str(people), "--panel-size", "2",
+            "--id-column", "id", "--members", "p0,p1", "--solve"]
+    targets.write_text("feature,value,min,max\nsex,f,2,2\nsex,m,0,0\nage,young,0,2\n"
+                       "age,old,0,2\n", encoding="utf-8")
+    assert main(["check", *base]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "1 for each of 2 member(s) with sex=f, age=old: p0 p1" in out
+    assert "at once: 1 of these 2 can drop out together" in out     # only p2 is left
+    targets.write_text("feature,value,min,max\nsex,f,0,2\nsex,m,0,2\nage,young,0,2\n"
+                       "age,old,0,2\n", encoding="utf-8")
+    assert main(["check", *base]) == EXIT_OK
+    assert "at once: 2 of these 2 can drop out together" in capsys.readouterr().out
+    assert main(["check", *base[:-1]]) == EXIT_OK                  # without --solve: no MIPs
+    assert "at once" not in capsys.readouterr().out

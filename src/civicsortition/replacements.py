@@ -480,16 +480,35 @@ class ProfileReplacements:
     counts : tuple of int
         Each member's count: equal, except where the household rule keeps a housemate of
         another member out.
+    simultaneous : tuple of bool
+        With ``replacement_counts(..., simultaneous=True)``: entry ``d − 1`` says whether the
+        first ``d`` of :attr:`members` dropping out at once could all be replaced, some ``d``
+        people off the panel completing it within every quota (and the household rule);
+        empty otherwise.
     """
 
     profile: tuple[str, ...]
     members: tuple[str, ...]
     counts: tuple[int, ...]
+    simultaneous: tuple[bool, ...] = ()
 
     @property
     def count(self) -> int:
         """The smallest of :attr:`counts` (the profile's count when they are all equal)."""
         return min(self.counts)
+
+    @property
+    def absorbs(self) -> int | None:
+        """How many of these members can drop out at once and all be replaced.
+
+        The largest ``d`` such that for every ``1 ≤ d' ≤ d`` the seats of ``d'`` of them can
+        be filled together within the quotas (:attr:`simultaneous`); None when that was not
+        computed (``replacement_counts(..., simultaneous=False)``).
+        """
+        if not self.simultaneous:
+            return None
+        return next((d for d, ok in enumerate(self.simultaneous) if not ok),
+                    len(self.simultaneous))
 
 
 @attrs.frozen(eq=False)
@@ -508,12 +527,16 @@ class ReplacementCounts:
         People off the panel and not excluded (the most any count can be).
     households : bool
         Whether the household rule was kept.
+    simultaneous : dict
+        Profile -> whether 1, 2, ... of its members dropping out at once could all be
+        replaced (see :attr:`ProfileReplacements.simultaneous`); empty unless asked for.
     """
 
     categories: tuple[str, ...]
     members: tuple[MemberReplacements, ...]
     candidates: int
     households: bool
+    simultaneous: dict[tuple[str, ...], tuple[bool, ...]] = attrs.field(factory=dict)
 
     def by_profile(self) -> tuple[ProfileReplacements, ...]:
         """The members grouped by profile, fewest replacements first (then by profile)."""
@@ -521,7 +544,8 @@ class ReplacementCounts:
         for row in self.members:
             groups.setdefault(row.profile, []).append(row)
         out = [ProfileReplacements(p, tuple(r.member for r in rows),
-                                   tuple(r.count for r in rows)) for p, rows in groups.items()]
+                                   tuple(r.count for r in rows), self.simultaneous.get(p, ()))
+               for p, rows in groups.items()]
         return tuple(sorted(out, key=lambda g: (g.count, g.profile)))
 
     def as_rows(self) -> list[dict[str, Any]]:
@@ -537,8 +561,9 @@ class ReplacementCounts:
 
 
 def replacement_counts(pool: Pool, quotas: Quotas, panel: Sequence[str], *,
-                       households: bool = True,
-                       excluded: Sequence[str] = ()) -> ReplacementCounts:
+                       households: bool = True, excluded: Sequence[str] = (),
+                       simultaneous: bool = False,
+                       backend: str | None = None) -> ReplacementCounts:
     r"""For each panel member, how many people off the panel could take their seat.
 
     Person ``p`` (off the panel, not excluded) can replace member ``m`` when the panel
@@ -565,6 +590,16 @@ def replacement_counts(pool: Pool, quotas: Quotas, panel: Sequence[str], *,
         Keep the one-per-household rule.
     excluded : sequence of str
         Pool members who cannot serve (not counted).
+    simultaneous : bool
+        Also say, for each profile with ``m`` members, whether ``d = 1, ..., m`` of them
+        dropping out at once could all be replaced: the residual quotas of ``d`` seats (after
+        the first ``d`` members of the profile, in panel order, leave) have a solution among
+        the eligible people. One small feasibility integer program per profile and ``d``.
+        Members of one profile are interchangeable in the quotas, so the answer does not
+        depend on which ``d`` leave -- except through the household rule (whose housemates
+        are kept out).
+    backend : str, optional
+        Solver backend of those programs.
 
     Returns
     -------
@@ -592,13 +627,15 @@ def replacement_counts(pool: Pool, quotas: Quotas, panel: Sequence[str], *,
     fn = "replacement_counts"
     _check_common(fn, pool, quotas)
     _options(fn, households=households)
+    require_bool(simultaneous, f"{fn}(simultaneous=...)")
     rows = _ids(pool, panel, "panel", fn)
     if len(rows) != quotas.panel_size:
         raise InputError.single("panel-size-mismatch",
                                 tr("{fn}(panel=...): the panel has {n} members, the quotas "
                                    "{k} seats", fn=fn, n=len(rows), k=quotas.panel_size),
                                 column="panel", value=str(len(rows)))
-    gone = set(rows) | set(_ids(pool, excluded, "excluded", fn))
+    excluded_rows = _ids(pool, excluded, "excluded", fn)
+    gone = set(rows) | set(excluded_rows)
     PanelProgram.build(pool, quotas, households=False)  # refuses categories the pool lacks
     cand = np.array([i for i in range(pool.n) if i not in gone], dtype=np.int64)
     M = np.array([q.mask(pool) for q in quotas], dtype=np.int64).reshape(len(quotas), pool.n)
@@ -625,4 +662,34 @@ def replacement_counts(pool: Pool, quotas: Quotas, panel: Sequence[str], *,
             ok = ok & np.array([house[p] not in blocked for p in cand], dtype=bool)
         profile = tuple(pool.strata.categories[j].values[pool.codes[m, j]] for j in where)
         out.append(MemberReplacements(pool.ids[m], profile, int(ok.sum())))
-    return ReplacementCounts(cats, tuple(out), len(cand), house is not None)
+    together: dict[tuple[str, ...], tuple[bool, ...]] = {}
+    if simultaneous:
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for m, row in zip(rows, out, strict=True):
+            groups.setdefault(row.profile, []).append(m)
+        for profile, members in groups.items():
+            together[profile] = tuple(
+                _fillable(pool, quotas, rows, members[:d], excluded_rows, households, backend)
+                for d in range(1, len(members) + 1))
+    return ReplacementCounts(cats, tuple(out), len(cand), house is not None, together)
+
+
+def _fillable(pool: Pool, quotas: Quotas, panel: Sequence[int], leaving: Sequence[int],
+              excluded: Sequence[int], households: bool, backend: str | None) -> bool:
+    """Whether eligible people can fill the seats of ``leaving`` within every quota."""
+    gone = set(leaving)
+    kept = [i for i in panel if i not in gone]
+    candidates = _eligible(pool, panel, kept, excluded, households)
+    if len(candidates) < len(leaving):
+        return False
+    try:
+        residual = residual_quotas(pool, quotas, [pool.ids[i] for i in kept], len(leaving))
+    except InputError as e:
+        if e.code == "quota-exceeded":   # the kept members alone break a maximum
+            return False
+        raise
+    try:
+        program = PanelProgram.build(pool.subset(candidates), residual, households=households)
+        return feasible_profile(program, backend) is not None
+    except InfeasibleError:
+        return False

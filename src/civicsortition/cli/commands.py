@@ -132,9 +132,11 @@ def _replacement_table(args: argparse.Namespace, pool: Pool, quotas: Quotas,
     from ..replacements import replacement_counts
     from ._common import id_list
 
+    together = bool(getattr(args, "solve", False))
     counts = replacement_counts(pool, quotas, panel,
                                 households=args.household_column is not None,
-                                excluded=id_list(getattr(args, "exclude", None)))
+                                excluded=id_list(getattr(args, "exclude", None)),
+                                simultaneous=together, backend=getattr(args, "backend", None))
     print(say("replacements before any dropout (people off the panel who could take a "
               "member's seat with every quota kept; {n} people off the panel):",
               n=counts.candidates))
@@ -150,6 +152,9 @@ def _replacement_table(args: argparse.Namespace, pool: Pool, quotas: Quotas,
             print(say("  {low} to {high} (the household rule) for each of {n} member(s) with "
                       "{profile}: {members}", low=low, high=high, n=len(group.members),
                       profile=profile, members=" ".join(group.members)))
+        if together and len(group.members) > 1:
+            print(say("    at once: {absorbs} of these {n} can drop out together and all be "
+                      "replaced", absorbs=group.absorbs, n=len(group.members)))
     alone = sum(1 for r in counts.members if r.count == 0)
     if alone:
         print(say("warning: {n} member(s) have no possible replacement: a dropout there needs "
