@@ -45,8 +45,9 @@ population composition the fit implies, which the calibration makes equal to thi
 Horvitz–Thompson ratio). Its uncertainty, and that of the model's factors
 :math:`e^{\beta_{c,v}}`, comes from a seeded bootstrap over the *invited addresses*: the
 letters of each stratum (the design's groups) are resampled with replacement, each drawn
-address bringing its registrants (a clustered design resamples its chosen clusters), and the
-model is refitted on every replicate. The bootstrap was chosen over the delta method because
+address bringing its registrants (a clustered design resamples its chosen clusters, and the
+addresses within each certainty cluster, which was not sampled), and the model is refitted on
+every replicate. The bootstrap was chosen over the delta method because
 it needs no variance formula per design and includes the refit's non-linearity; it treats
 the letters as drawn with replacement (slightly conservative for sampling without
 replacement).
@@ -272,11 +273,26 @@ def _letters(invitations: Invitations | Mapping[str, float], reserves: bool
         letters = {a: float(probs[pos[a]]) for a in sent}
         joint = invitations.joint
         if invitations.clusters is not None and joint is not None:
-            # ultimate clusters: a unit per chosen cluster, all in one group
-            unit = {a: int(joint.group_of[pos[a]]) for a in sent}
-            chosen = sorted(set(unit.values()))
-            renumber = {u: j for j, u in enumerate(chosen)}
-            return letters, {a: renumber[u] for a, u in unit.items()}, [0] * len(chosen)
+            # ultimate clusters: a unit per chosen cluster, all in one group -- except the
+            # certainty clusters, which were not sampled: each is a stratum of its own whose
+            # units are its addresses (resampling them as clusters would add stage-1
+            # variance that does not exist)
+            sure = set(invitations.clusters.certainty)
+            units: dict[str, int] = {}
+            groups: list[int] = []
+            unit_of_cluster: dict[int, int] = {}
+            stratum: dict[int, int] = {}
+            for a in sent:
+                c = int(joint.group_of[pos[a]])
+                if joint.groups[c] in sure:
+                    units[a] = len(groups)
+                    groups.append(stratum.setdefault(c, len(stratum) + 1))
+                else:
+                    if c not in unit_of_cluster:
+                        unit_of_cluster[c] = len(groups)
+                        groups.append(0)
+                    units[a] = unit_of_cluster[c]
+            return letters, units, groups
         units = {a: j for j, a in enumerate(sent)}
         groups = ([int(joint.group_of[pos[a]]) for a in sent] if joint is not None
                   else [0] * len(sent))
@@ -383,10 +399,17 @@ def _solve(X: FloatArray, d: FloatArray, T: FloatArray, theta0: FloatArray
         step = np.linalg.lstsq(H, -grad, rcond=None)[0]
         t = 1.0
         slope = float(grad @ step)
+        # Near the solution the loss changes by less than its rounding (the decrease is
+        # quadratic in the gradient): a step that keeps the loss within rounding and shrinks
+        # the gradient is then accepted, else Armijo's test would refuse every step.
+        level = 64 * np.finfo(float).eps * abs(value)
+        size = float(np.abs(grad).max())
         while t > 1e-12:
             cand = theta + t * step
             new = loss(cand)
-            if np.isfinite(new) and new <= value + 1e-4 * t * slope:
+            if np.isfinite(new) and (new <= value + 1e-4 * t * slope or (
+                    new <= value + level
+                    and float(np.abs(T - X.T @ (d * np.exp(-(X @ cand)))).max()) < size)):
                 break
             t /= 2
         else:
