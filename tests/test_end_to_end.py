@@ -552,3 +552,64 @@ def test_calibration_converges_when_the_loss_is_flat_below_rounding() -> None:
     for seed in (4, 6, 21):
         _, fit = _district_fit(world, seed, replicates=0)
         assert fit.weights.sum() == pytest.approx(12_000, rel=1e-9)  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------- calibration on pools we did not simulate
+def _solvable(X: np.ndarray, d: np.ndarray, T: np.ndarray) -> bool:
+    """Whether positive weights reproduce the counts: max ε with Σ w_i x_i = T, w ≥ ε > 0.
+
+    The calibration's equations Σ d_i e^{-x_i θ} x_i = T have a solution exactly when T is a
+    strictly positive combination of the registrants' rows (the raking dual is then bounded
+    below and strictly convex on the identified parameters).
+    """
+    n = X.shape[0]
+    scale = float(T[0])
+    c = np.zeros(n + 1)
+    c[-1] = -1.0                                          # maximise ε
+    A_eq = np.hstack([X.T, np.zeros((X.shape[1], 1))])
+    A_ub = np.hstack([-np.eye(n), np.ones((n, 1))])       # ε − w_i ≤ 0
+    res = optimize.linprog(c, A_ub=A_ub, b_ub=np.zeros(n), A_eq=A_eq, b_eq=T,
+                           bounds=[(0, None)] * n + [(0, scale)], method="highs")
+    return bool(res.status == 0 and -res.fun > 1e-9 * scale)
+
+
+@st.composite
+def registrant_pools(draw: st.DrawFn) -> tuple[Pool, dict[str, float], cs.Census, int]:
+    sizes = draw(st.lists(st.integers(2, 4), min_size=1, max_size=3))
+    cats = {f"c{j}": [f"v{t}" for t in range(m)] for j, m in enumerate(sizes)}
+    n = draw(st.integers(4, 40))
+    rows = [[draw(st.integers(0, m - 1)) for m in sizes] for _ in range(n)]
+    homes = [f"A{draw(st.integers(0, max(n // 2, 1)))}" for _ in range(n)]
+    letters = {a: draw(st.floats(0.005, 1.0)) for a in sorted(set(homes))}
+    population = draw(st.integers(50, 200_000))
+    counts = {c: {v: draw(st.integers(1, 1000)) for v in vs} for c, vs in cats.items()}
+    pool = Pool(cs.Strata.from_mapping(cats), [f"p{i}" for i in range(n)], rows, homes)
+    return pool, letters, cs.Census.from_counts(counts), population
+
+
+@SLOW_OK
+@given(inst=registrant_pools())
+def test_calibration_succeeds_exactly_when_a_solution_exists(
+        inst: tuple[Pool, dict[str, float], cs.Census, int]) -> None:
+    pool, letters, census, population = inst
+    try:
+        fit = estimate_propensity(pool, letters, census, population=population, replicates=0)
+    except InputError as e:
+        codes = {p.code for p in e.problems}
+        assert codes <= {"no-registrants", "calibration-did-not-converge"}, codes
+        if "no-registrants" in codes:                     # a value with residents, no one
+            return
+        X = np.column_stack([np.ones(pool.n)] + [
+            (pool.codes[:, j] == t).astype(float)
+            for j, cat in enumerate(pool.strata) for t in range(1, len(cat.values))])
+        T = np.array([float(population)] + [
+            float(population * census.shares(cat.name)[v])
+            for cat in pool.strata for v in cat.values[1:]])
+        d = np.array([1.0 / letters[h] for h in pool.households])  # type: ignore[union-attr]
+        assert not _solvable(X, d, T), "a solvable calibration was refused"
+        return
+    for j, cat in enumerate(pool.strata):   # every census count, to the stated 1e-10 · N
+        for t, v in enumerate(cat.values):      # (a baseline value sums the others' errors)
+            got = float(fit.weights[pool.codes[:, j] == t].sum())
+            assert got == pytest.approx(population * float(census.shares(cat.name)[v]),
+                                        abs=len(cat.values) * 1e-10 * population)
