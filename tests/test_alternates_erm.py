@@ -380,3 +380,36 @@ def test_the_audit_report_takes_a_joint_lottery_unchanged() -> None:
     doc = report.as_dict()
     assert doc["lottery"]["digest"] == joint.digest()
     assert doc["draw"]["index"] == record.index
+
+
+def test_joint_erm_solves_one_program_per_profile(
+        small: tuple[cs.Pool, cs.Quotas, cs.Distribution],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tickets whose ERM programs are identical share one solve; the lottery is the one that
+    solving for every ticket gives, bit for bit, and it verifies."""
+    import civicsortition.alternates as alternates_module
+    import civicsortition.joint as joint_module
+
+    pool, quotas, dist = small
+    model = dropout_rates({"sex": {"female": 0.1, "male": 0.15}})
+    lottery = cs.transparent_lottery(dist, 40)
+    real = alternates_module._solve
+    calls: list[int] = []
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(alternates_module, "_solve", counting)
+    shared = joint_lottery(lottery, 2, "cache seed", pool=pool, quotas=quotas, dropout=model,
+                           scenarios=6)
+    solves = len(calls)
+    calls.clear()
+    monkeypatch.setattr(joint_module, "_SHARE_PROGRAMS", False)
+    each = joint_lottery(lottery, 2, "cache seed", pool=pool, quotas=quotas, dropout=model,
+                         scenarios=6)
+    assert len(calls) == lottery.m
+    assert solves < lottery.m
+    assert each.alternates == shared.alternates
+    assert each.digest() == shared.digest()
+    assert verify_joint_lottery(pool, quotas, shared).ok

@@ -50,8 +50,24 @@ y_{t,j}`), :math:`w_{s,t} \in \mathbb Z_{\ge 0}` (alternates of type ``t`` used 
 Scenarios with no dropout, or no available slot at all, are constants. It is solved with HiGHS
 through :func:`scipy.optimize.milp` on a sparse matrix (the dense
 :class:`~civicsortition.backends.Backend` protocol would need :math:`S \cdot T` squared
-entries). Which of several optimal sets HiGHS returns may differ between machines; the loss
-does not.
+entries).
+
+**Ties.** Several sets can reach the optimal mean loss, and which one a solver returns depends
+on its path. So that the answer does not, the program breaks ties exactly by a lexicographic
+second objective: slot ``(t, j)`` has the public integer weight :math:`c_{t,j} = 1 + (h \bmod
+1024)`, with ``h`` the 256-bit integer of SHA-256 of ``"civicsortition-erm-ties/1\n" + seed
++ "\n" + "slot/<values>/<j>"``, and the program minimises
+:math:`W \sum_s \sum_r e_{s,r} + \sum_{t,j} c_{t,j}\, y_{t,j}` with :math:`W` one more
+than the largest sum of ``count`` weights. Losses are integers at an optimum, so one unit of
+loss outweighs any difference in the second term: the set returned is, among the sets of
+least loss, the one of least weight. Only two optimal sets of exactly equal weight (of
+chance about one in a thousand per pair) would still tie. Its ``objective`` is computed
+exactly from the replacements, not read from the solver.
+
+In the same way the evaluation (:func:`expected_loss`) fills, among the best subsets of a
+scenario, one that leaves the fewest seats empty (loss rows weighted by one more than the
+most dropouts of a scenario, minus one per seat filled), so the empty seats it reports are
+determined too; the losses themselves are unique at the optimum.
 
 **Scenarios** are public and platform independent: person or slot ``x`` is out in scenario
 ``s`` of stream ``g`` iff the 256-bit integer of SHA-256 of
@@ -90,6 +106,10 @@ __all__ = ["ERM_ALTERNATES_FORMAT", "SCENARIO_PROCEDURE", "AlternatesComparison"
 
 SCENARIO_PROCEDURE = "civicsortition-dropout-scenarios/1"
 ERM_ALTERNATES_FORMAT = "civicsortition-alternates-erm/1"
+#: Prefix of the public tie-breaking weights of the slots (module docstring, "Ties").
+TIE_PROCEDURE = "civicsortition-erm-ties/1"
+#: The slot weights are in ``1..TIE_WEIGHTS``.
+TIE_WEIGHTS = 1024
 #: Default numbers of training and held-out scenarios.
 DEFAULT_SCENARIOS = 100
 DEFAULT_TEST_SCENARIOS = 1000
@@ -178,12 +198,21 @@ class _Solved:
 def _solve(rows_lo: FloatArray, rows_hi: FloatArray, a: FloatArray, kept: FloatArray,
            seats: IntArray, *, avail: IntArray | None = None,
            slot_type: IntArray | None = None, slot_out: np.ndarray[Any, Any] | None = None,
-           count: int = 0, households: Sequence[Sequence[int]] = (),
+           slot_weight: IntArray | None = None, count: int = 0,
+           households: Sequence[Sequence[int]] = (),
            time_limit: float | None = None) -> _Solved:
     """Minimise the mean loss (see the module docstring) with the set free or fixed.
 
     ``a`` is (R, T); ``kept`` (S, R); ``seats`` (S,). Either ``avail`` (S, T) (a fixed set) or
-    the slots (``slot_type`` (Q,), ``slot_out`` (S, Q), ``count``) are given.
+    the slots (``slot_type`` (Q,), ``slot_out`` (S, Q), ``slot_weight`` (Q,), ``count``) are
+    given.
+
+    Ties are broken exactly, by integer weights on a lexicographic second objective (module
+    docstring, "Ties"): the loss rows cost ``W`` each, where ``W`` exceeds the whole range of
+    the second objective, so only optima of the loss compete on it. With the set free, the
+    second objective is the sum of the chosen slots' ``slot_weight``; with the set fixed, it
+    is minus the number of seats filled. The returned ``objective`` is the mean loss of the
+    solution, computed exactly from the replacements used.
     """
     from scipy import optimize, sparse
 
@@ -191,7 +220,8 @@ def _solve(rows_lo: FloatArray, rows_hi: FloatArray, a: FloatArray, kept: FloatA
     T = a.shape[1]
     base = (np.maximum(0.0, rows_lo - kept) + np.maximum(0.0, kept - rows_hi)).sum(axis=1)
     free = avail is None
-    assert free == (slot_type is not None and slot_out is not None)
+    assert free == (slot_type is not None and slot_out is not None
+                    and slot_weight is not None)
     Q = 0 if slot_type is None else len(slot_type)
     # which (s, t) may use someone: some available slot / alternate of type t in s
     if free:
@@ -218,7 +248,18 @@ def _solve(rows_lo: FloatArray, rows_hi: FloatArray, a: FloatArray, kept: FloatA
         lo.append(low)
         hi.append(high)
 
-    cost: list[float] = [0.0] * Q
+    if free:
+        assert slot_weight is not None
+        cost: list[float] = [float(c) for c in slot_weight]
+        # W above the largest possible sum of ``count`` slot weights: a unit of loss
+        # outweighs any difference in the second objective (losses are integers at optima).
+        weight = float(np.sort(np.asarray(slot_weight))[::-1][:count].sum() + 1)
+        w_cost = 0.0
+    else:
+        cost = []
+        # W above the most seats one scenario can fill (the program separates by scenario).
+        weight = float(max(int(np.max(seats, initial=0)), 0) + 1)
+        w_cost = -1.0
     var_lo: list[float] = [0.0] * Q
     var_hi: list[float] = [1.0] * Q
     integer: list[float] = [1.0] * Q
@@ -235,12 +276,12 @@ def _solve(rows_lo: FloatArray, rows_hi: FloatArray, a: FloatArray, kept: FloatA
         types = np.flatnonzero(up[s])
         for t in types:
             w_index[(s, int(t))] = len(cost)
-            cost.append(0.0)
+            cost.append(w_cost)
             var_lo.append(0.0)
             var_hi.append(float(up[s, t]))
             integer.append(1.0)
         e0 = len(cost)
-        cost.extend([1.0 / S] * R)
+        cost.extend([weight] * R)
         var_lo.extend([0.0] * R)
         var_hi.extend([np.inf] * R)
         integer.extend([0.0] * R)
@@ -256,10 +297,10 @@ def _solve(rows_lo: FloatArray, rows_hi: FloatArray, a: FloatArray, kept: FloatA
             cols = [w_index[(s, int(t))] for t in types if a[r, t]]
             row([e0 + r, *cols], [1.0] + [1.0] * len(cols), rows_lo[r] - kept[s, r], np.inf)
             row([e0 + r, *cols], [1.0] + [-1.0] * len(cols), kept[s, r] - rows_hi[r], np.inf)
-    constant = float(sum(base[s] for s in range(S) if s not in set(active))) / S
     started = time.perf_counter()
     if len(cost) == 0 or not lo:
-        return _Solved(constant, np.zeros((S, T), dtype=np.int64), None, "optimal", 0.0)
+        return _Solved(float(base.mean()), np.zeros((S, T), dtype=np.int64), None, "optimal",
+                       0.0)
     A = sparse.csr_array((v_i, (r_i, c_i)), shape=(len(lo), len(cost)))
     options: dict[str, Any] = {"mip_rel_gap": 0.0}
     if time_limit is not None:
@@ -279,7 +320,9 @@ def _solve(rows_lo: FloatArray, rows_hi: FloatArray, a: FloatArray, kept: FloatA
     for (si, ti), col in w_index.items():
         used[si, ti] = np.rint(x[col])
     y = np.rint(x[:Q]).astype(np.int64) if free else None
-    return _Solved(float(res.fun) + constant, used, y, "optimal" if res.status == 0 else
+    final = kept + used @ a.T
+    losses = (np.maximum(0.0, rows_lo - final) + np.maximum(0.0, final - rows_hi)).sum(axis=1)
+    return _Solved(float(losses.mean()), used, y, "optimal" if res.status == 0 else
                    "time limit", seconds)
 
 
@@ -297,7 +340,7 @@ class ErmAlternates:
     panel : tuple of str
         The panel they were chosen for (sorted).
     objective : float
-        Mean loss over the training scenarios (the program's optimum).
+        Mean loss over the training scenarios (the program's optimum, computed exactly).
     status : str
         ``"optimal"`` or ``"time limit"`` (the best set found within ``time_limit``).
     scenarios : int
@@ -389,7 +432,7 @@ class LossEstimate:
     valid_share : float
         Share of scenarios whose final panel meets every quota (loss 0).
     unfilled : float
-        Mean number of seats left empty.
+        Mean number of seats left empty (the fewest any best filling leaves).
     scenarios : int
     stream : str
     """
@@ -451,6 +494,69 @@ def _kept(rows: _Rows, panel: Sequence[int], panel_out: np.ndarray[Any, Any]) ->
     member = rows.member[:, list(panel)]            # (R, k)
     out: FloatArray = (~panel_out).astype(float) @ member.T
     return out
+
+
+def _caps(members: Sequence[Sequence[int]], hh: Sequence[str | None] | None,
+          count: int) -> list[int]:
+    """Slots per candidate type: its distinct households, at most ``count``.
+
+    People without a household key count singly.
+
+    Raises
+    ------
+    InfeasibleError
+        Fewer slots in all than ``count``.
+    """
+    def cap(ms: Sequence[int]) -> int:
+        if hh is None:
+            return len(ms)
+        return len({hh[i] if hh[i] else f"\0{i}" for i in ms})
+
+    caps = [min(cap(ms), count) for ms in members]
+    if sum(caps) < count:
+        raise InfeasibleError(tr("only {n} people are eligible for {seats} alternates (off the "
+                                 "panel, not excluded, no housemate on the panel)",
+                                 n=sum(caps), seats=count))
+    return caps
+
+
+def _tie_weights(seed: str, keys: Sequence[str]) -> IntArray:
+    """The public second-objective weight of each slot, in ``1..TIE_WEIGHTS`` (module docstring)."""
+    head = f"{TIE_PROCEDURE}\n{seed}\n"
+    return np.array([1 + int.from_bytes(hashlib.sha256(f"{head}{key}".encode()).digest(),
+                                        "big") % TIE_WEIGHTS for key in keys], dtype=np.int64)
+
+
+def _program(rows: _Rows, p: FloatArray, members: Sequence[Sequence[int]],
+             caps: Sequence[int], panel: Sequence[int], panel_keys: Sequence[str],
+             type_values: Sequence[str], count: int, seed: str, scenarios: int,
+             time_limit: float | None
+             ) -> tuple[_Solved, FloatArray, IntArray, np.ndarray[Any, np.dtype[np.bool_]],
+                        np.ndarray[Any, np.dtype[np.bool_]]]:
+    """Sample the training scenarios and solve the ERM program.
+
+    ``members`` are the candidates of each type (``type_values``) in public key order, ``caps``
+    their slots, ``panel`` the panel's rows with their scenario keys ``panel_keys``. Returns
+    the solution, :math:`a_{r,t}`, the slot types and the panel's and slots' outages.
+    """
+    a = np.array([rows.member[:, ms[0]] for ms in members]).T      # (R, T)
+    slot_type = np.array([t for t, c in enumerate(caps) for _ in range(c)], dtype=np.int64)
+    slot_keys = [f"slot/{type_values[t]}/{j}" for t, c in enumerate(caps) for j in range(c)]
+    slot_p = np.array([p[members[t][0]] for t in slot_type])
+    panel_out = _out(seed, "train", scenarios, panel_keys, p[list(panel)])
+    slot_out = _out(seed, "train", scenarios, slot_keys, slot_p)
+    kept = _kept(rows, panel, panel_out)
+    solved = _solve(rows.lo, rows.hi, a, kept, panel_out.sum(axis=1), slot_type=slot_type,
+                    slot_out=slot_out, slot_weight=_tie_weights(seed, slot_keys), count=count,
+                    time_limit=time_limit)
+    return solved, a, slot_type, panel_out, slot_out
+
+
+def _type_counts(solved: _Solved, slot_type: IntArray, types: int) -> IntArray:
+    """:math:`z_t` of an ERM solution."""
+    assert solved.y is not None
+    z: IntArray = np.bincount(slot_type[solved.y > 0], minlength=types)
+    return z
 
 
 # ------------------------------------------------------------------------------- the API
@@ -524,31 +630,14 @@ def erm_alternates(pool: Pool, quotas: Quotas, panel: Sequence[str], count: int,
     members = [sorted(by_type[v], key=lambda i: (alternate_key(seed, pool.ids[i]), pool.ids[i]))
                for v in type_values]
     hh = pool.households if households else None
-
-    def cap(ms: list[int]) -> int:
-        if hh is None:
-            return len(ms)
-        return len({hh[i] if hh[i] else f"\0{i}" for i in ms})
-
-    caps = [min(cap(ms), count) for ms in members]
-    if sum(caps) < count:
-        raise InfeasibleError(tr("only {n} people are eligible for {seats} alternates (off the "
-                                 "panel, not excluded, no housemate on the panel)",
-                                 n=sum(caps), seats=count))
+    caps = _caps(members, hh, count)
     rows = _Rows.of(pool, quotas)
-    a = np.array([rows.member[:, ms[0]] for ms in members]).T      # (R, T)
-    slot_type = np.array([t for t, c in enumerate(caps) for _ in range(c)], dtype=np.int64)
-    slot_keys = [f"slot/{type_values[t]}/{j}" for t, c in enumerate(caps) for j in range(c)]
-    slot_p = np.array([p[members[t][0]] for t in slot_type])
     ordered_panel = sorted(panel_rows, key=lambda i: pool.ids[i])
-    panel_out = _out(seed, "train", S, [f"panel/{pool.ids[i]}" for i in ordered_panel],
-                     p[ordered_panel])
-    slot_out = _out(seed, "train", S, slot_keys, slot_p)
-    kept = _kept(rows, ordered_panel, panel_out)
-    solved = _solve(rows.lo, rows.hi, a, kept, panel_out.sum(axis=1), slot_type=slot_type,
-                    slot_out=slot_out, count=count, time_limit=time_limit)
-    assert solved.y is not None
-    z = np.bincount(slot_type[solved.y > 0], minlength=len(type_values))
+    program = _program(rows, p, members, caps, ordered_panel,
+                       [f"panel/{pool.ids[i]}" for i in ordered_panel], type_values, count, seed,
+                       S, time_limit)
+    solved, a, slot_type, panel_out, slot_out = program
+    z = _type_counts(solved, slot_type, len(type_values))
     chosen: list[int] = []
     taken: set[str] = set()
     for t, want in enumerate(z):
@@ -568,7 +657,9 @@ def expected_loss(pool: Pool, quotas: Quotas, panel: Sequence[str], alternates: 
 
     Each scenario (stream ``stream`` of ``seed``) drops panel members and makes alternates
     unavailable person by person; the seats are filled by the best subset of the available
-    alternates (module docstring), found exactly by one integer program over all scenarios.
+    alternates (module docstring), found exactly by one integer program over all scenarios;
+    among equally good subsets, one filling the most seats (so every figure returned is
+    determined by the inputs, not by the solver).
 
     Returns
     -------

@@ -21,10 +21,18 @@ SHA-256, so publishing it commits to the alternates too.
 are chosen among the eligible people off that ticket's panel by
 
 ``"erm"`` (default)
-    the type counts of :func:`~civicsortition.alternates.erm_alternates` for the ticket's
-    panel (computed once per distinct panel, with the ticket's seed), the members of each
-    type taken *round-robin across tickets* (so people of one type hold alternate places
-    differing by at most about one ticket), ordered by the public key;
+    the type counts that the program of :func:`~civicsortition.alternates.erm_alternates`
+    chooses for the ticket's panel, the members of each type taken *round-robin across
+    tickets* (so people of one type hold alternate places differing by at most about one
+    ticket), ordered by the public key. The training scenarios are those of
+    :mod:`civicsortition.alternates` (stream ``"train"`` of the seed) except that the panel's
+    dropouts are keyed by *type slot*: the ``j``-th member of a type (``j = 0, 1, ...``, in
+    order of dropout probability, then id) is ``panel/<values>/<j>`` instead of
+    ``panel/<id>``. The program then depends on the panel only through its *profile*: its
+    members' values and dropout probabilities, and the candidates' types with their slots
+    (capped by the eligible households) and probabilities. Tickets of one profile have the
+    identical program, which is solved once and its answer reused, exactly what solving it
+    again would return; a lottery of 1,000 tickets usually has far fewer profiles;
 ``"uniform"``
     the ``count`` eligible people with the smallest SHA-256 key of
     ``"civicsortition-joint-alternates/1\n" + seed + "\n" + j + "\n" + id``: uniform among
@@ -48,9 +56,15 @@ from ._i18n import tr
 from ._typing import FloatArray
 from .alternates import (
     DEFAULT_SCENARIOS,
+    _caps,
+    _count,
     _first_of_distinct_households,
+    _probabilities,
+    _program,
+    _Rows,
+    _scenario_count,
+    _type_counts,
     _value_key,
-    erm_alternates,
 )
 from .distribution import Distribution
 from .draw import DrawRecord
@@ -69,6 +83,9 @@ __all__ = ["JOINT_ALTERNATES_PROCEDURE", "JOINT_LOTTERY_FORMAT", "JointLottery",
 JOINT_LOTTERY_FORMAT = "civicsortition-joint-lottery/1"
 JOINT_ALTERNATES_PROCEDURE = "civicsortition-joint-alternates/1"
 METHODS = ("erm", "uniform")
+#: Solve the ERM program once per distinct program (panel profile) and reuse the answer;
+#: ``False`` solves it for every ticket (the same lottery, slower: for tests).
+_SHARE_PROGRAMS = True
 
 
 @attrs.frozen(eq=False)
@@ -227,12 +244,14 @@ def joint_lottery(source: Distribution | TransparentLottery, count: int, seed: s
     dropout : DropoutModel or array
         Required for ``"erm"``.
     scenarios : int
-        Training scenarios per distinct panel (``"erm"``).
+        Training scenarios of each program (``"erm"``; one program per distinct panel
+        profile, module docstring).
     households : bool
         No alternate shares a household with a member of the ticket's panel or another of its
         alternates.
     time_limit : float, optional
-        Seconds per ERM program.
+        Seconds per ERM program. A program stopped by the limit returns the best set found,
+        which depends on the machine: the lottery is then not reproducible.
 
     Returns
     -------
@@ -274,11 +293,18 @@ def joint_lottery(source: Distribution | TransparentLottery, count: int, seed: s
     seed = normalise_seed(seed)
     index = {pid: i for i, pid in enumerate(pool.ids)}
     hh = pool.households if households else None
-    cache: dict[tuple[str, ...], dict[str, int]] = {}
+    value = [_value_key(pool, i) for i in range(pool.n)]
+    if method == "erm":
+        assert dropout is not None
+        count = _count(count, fn)
+        n_scenarios = _scenario_count(scenarios, fn, "scenarios")
+        p = _probabilities(dropout, pool, fn)
+        loss_rows = _Rows.of(pool, quotas)
+    solved: dict[tuple[object, ...], dict[str, int]] = {}
     pointer: dict[str, int] = {}
     by_type: dict[str, list[int]] = {}
     for i in range(pool.n):
-        by_type.setdefault(_value_key(pool, i), []).append(i)
+        by_type.setdefault(value[i], []).append(i)
     for v, ms in by_type.items():
         ms.sort(key=lambda i: (alternate_key(seed, pool.ids[i]), pool.ids[i]))
         pointer[v] = 0
@@ -294,17 +320,28 @@ def joint_lottery(source: Distribution | TransparentLottery, count: int, seed: s
                                                     pool.ids[i]))
             chosen = _take(keyed, count, hh, fn)
         else:
-            assert dropout is not None
-            key = tuple(sorted(ticket))
-            profile = tuple(sorted(_value_key(pool, i) for i in rows))
-            if profile not in cache:
-                erm = erm_alternates(pool, quotas, list(key), count, seed, dropout=dropout,
-                                     scenarios=scenarios, households=households,
-                                     time_limit=time_limit)
-                cache[profile] = {v: int(c) for v, c in zip(erm.type_values, erm.counts,
-                                                            strict=True) if c}
-            chosen = _round_robin(cache[profile], by_type, pointer, set(eligible), hh, count,
-                                  fn)
+            inside = set(eligible)
+            type_values = tuple(sorted({value[i] for i in eligible}))
+            members = [[i for i in by_type[v] if i in inside] for v in type_values]
+            caps = _caps(members, hh, count)
+            panel = sorted(rows, key=lambda i: (value[i], float(p[i]), pool.ids[i]))
+            # everything the program depends on besides the seed and the options
+            profile = (tuple((value[i], float(p[i])) for i in panel),
+                       tuple((v, c, float(p[ms[0]]))
+                             for v, c, ms in zip(type_values, caps, members, strict=True)))
+            counts = solved.get(profile) if _SHARE_PROGRAMS else None
+            if counts is None:
+                rank: dict[str, int] = {}
+                keys = []
+                for i in panel:
+                    keys.append(f"panel/{value[i]}/{rank.get(value[i], 0)}")
+                    rank[value[i]] = rank.get(value[i], 0) + 1
+                program = _program(loss_rows, p, members, caps, panel, keys, type_values, count,
+                                   seed, n_scenarios, time_limit)
+                z = _type_counts(program[0], program[2], len(type_values))
+                counts = {v: int(c) for v, c in zip(type_values, z, strict=True) if c}
+                solved[profile] = counts
+            chosen = _round_robin(counts, by_type, pointer, inside, hh, count, fn)
         out.append(tuple(sorted((pool.ids[i] for i in chosen),
                                 key=lambda pid: (alternate_key(seed, pid), pid))))
     return JointLottery(lottery.tickets, lottery.rounding, lottery.target, lottery.ids,
@@ -326,10 +363,11 @@ def _round_robin(counts: Mapping[str, int], by_type: Mapping[str, list[int]],
     for v, want in counts.items():
         ms = by_type[v]
         got = 0
+        start = pointer[v]
         for step in range(len(ms)):
             if got == want:
                 break
-            pos = (pointer[v] + step) % len(ms)
+            pos = (start + step) % len(ms)
             i = ms[pos]
             h = None if hh is None else hh[i]
             if i not in eligible or (h and h in taken):
