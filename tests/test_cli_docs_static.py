@@ -199,3 +199,12 @@ def test_cli_select_subprocess_on_public_example(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     result = json.loads(out.read_text())
     assert min(p["probability"] for p in result["people"]) == pytest.approx(0.1, abs=1e-6)
+
+
+@pytest.mark.parametrize("page", sorted((ROOT / "docs").glob("*.md")), ids=lambda p: p.name)
+def test_docs_have_no_control_characters(page: Path) -> None:
+    # A TeX "\tau" or "\nabla" written through a Python string once became a tab and a
+    # newline: the page then rendered "abla F" and "<TAB>au".
+    for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
+        bad = [c for c in line if ord(c) < 32]
+        assert not bad, f"{page.name}:{number}: control character {bad[0]!r}"
