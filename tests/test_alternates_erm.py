@@ -327,8 +327,10 @@ def test_cli_prepare_erm_fill_and_joint(tmp_path: Path) -> None:
     base = ["--targets", str(tmp_path / "targets.csv"), "--people",
             str(tmp_path / "people.csv"), "--panel-size", "36", "--id-column", "id"]
     lottery, record = tmp_path / "lottery.json", tmp_path / "draw.json"
+    result = tmp_path / "result.json"
     assert main(["select", *base, "--lottery", str(lottery), "--tickets", "50",
-                 "--draw-seed", "cli panel", "--record", str(record)]) == EXIT_OK
+                 "--draw-seed", "cli panel", "--record", str(record),
+                 "--json", str(result)]) == EXIT_OK
     rates = tmp_path / "rates.csv"
     rates.write_text("category,value,probability\nsex,female,0.1\nsex,male,0.12\n")
     out = tmp_path / "erm.json"
@@ -364,6 +366,21 @@ def test_cli_prepare_erm_fill_and_joint(tmp_path: Path) -> None:
     assert rec["panel"] == sorted(lot.tickets[rec["index"]]) or rec["panel"] == list(
         lot.tickets[rec["index"]])
     assert main(["verify", *base, "--lottery", str(joint), "--record", str(drawn)]) == EXIT_OK
+    # the audit report of the joint draw: the joint digest, its checks, the chances; and the
+    # report passes its own verification (it was rebuilt as a plain lottery before)
+    report_json, report_md = tmp_path / "report.json", tmp_path / "report.md"
+    assert main(["report", *base, "--result", str(result), "--lottery", str(joint),
+                 "--record", str(drawn), "--json", str(report_json),
+                 "--out", str(report_md)]) == EXIT_OK
+    stated = json.loads(report_json.read_text())
+    assert stated["lottery"]["digest"] == lot.digest() == rec["digest"]
+    names = [c["name"] for c in stated["verification"]["checks"]]
+    assert any(n.startswith("joint") for n in names), names
+    chances = lot.probabilities()
+    assert stated["lottery"]["picked_max"] == pytest.approx(float(chances["picked"].max()))
+    assert "picked at all" in report_md.read_text()
+    assert main(["verify", *base, "--result", str(result), "--lottery", str(joint),
+                 "--record", str(drawn), "--report", str(report_json)]) == EXIT_OK
 
 
 def test_the_audit_report_takes_a_joint_lottery_unchanged() -> None:

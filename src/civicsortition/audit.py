@@ -392,6 +392,14 @@ class AuditReport:
                       t("- {m} tickets, SHA-256 `{digest}`").format(m=lot["m"],
                                                                     digest=lot["digest"]),
                       _rounding_line(lot, t)]
+            if lot.get("alternates_per_ticket"):
+                lines.append(t("- a joint lottery: every ticket also lists {count} ordered "
+                               "alternate(s); a person's chance of a seat is {seat_min:.4f} "
+                               "to {seat_max:.4f}, of being picked at all (seat or "
+                               "alternates list) {picked_min:.4f} to {picked_max:.4f}").format(
+                    count="/".join(str(c) for c in lot["alternates_per_ticket"]),
+                    seat_min=lot["seat_min"], seat_max=lot["seat_max"],
+                    picked_min=lot["picked_min"], picked_max=lot["picked_max"]))
         if d.get("draw"):
             dr = d["draw"]
             lines += ["", t("## Draw"), "",

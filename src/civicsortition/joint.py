@@ -187,7 +187,14 @@ class JointLottery(TransparentLottery):
         return out
 
     def probabilities(self, ids: Sequence[str] | None = None) -> dict[str, FloatArray]:
-        """``{"seat", "alternate", "picked"}``: each person's exact chances (module docstring)."""
+        """``{"seat", "alternate", "picked"}``: each person's exact chances (module docstring).
+
+        Aligned with ``ids``; by default :attr:`ids`, or, for a lottery read back from a file
+        (which records no pool), every id on a ticket or an alternates list, sorted.
+        """
+        if ids is None and not self.ids:
+            ids = sorted({pid for t in self.tickets for pid in t}
+                         | {pid for a in self.alternates for pid in a})
         seat = self.ticket_shares(ids)
         alt = self.alternate_shares(ids)
         return {"seat": seat, "alternate": alt, "picked": seat + alt}
@@ -197,6 +204,10 @@ class JointLottery(TransparentLottery):
         out = super().summary()
         out["format"] = JOINT_LOTTERY_FORMAT
         out["alternates_per_ticket"] = sorted({len(a) for a in self.alternates})
+        chances = self.probabilities()
+        for name in ("seat", "picked"):  # aggregates over the lottery's ids, no id named
+            out[f"{name}_min"] = float(chances[name].min(initial=0.0))
+            out[f"{name}_max"] = float(chances[name].max(initial=0.0))
         return out
 
 

@@ -321,13 +321,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             # for an exact draw and the report (the result checks say what is wrong)
             dist = io.try_result_distribution(doc, people.pool, quotas, households=hh,
                                               name=args.result)
-        verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
-                                   record=record, households=hh, result=doc)
-        from ..joint import JointLottery, verify_joint_lottery
-
-        if isinstance(lottery, JointLottery):  # its alternates lists too
-            verdict = Verdict((*verdict.checks, *verify_joint_lottery(
-                people.pool, quotas, lottery, households=hh).checks))
+        verdict = _with_joint_checks(verify_selection(
+            people.pool, quotas, distribution=dist, lottery=lottery, record=record,
+            households=hh, result=doc), people, quotas, lottery, hh)
         if args.report:
             verdict = Verdict((*verdict.checks, _report_check(args, people, quotas, dist,
                                                               lottery, record, verdict)))
@@ -370,15 +366,15 @@ def _with_target(lottery: TransparentLottery | None, people: PeopleTable,
     the rounding is re-derived against the result. A lottery naming people outside the pool
     is left as it is (the verdict reports that).
     """
-    from ..lottery import TransparentLottery
-
     if lottery is None or lottery.target is not None:
         return lottery
     known = set(people.pool.ids)
     if any(pid not in known for t in lottery.tickets for pid in t):
         return lottery
-    return TransparentLottery(lottery.tickets, lottery.rounding, dist.marginals.copy(),
-                              people.pool.ids)
+    import attrs
+
+    # evolve keeps the class: a joint lottery keeps its alternates (and its digest)
+    return attrs.evolve(lottery, target=dist.marginals.copy(), ids=people.pool.ids)
 
 
 def registrations_of(args: argparse.Namespace, quotas: Quotas,
@@ -415,9 +411,22 @@ def _report_of(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
     hh = args.household_column is not None
     dist = io.result_distribution(doc, people.pool, quotas, households=hh, name=args.result)
     # The verdict re-derives every figure the result states (a forged bound fails it).
-    verdict = verify_selection(people.pool, quotas, distribution=dist, lottery=lottery,
-                               record=record, households=hh, result=doc)
+    verdict = _with_joint_checks(verify_selection(
+        people.pool, quotas, distribution=dist, lottery=lottery, record=record,
+        households=hh, result=doc), people, quotas, lottery, hh)
     return _audit(args, people, quotas, dist, lottery, record, verdict), verdict
+
+
+def _with_joint_checks(verdict: Verdict, people: PeopleTable, quotas: Quotas,
+                       lottery: TransparentLottery | None, households: bool) -> Verdict:
+    """``verdict`` plus the checks of a joint lottery's alternates lists (if it is one)."""
+    from ..joint import JointLottery, verify_joint_lottery
+    from ..verifier import Verdict
+
+    if not isinstance(lottery, JointLottery):
+        return verdict
+    return Verdict((*verdict.checks, *verify_joint_lottery(
+        people.pool, quotas, lottery, households=households).checks))
 
 
 def _report_check(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
