@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import civicsortition as cs
@@ -266,15 +266,28 @@ def test_the_default_is_todays_minimal_relaxation(inst: tuple[Pool, Quotas]) -> 
         assert sum(_slacks(quotas, plain.changes)) == best
 
 
+def _some_panel(pool: Pool, quotas: Quotas, data: st.DataObject) -> list[int]:
+    """Mostly a panel that meets the quotas (when one exists), sometimes any k people."""
+    valid = [list(p) for p in _panels(pool, quotas.panel_size)
+             if not any(_violations(pool, quotas, p))]
+    if valid and data.draw(st.integers(0, 4)) > 0:
+        return sorted(data.draw(st.sampled_from(valid)))
+    return sorted(data.draw(st.permutations(range(pool.n)))[:quotas.panel_size])
+
+
 @SLOW_OK
 @given(inst=instances(), data=st.data())
 def test_replacement_counts_equal_direct_enumeration(inst: tuple[Pool, Quotas],
                                                      data: st.DataObject) -> None:
     pool, quotas = inst
-    k = quotas.panel_size
-    panel = sorted(data.draw(st.permutations(range(pool.n)))[:k])
+    panel = _some_panel(pool, quotas, data)
     households = data.draw(st.booleans())
     excluded = [i for i in range(pool.n) if i not in panel and data.draw(st.integers(0, 4)) == 0]
+    if any(_violations(pool, quotas, panel)):        # counts are refused for such a panel
+        with pytest.raises(InputError) as caught:
+            replacement_counts(pool, quotas, [pool.ids[i] for i in panel])
+        assert {p.code for p in caught.value.problems} == {"panel-breaks-quotas"}
+        return
     got = replacement_counts(pool, quotas, [pool.ids[i] for i in panel], households=households,
                              excluded=[pool.ids[i] for i in excluded])
     recs = list(pool.records())
@@ -635,10 +648,10 @@ def test_simultaneous_dropouts_equal_direct_enumeration(inst: tuple[Pool, Quotas
                                                         data: st.DataObject) -> None:
     """d members of one profile leave at once: can some d people complete the panel?"""
     pool, quotas = inst
-    k = quotas.panel_size
-    panel = sorted(data.draw(st.permutations(range(pool.n)))[:k])
+    panel = _some_panel(pool, quotas, data)
     households = data.draw(st.booleans())
     excluded = [i for i in range(pool.n) if i not in panel and data.draw(st.integers(0, 4)) == 0]
+    assume(not any(_violations(pool, quotas, panel)))
     got = replacement_counts(pool, quotas, [pool.ids[i] for i in panel], households=households,
                              excluded=[pool.ids[i] for i in excluded], simultaneous=True)
     index = {pid: i for i, pid in enumerate(pool.ids)}
@@ -699,3 +712,35 @@ def test_cli_check_says_how_many_of_a_profile_can_drop_out_together(
     assert "at once: 2 of these 2 can drop out together" in capsys.readouterr().out
     assert main(["check", *base[:-1]]) == EXIT_OK                  # without --solve: no MIPs
     assert "at once" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("never", "moved"), [("sex", "age"), ("age", "sex")])
+def test_replace_without_relax_suggests_the_prioritised_relaxation(never: str, moved: str
+                                                                    ) -> None:
+    """The instance of test_replace_relaxes_under_the_priorities, with on_infeasible="raise":
+    the error's suggestion must follow the priorities too (it moved a never-relax row)."""
+    import civicsortition as cs
+    from civicsortition.errors import InfeasibleQuotasError
+
+    people = [("f", "y"), ("f", "o"), ("m", "y"), ("m", "o"), ("m", "o"), ("f", "o"),
+              ("m", "y")]
+    pool = Pool.from_records([{"id": f"p{i}", "sex": s, "age": a}
+                              for i, (s, a) in enumerate(people)],
+                             categories=["sex", "age"], id_field="id")
+    quotas = Quotas(4, [ValueQuota("sex", "f", 2, 2), ValueQuota("sex", "m", 2, 2),
+                        ValueQuota("age", "y", 2, 2), ValueQuota("age", "o", 2, 2)])
+    with pytest.raises(InfeasibleQuotasError) as caught:
+        cs.replace(pool, quotas, ["p0", "p1", "p2", "p3"], ["p0"], "priorities seed",
+                   excluded=["p4"], relax_priorities=RelaxationPriorities(never=never))
+    assert caught.value.changes
+    assert {c.category for c in caught.value.changes} == {moved}
+
+
+def test_cli_check_refuses_a_panel_that_breaks_the_quotas(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    targets, people = _files(tmp_path)     # sex f exactly 2: p0 (f) and p3 (m) break it
+    assert main(["check", "--targets", str(targets), "--people", str(people), "--panel-size",
+                 "2", "--id-column", "id", "--members", "p0,p3"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "panel-breaks-quotas" in err
+    assert "sex=f" in err

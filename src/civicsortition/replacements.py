@@ -294,16 +294,13 @@ def replace(pool: Pool, quotas: Quotas, panel: Sequence[str], dropouts: Sequence
     changes: tuple[QuotaChange, ...] = ()
     try:
         dist = find_distribution(remaining, residual, algorithm=algorithm,
-                                 households=households, **options)
+                                 households=households, relax_priorities=relax_priorities,
+                                 **options)
     except InfeasibleQuotasError as e:
+        # under relax_priorities, find_distribution's error already carries the least
+        # relaxation in the organisers' sense: the suggestion of on_infeasible="raise" too
         if on_infeasible == "raise":
             raise
-        if relax_priorities is not None:  # the least relaxation under the organisers' order
-            from .algorithms.feasibility import minimal_relaxation
-
-            found = minimal_relaxation(remaining, residual, priorities=relax_priorities,
-                                       households=households)
-            e = found if found is not None else e
         if e.relaxed is None or not e.relaxed_feasible:
             raise e from None
         changes, residual = e.changes, e.relaxed
@@ -612,8 +609,9 @@ def replacement_counts(pool: Pool, quotas: Quotas, panel: Sequence[str], *,
         not a sequence of string ids, ``households`` not a bool.
     InputError
         ``unknown-id``/``duplicate-id`` for bad ids, ``panel-size-mismatch`` when the panel
-        does not have ``quotas.panel_size`` members, ``category-missing-in-pool`` when the
-        quotas name a category the pool does not have.
+        does not have ``quotas.panel_size`` members, ``panel-breaks-quotas`` (one per row)
+        when it does not meet the quotas, ``category-missing-in-pool`` when the quotas name
+        a category the pool does not have.
 
     Examples
     --------
@@ -642,6 +640,14 @@ def replacement_counts(pool: Pool, quotas: Quotas, panel: Sequence[str], *,
     lo = np.array([q.min for q in quotas], dtype=np.int64)
     hi = np.array([q.max for q in quotas], dtype=np.int64)
     held = M[:, rows].sum(axis=1)
+    broken = [Problem("panel-breaks-quotas", tr(
+        "{fn}(panel=...): the panel has {held} with {row}, outside [{low}, {high}]: counts of "
+        "replacements that keep every quota mean nothing for it", fn=fn, held=int(held[r]),
+        row=f"{q.category}={q.value}", low=q.min, high=q.max),
+        column=q.category, value=q.value)
+        for r, q in enumerate(quotas) if not lo[r] <= held[r] <= hi[r]]
+    if broken:
+        raise InputError(broken)
     fits: dict[bytes, npt.NDArray[np.bool_]] = {}  # by the member's column: who fits the seat
     house = pool.households if households else None
     on_panel = (Counter(house[i] for i in rows if house[i] is not None) if house is not None
