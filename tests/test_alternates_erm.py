@@ -430,3 +430,49 @@ def test_joint_erm_solves_one_program_per_profile(
     assert each.alternates == shared.alternates
     assert each.digest() == shared.digest()
     assert verify_joint_lottery(pool, quotas, shared).ok
+
+
+# ------------------------------------------------------ housemates in different value types
+def _housemates() -> tuple[cs.Pool, cs.Quotas, list[str]]:
+    """Ten people, a panel of three; p0 (f) and p1 (m) share h0, p2 (f) and p3 (m) share h1:
+    the program sees households within a type, not across types."""
+    recs = [("f", "h0"), ("m", "h0"), ("f", "h1"), ("m", "h1"), ("f", "h4"), ("m", "h5"),
+            ("f", "h6"), ("m", "h7"), ("f", "h8"), ("m", "h9")]
+    pool = cs.Pool.from_records([{"id": f"p{i}", "sex": s, "home": h}
+                                 for i, (s, h) in enumerate(recs)],
+                                categories=["sex"], id_field="id", household_field="home")
+    quotas = cs.Quotas(3, [cs.ValueQuota("sex", "f", 1, 2), cs.ValueQuota("sex", "m", 1, 2)])
+    return pool, quotas, ["p4", "p5", "p6"]
+
+
+def test_erm_alternates_never_come_short_because_of_housemates_in_other_types() -> None:
+    pool, quotas, panel = _housemates()
+    model = dropout_rates({"sex": {"f": 0.3, "m": 0.2}})
+    # 7 candidates in 5 households: 5 alternates exist, 6 do not
+    for count in (2, 3, 4, 5):
+        erm = erm_alternates(pool, quotas, panel, count, "housemates", dropout=model,
+                             scenarios=12)
+        assert len(erm.order) == count
+        homes = [pool.households[pool.ids.index(pid)] for pid in erm.order]
+        assert len(set(homes)) == count                          # one per household
+        assert not set(erm.order) & set(panel)
+    from civicsortition.errors import InfeasibleError
+
+    with pytest.raises(InfeasibleError):
+        erm_alternates(pool, quotas, panel, 6, "housemates", dropout=model, scenarios=12)
+
+
+def test_joint_erm_lottery_fills_every_list_despite_housemates() -> None:
+    from civicsortition.joint import joint_lottery, verify_joint_lottery
+
+    pool, quotas, _ = _housemates()
+    dist = cs.find_distribution(pool, quotas)
+    model = dropout_rates({"sex": {"f": 0.3, "m": 0.2}})
+    # 4 alternates: before, the round-robin came up one short ("a ticket leaves only 3
+    # eligible people") while four households were free
+    joint = joint_lottery(dist, 4, "housemates joint", dropout=model, scenarios=10, tickets=30)
+    assert all(len(a) == 4 for a in joint.alternates)
+    for panel, alts in zip(joint.tickets, joint.alternates, strict=True):
+        homes = [pool.households[pool.ids.index(pid)] for pid in (*panel, *alts)]
+        assert len(set(homes)) == len(homes)
+    assert verify_joint_lottery(pool, quotas, joint).ok

@@ -520,6 +520,20 @@ def _caps(members: Sequence[Sequence[int]], hh: Sequence[str | None] | None,
     return caps
 
 
+def _recap(caps: Sequence[int], count: int) -> None:
+    """After a type fell short: refuse when the slots left cannot give ``count`` alternates.
+
+    The program sees households within a type (its slots are distinct households) but not
+    across types; when housemates of different types are chosen, the types that fell short
+    are re-capped at what they could give and the program is solved again. Caps only
+    decrease, so this ends.
+    """
+    if sum(caps) < count:
+        raise InfeasibleError(tr("only {n} alternates can be chosen without two from one "
+                                 "household (housemates of different groups), fewer than "
+                                 "{count}", n=sum(caps), count=count))
+
+
 def _tie_weights(seed: str, keys: Sequence[str]) -> IntArray:
     """The public second-objective weight of each slot, in ``1..TIE_WEIGHTS`` (module docstring)."""
     head = f"{TIE_PROCEDURE}\n{seed}\n"
@@ -633,15 +647,23 @@ def erm_alternates(pool: Pool, quotas: Quotas, panel: Sequence[str], count: int,
     caps = _caps(members, hh, count)
     rows = _Rows.of(pool, quotas)
     ordered_panel = sorted(panel_rows, key=lambda i: pool.ids[i])
-    program = _program(rows, p, members, caps, ordered_panel,
-                       [f"panel/{pool.ids[i]}" for i in ordered_panel], type_values, count, seed,
-                       S, time_limit)
-    solved, a, slot_type, panel_out, slot_out = program
-    z = _type_counts(solved, slot_type, len(type_values))
-    chosen: list[int] = []
-    taken: set[str] = set()
-    for t, want in enumerate(z):
-        chosen += _first_of_distinct_households(members[t], int(want), hh, taken)
+    while True:
+        program = _program(rows, p, members, caps, ordered_panel,
+                           [f"panel/{pool.ids[i]}" for i in ordered_panel], type_values, count,
+                           seed, S, time_limit)
+        solved, a, slot_type, panel_out, slot_out = program
+        z = _type_counts(solved, slot_type, len(type_values))
+        chosen: list[int] = []
+        taken: set[str] = set()
+        short = False
+        for t, want in enumerate(z):
+            got = _first_of_distinct_households(members[t], int(want), hh, taken)
+            chosen += got
+            if len(got) < want:     # housemates chosen in other types took these places
+                caps[t], short = len(got), True
+        if not short:
+            break
+        _recap(caps, count)
     order = tuple(sorted((pool.ids[i] for i in chosen), key=lambda pid: (alternate_key(seed, pid),
                                                                           pid)))
     return ErmAlternates(order, seed, tuple(pool.ids[i] for i in ordered_panel),

@@ -61,6 +61,7 @@ from .alternates import (
     _first_of_distinct_households,
     _probabilities,
     _program,
+    _recap,
     _Rows,
     _scenario_count,
     _type_counts,
@@ -336,23 +337,34 @@ def joint_lottery(source: Distribution | TransparentLottery, count: int, seed: s
             members = [[i for i in by_type[v] if i in inside] for v in type_values]
             caps = _caps(members, hh, count)
             panel = sorted(rows, key=lambda i: (value[i], float(p[i]), pool.ids[i]))
-            # everything the program depends on besides the seed and the options
-            profile = (tuple((value[i], float(p[i])) for i in panel),
-                       tuple((v, c, float(p[ms[0]]))
-                             for v, c, ms in zip(type_values, caps, members, strict=True)))
-            counts = solved.get(profile) if _SHARE_PROGRAMS else None
-            if counts is None:
-                rank: dict[str, int] = {}
-                keys = []
-                for i in panel:
-                    keys.append(f"panel/{value[i]}/{rank.get(value[i], 0)}")
-                    rank[value[i]] = rank.get(value[i], 0) + 1
-                program = _program(loss_rows, p, members, caps, panel, keys, type_values, count,
-                                   seed, n_scenarios, time_limit)
-                z = _type_counts(program[0], program[2], len(type_values))
-                counts = {v: int(c) for v, c in zip(type_values, z, strict=True) if c}
-                solved[profile] = counts
-            chosen = _round_robin(counts, by_type, pointer, inside, hh, count, fn)
+            # everything the program depends on besides the seed and the options: the
+            # panel's values and probabilities, the candidates' types, slots, probabilities
+            rank: dict[str, int] = {}
+            keys = []
+            for i in panel:
+                keys.append(f"panel/{value[i]}/{rank.get(value[i], 0)}")
+                rank[value[i]] = rank.get(value[i], 0) + 1
+            while True:
+                profile = (tuple((value[i], float(p[i])) for i in panel),
+                           tuple((v, c, float(p[ms[0]]))
+                                 for v, c, ms in zip(type_values, caps, members, strict=True)))
+                counts = solved.get(profile) if _SHARE_PROGRAMS else None
+                if counts is None:
+                    program = _program(loss_rows, p, members, caps, panel, keys, type_values,
+                                       count, seed, n_scenarios, time_limit)
+                    z = _type_counts(program[0], program[2], len(type_values))
+                    counts = {v: int(c) for v, c in zip(type_values, z, strict=True) if c}
+                    solved[profile] = counts
+                trial = dict(pointer)
+                chosen, got = _round_robin(counts, by_type, trial, inside, hh)
+                if len(chosen) == count:
+                    pointer.update(trial)
+                    break
+                # housemates of different types: re-cap the types that fell short, re-solve
+                for t, v in enumerate(type_values):
+                    if got.get(v, 0) < counts.get(v, 0):
+                        caps[t] = got[v]
+                _recap(caps, count)
         out.append(tuple(sorted((pool.ids[i] for i in chosen),
                                 key=lambda pid: (alternate_key(seed, pid), pid))))
     return JointLottery(lottery.tickets, lottery.rounding, lottery.target, lottery.ids,
@@ -367,10 +379,16 @@ def _take(keyed: Sequence[int], count: int, hh: Sequence[str | None] | None,
 
 
 def _round_robin(counts: Mapping[str, int], by_type: Mapping[str, list[int]],
-                 pointer: dict[str, int], eligible: set[int], hh: Sequence[str | None] | None,
-                 count: int, fn: str) -> list[int]:
+                 pointer: dict[str, int], eligible: set[int], hh: Sequence[str | None] | None
+                 ) -> tuple[list[int], dict[str, int]]:
+    """The people of each type, from where the type's pointer stands (advanced).
+
+    Also, per type, how many were found: fewer than asked when housemates of other types
+    took the places.
+    """
     chosen: list[int] = []
     taken: set[str] = set()
+    found: dict[str, int] = {}
     for v, want in counts.items():
         ms = by_type[v]
         got = 0
@@ -388,8 +406,8 @@ def _round_robin(counts: Mapping[str, int], by_type: Mapping[str, list[int]],
             chosen.append(i)
             got += 1
             pointer[v] = (pos + 1) % len(ms)
-    _enough(chosen, count, fn)
-    return chosen
+        found[v] = got
+    return chosen, found
 
 
 def _enough(chosen: Sequence[int], count: int, fn: str) -> None:
