@@ -152,7 +152,8 @@ def test_replace_meets_the_residual_quotas_and_re_derives(
                 str(rec)) == EXIT_BAD_INPUT
 
 
-def test_alternates_prepare_and_fill(path: dict[str, Path], tmp_path: Path) -> None:
+def test_alternates_prepare_and_fill(path: dict[str, Path], tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
     pool, quotas = _inputs(path)
     panel = list(DrawRecord.from_dict(json.loads(path["draw"].read_text())).panel)
     alt = tmp_path / "alternates.json"
@@ -188,6 +189,20 @@ def test_alternates_prepare_and_fill(path: dict[str, Path], tmp_path: Path) -> N
     forged.write_text(json.dumps(bad))
     assert _run("alternates", "fill", *_base(path), "--members-record", str(path["draw"]),
                 "--dropouts", leaver, "--alternates", str(forged)) == EXIT_BAD_INPUT
+    # a second round from the same list, on the panel the first fill left: accepted
+    second = next(p for p in doc["panel"] if p != chosen)
+    assert _run("alternates", "fill", *_base(path), "--members-record", str(filled),
+                "--dropouts", second, "--alternates", str(alt)) in (EXIT_OK, 3)
+    # a list prepared for another panel is refused, naming a member it does not know
+    other = json.loads(alt.read_text())
+    stranger = panel[0]
+    other["panel"] = [p for p in other["panel"] if p != stranger] + [listed.order[-1]]
+    other_path = tmp_path / "other.json"
+    other_path.write_text(json.dumps(other))
+    capsys.readouterr()
+    assert _run("alternates", "fill", *_base(path), "--members-record", str(path["draw"]),
+                "--dropouts", leaver, "--alternates", str(other_path)) == EXIT_BAD_INPUT
+    assert "alternates-for-another-panel" in capsys.readouterr().err
 
 
 def test_report_is_complete(path: dict[str, Path], tmp_path: Path) -> None:

@@ -264,14 +264,23 @@ def cmd_alternates_fill(args: argparse.Namespace) -> int:
     erm = doc.get("format") == ERM_ALTERNATES_FORMAT
     if erm:
         try:
-            order, seed, _ = ErmAlternates.order_of(doc)
+            order, seed, prepared_for = ErmAlternates.order_of(doc)
         except InputError as e:
             raise InputError([Problem(p.code, p.message, file=args.alternates,
                                       column=p.column) for p in e.problems]) from None
     else:
         listed = io.read_alternates(args.alternates)
-        order, seed = listed.order, listed.seed
+        order, seed, prepared_for = listed.order, listed.seed, listed.panel
     _known(people, order, "--alternates")
+    # the list must be this panel's: its members are the list's panel, or alternates of the
+    # list who filled seats earlier
+    strangers = sorted(set(panel) - set(prepared_for) - set(order))
+    if strangers:
+        raise InputError.single("alternates-for-another-panel", tr(
+            "the alternates list was prepared for another panel: {n} current member(s) are "
+            "neither on the panel it names nor among its alternates, e.g. {member}",
+            n=len(strangers), member=strangers[0]), file=args.alternates, column="panel",
+            value=strangers[0])
     unavailable = id_list(args.unavailable)
     _known(people, unavailable, "--unavailable")
     from ..replacements import fill_from_alternates
@@ -285,8 +294,14 @@ def cmd_alternates_fill(args: argparse.Namespace) -> int:
               n_leaving=len(leaving), leaving=' '.join(leaving), seed=seed,
               chosen=' '.join(chosen)))
     if args.record:
+        import hashlib
+
+        used = ({"method": "erm", "seed": seed, "order": list(order),
+                 "file_sha256": hashlib.sha256(Path(args.alternates).read_bytes()).hexdigest()}
+                if erm else None)
         io.write_alternates_fill(args.record, kept=kept, dropouts=leaving, replacements=chosen,
-                                 unavailable=unavailable, alternates=None if erm else listed)
+                                 unavailable=unavailable, alternates=None if erm else listed,
+                                 erm=used)
         print(say("written: {record}", record=args.record))
     write_people_split(args, people, sorted([*kept, *chosen]))
     return EXIT_OK

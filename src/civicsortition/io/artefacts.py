@@ -307,7 +307,8 @@ def _strings(x: Any) -> list[str]:
 
 def write_alternates_fill(path: PathLike, *, kept: Sequence[str], dropouts: Sequence[str],
                           replacements: Sequence[str], unavailable: Sequence[str] = (),
-                          alternates: AlternatesRecord | None = None) -> None:
+                          alternates: AlternatesRecord | None = None,
+                          erm: Mapping[str, Any] | None = None) -> None:
     """Write the record of seats filled from the alternates list.
 
     Parameters
@@ -319,6 +320,9 @@ def write_alternates_fill(path: PathLike, *, kept: Sequence[str], dropouts: Sequ
         Alternates who could not be reached or declined (skipped).
     alternates : AlternatesRecord, optional
         The list used (its seed and draw digest are recorded).
+    erm : mapping, optional
+        For an ERM list (which has no draw): what identifies it -- ``method``, ``seed``,
+        ``order`` and ``file_sha256`` (the SHA-256 of the list file), recorded as given.
     """
     doc: dict[str, Any] = {"format": ALTERNATES_FILL_FORMAT, "kept": sorted(kept),
                            "dropouts": sorted(dropouts), "replacements": list(replacements),
@@ -327,6 +331,8 @@ def write_alternates_fill(path: PathLike, *, kept: Sequence[str], dropouts: Sequ
     if alternates is not None:
         doc["alternates"] = {"seed": alternates.seed, "digest": alternates.draw.digest,
                              "order": list(alternates.order)}
+    elif erm is not None:
+        doc["alternates"] = dict(erm)
     write_json(path, doc)
 
 
