@@ -486,3 +486,21 @@ def test_joint_erm_lottery_fills_every_list_despite_housemates() -> None:
         homes = [pool.households[pool.ids.index(pid)] for pid in (*panel, *alts)]
         assert len(set(homes)) == len(homes)
     assert verify_joint_lottery(pool, quotas, joint).ok
+
+
+def test_the_printed_dropout_model_shows_the_fitted_rates_it_uses(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from civicsortition.cli.organiser import _print_model
+    from civicsortition.dropout import learn_dropout_rates
+
+    # 8 young past members, none left: the raw share is 0, the shrunk fitted rate is not
+    records = ([{"age": "y", "dropped": 0}] * 8
+               + [{"age": "o", "dropped": int(i % 4 == 0)} for i in range(40)])
+    model = learn_dropout_rates(records, ["age"])
+    _print_model(model)
+    out = capsys.readouterr().out
+    young = next(r for r in model.report if r.value == "y")
+    assert young.raw_rate == 0
+    assert young.fitted_rate is not None
+    assert young.fitted_rate > 0
+    assert f"age=y: rate {young.fitted_rate:.3f} (raw share 0.000)" in out

@@ -613,3 +613,40 @@ def test_calibration_succeeds_exactly_when_a_solution_exists(
             got = float(fit.weights[pool.codes[:, j] == t].sum())
             assert got == pytest.approx(population * float(census.shares(cat.name)[v]),
                                         abs=len(cat.values) * 1e-10 * population)
+
+
+def test_a_population_below_the_registrants_is_refused() -> None:
+    pool, census, letters = _small()                 # three registrants
+    with pytest.raises(InputError) as caught:
+        estimate_propensity(pool, letters, census, population=2)
+    assert _codes(caught) == ["bad-population"]
+    assert "below the 3 registrants" in str(caught.value)
+    assert estimate_propensity(pool, letters, census, population=3, replicates=0).population == 3
+
+
+def test_the_command_line_warns_of_left_out_resamples_and_rates_above_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from civicsortition.cli import main
+
+    # 30 registrants, one of them the only "x" (most resamples have none), letters at
+    # probability 0.5 to 30 addresses; a population of 40 makes some rates exceed 1
+    rows = ["id,sex,address"] + [f"p{i},{'x' if i == 0 else 'fm'[i % 2]},A{i}"
+                                 for i in range(30)]
+    (tmp_path / "people.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "inv.csv").write_text(
+        "address,status,order,inclusion_probability,inclusion_with_reserves\n"
+        + "".join(f"A{i},invited,{i + 1},0.5,0.5\n" for i in range(30)), encoding="utf-8")
+    (tmp_path / "census.csv").write_text("category,value,share\nsex,f,0.49\nsex,m,0.49\n"
+                                         "sex,x,0.02\n", encoding="utf-8")
+    (tmp_path / "targets.csv").write_text("feature,value,min,max\nsex,f,0,3\nsex,m,0,3\n"
+                                          "sex,x,0,1\n", encoding="utf-8")
+    code = main(["select", "--targets", str(tmp_path / "targets.csv"), "--people",
+                 str(tmp_path / "people.csv"), "--panel-size", "3", "--id-column", "id",
+                 "--household-column", "address", "--end-to-end", "--invitations",
+                 str(tmp_path / "inv.csv"), "--census", str(tmp_path / "census.csv"),
+                 "--population", "40", "--replicates", "40", "--bootstrap-seed", "1"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "bootstrap resamples were left out" in err
+    assert "sex=x" in err
+    assert "response rate above 1" in err

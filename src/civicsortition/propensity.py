@@ -323,6 +323,11 @@ def _design(pool: Pool, census: Census, categories: Sequence[str] | None, popula
             math.isfinite(population) and population > 0):
         raise InputError.single("bad-population", "population must be a positive number (the "
                                 "residents the census describes)", value=repr(population))
+    if population < pool.n:
+        raise InputError.single("bad-population", tr(
+            "population {population} is below the {n} registrants: it must count every "
+            "resident the census describes", population=population, n=pool.n),
+            column="population", value=repr(population))
     names = list(pool.strata.names) if categories is None else [str(c) for c in categories]
     cols = [pool.strata.index(c) for c in names]
     problems: list[Problem] = []
@@ -380,6 +385,12 @@ def _design(pool: Pool, census: Census, categories: Sequence[str] | None, popula
 
 
 # ------------------------------------------------------------------------------ fitting
+def _residual(X: FloatArray, d: FloatArray, T: FloatArray, theta: FloatArray) -> float:
+    """Largest residual of the calibration equations at ``theta``."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.abs(T - X.T @ (d * np.exp(-(X @ theta)))).max())
+
+
 def _solve(X: FloatArray, d: FloatArray, T: FloatArray, theta0: FloatArray
            ) -> tuple[FloatArray, int, bool]:
     """Minimise ``Σ d_i exp(-x_i θ) + T θ`` by damped Newton; (θ, iterations, converged)."""
@@ -387,7 +398,8 @@ def _solve(X: FloatArray, d: FloatArray, T: FloatArray, theta0: FloatArray
     scale = float(T[0])
 
     def loss(t: FloatArray) -> float:
-        return float(d @ np.exp(-(X @ t)) + T @ t)
+        with np.errstate(over="ignore"):   # a trial step may overflow: inf, refused below
+            return float(d @ np.exp(-(X @ t)) + T @ t)
 
     value = loss(theta)
     for it in range(1, MAX_NEWTON + 1):
@@ -409,7 +421,7 @@ def _solve(X: FloatArray, d: FloatArray, T: FloatArray, theta0: FloatArray
             new = loss(cand)
             if np.isfinite(new) and (new <= value + 1e-4 * t * slope or (
                     new <= value + level
-                    and float(np.abs(T - X.T @ (d * np.exp(-(X @ cand)))).max()) < size)):
+                    and _residual(X, d, T, cand) < size)):
                 break
             t /= 2
         else:

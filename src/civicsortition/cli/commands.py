@@ -261,6 +261,19 @@ def end_to_end_lottery(args: argparse.Namespace, people: PeopleTable, quotas: Qu
                               rng=args.bootstrap_seed)
     print(say("response rates (registrations per resident; bootstrap over {replicates} "
               "resamples of the letters):", replicates=fit.replicates))
+    if fit.failed_replicates:
+        rare = [f"{r.category}={r.value}" for r in fit.rates if 0 < r.registrants < 5]
+        print(say("warning: {failed} of {asked} bootstrap resamples were left out (a value "
+                  "with no registrant in the resample, or no calibration): the intervals of "
+                  "rare values{rare} are too narrow; merge them with a neighbour",
+                  failed=fit.failed_replicates,
+                  asked=fit.failed_replicates + fit.replicates,
+                  rare=f" ({', '.join(rare)})" if rare else ""), file=sys.stderr)
+    for r in fit.rates:
+        if r.rate > 1:
+            print(say("warning: {category}={value} has a response rate above 1 ({rate:.3f}): "
+                      "check --population and the census", category=r.category,
+                      value=r.value, rate=r.rate), file=sys.stderr)
     for r in fit.rates:
         print(say("  {category}={value}: {rate:.4f} ± {std_error:.4f} ({registrants} "
                   "registered of {population:.0f}); model factor {factor:.3f}",

@@ -156,7 +156,11 @@ def _dropout_model(args: argparse.Namespace, people: PeopleTable) -> DropoutMode
 def _print_model(model: DropoutModel) -> None:
     print(say("dropout model: {method}", method=model.method))
     for r in model.report:
-        rate = "" if r.raw_rate is None else f"{r.raw_rate:.3f}"
+        # the fitted rate is what the model uses; the raw share is shown beside it
+        used = r.fitted_rate if r.fitted_rate is not None else r.raw_rate
+        rate = "" if used is None else f"{used:.3f}"
+        if r.fitted_rate is not None and r.raw_rate is not None:
+            rate += say(" (raw share {raw:.3f})", raw=r.raw_rate)
         spread = "" if r.std_error is None else say(" (effect {effect:+.2f} ± {se:.2f}, {n} "
                                                     "past members)", effect=r.effect,
                                                     se=r.std_error, n=r.n)
