@@ -744,3 +744,22 @@ def test_cli_check_refuses_a_panel_that_breaks_the_quotas(
     err = capsys.readouterr().err
     assert "panel-breaks-quotas" in err
     assert "sex=f" in err
+
+
+def test_too_few_households_for_the_seats_is_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("id,sex,home\n" + "".join(f"p{i},{'fm'[i % 2]},h{i // 2}\n"
+                                                for i in range(6)), encoding="utf-8")
+    targets = tmp_path / "targets.csv"
+    targets.write_text("feature,value,min,max\nsex,f,0,4\nsex,m,0,4\n", encoding="utf-8")
+    base = ["--targets", str(targets), "--people", str(people), "--panel-size", "4",
+            "--id-column", "id"]
+    assert main(["check", *base, "--household-column", "home"]) == EXIT_INFEASIBLE
+    assert "3 households for 4 seats" in capsys.readouterr().err
+    assert main(["check", *base]) == EXIT_OK                  # no household rule: fine
+    capsys.readouterr()
+    assert main(["select", *base, "--household-column", "home"]) == EXIT_INFEASIBLE
+    err = capsys.readouterr().err
+    assert "3 households for 4 seats" in err
+    assert "within their min_flex/max_flex limits, if any" in err

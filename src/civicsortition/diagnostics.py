@@ -90,12 +90,15 @@ class Diagnosis:
         return "\n".join(str(f) for f in self.findings)
 
 
-def diagnose(pool: Pool, quotas: Quotas) -> Diagnosis:
+def diagnose(pool: Pool, quotas: Quotas, *, households: bool = True) -> Diagnosis:
     """Check necessary conditions for a panel of ``quotas.panel_size`` to exist.
 
     Findings (codes):
 
     * ``panel-larger-than-pool`` (error): ``k > n``;
+    * ``fewer-households-than-seats`` (error): with the one-per-household rule (``households``
+      and a pool with household keys), fewer distinct households than seats (people without
+      a key count singly);
     * ``category-min-exceeds-panel`` (error): ``Σ_v min_{f,v} > k`` for a category ``f``;
     * ``category-max-below-panel`` (error): ``Σ_v max_{f,v} < k`` (values without a quota
       row count as unbounded);
@@ -120,6 +123,8 @@ def diagnose(pool: Pool, quotas: Quotas) -> Diagnosis:
     ----------
     pool : Pool
     quotas : Quotas
+    households : bool
+        Whether the one-per-household rule applies (it does only when the pool has keys).
 
     Returns
     -------
@@ -131,6 +136,12 @@ def diagnose(pool: Pool, quotas: Quotas) -> Diagnosis:
         out.append(Finding("panel-larger-than-pool", "error",
                            tr("the panel needs {k} people but the pool has only {n}",
                               k=k, n=pool.n)))
+    elif households and pool.households is not None:
+        homes = len({h if h else f"\0{i}" for i, h in enumerate(pool.households)})
+        if homes < k:
+            out.append(Finding("fewer-households-than-seats", "error",
+                               tr("the pool has {homes} households for {k} seats: at most "
+                                  "one person per household can sit", homes=homes, k=k)))
     counts = pool.value_counts()
     pool_names = {c.name.casefold(): c for c in pool.strata}
     for cat in quotas.strata:

@@ -219,8 +219,8 @@ class InfeasibleQuotasError(InfeasibleError):
         lines = [say("no panel satisfies the quotas")]
         lines += [f"  - {translate(r)}" for r in self.reasons]
         if self.relaxed is None:
-            lines.append("  " + say("no relaxation within the min_flex/max_flex limits makes "
-                                    "them feasible"))
+            lines.append("  " + say("no relaxation of the quotas (within their "
+                                    "min_flex/max_flex limits, if any) makes them feasible"))
         else:
             total = sum(abs(c.new_min - c.old_min) + abs(c.new_max - c.old_max)
                         for c in self.changes)

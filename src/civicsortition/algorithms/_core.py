@@ -284,7 +284,7 @@ def setup(pool: Pool, quotas: Quotas, *, households: bool, backend: Backend | st
     except InfeasibleError:
         from ..diagnostics import diagnose
 
-        reasons = [str(f) for f in diagnose(pool, quotas).errors]
+        reasons = [str(f) for f in diagnose(pool, quotas, households=households).errors]
         raise explain_infeasible(prog, be, reasons) from None
     return run
 

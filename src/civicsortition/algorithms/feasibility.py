@@ -654,7 +654,7 @@ def minimal_relaxation(pool: Pool, quotas: Quotas, *,
     _plan(priorities, quotas)  # refuse bad priorities before any solve
     if feasible_profile(program, be) is not None:
         return None
-    reasons = [str(f) for f in diagnose(pool, quotas).errors]
+    reasons = [str(f) for f in diagnose(pool, quotas, households=households).errors]
     return explain_infeasible(program, be, reasons, priorities=priorities)
 
 

@@ -76,7 +76,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     quotas = io.read_targets(args.targets, args.panel_size)
     people = people_table(args, quotas, allow_new_values=args.allow_new_values)
-    diagnosis = diagnose(people.pool, quotas)
+    diagnosis = diagnose(people.pool, quotas, households=args.household_column is not None)
     print(say("pool: {n} people; panel: {panel_size} seats; {n_quotas} quota rows in {n_strata} "
               "categories",
               n=people.pool.n, panel_size=quotas.panel_size, n_quotas=len(quotas),
