@@ -315,9 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
     al = _command(sub, "alternates", "prepare an ordered list of alternates, or fill seats "
                   "from it")
     alsub = al.add_subparsers(dest="action", required=True, metavar="ACTION")
-    ap = _command(alsub, "prepare", "draw alternates fairly from everyone off the panel",
-                  "Quotas proportional to the panel's; the list is ordered by the public "
-                  "key of the seed.")
+    ap = _command(alsub, "prepare", "prepare an ordered list of alternates from everyone off "
+                  "the panel",
+                  "--method quotas (default): a fair draw under quotas proportional to the "
+                  "panel's; --method erm: the set that best survives dropouts (an integer "
+                  "program over sampled dropout scenarios). Either list is ordered by the "
+                  "public key of the seed.")
     input_options(ap, required=True)
     members_options(ap)
     ap.add_argument("--count", type=int, required=True, help="number of alternates")
