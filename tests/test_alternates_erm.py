@@ -376,6 +376,26 @@ def test_cli_prepare_erm_fill_and_joint(tmp_path: Path) -> None:
     assert rec["panel"] == sorted(lot.tickets[rec["index"]]) or rec["panel"] == list(
         lot.tickets[rec["index"]])
     assert main(["verify", *base, "--lottery", str(joint), "--record", str(drawn)]) == EXIT_OK
+    # seats filled from the drawn ticket's alternates (the draw record names the ticket)
+    joint_fill = tmp_path / "joint-fill.json"
+    outcomes = []
+    for leaver in rec["panel"]:
+        outcomes.append(main(["alternates", "fill", *base, "--members-record", str(drawn),
+                              "--dropouts", leaver, "--alternates", str(joint),
+                              "--record", str(joint_fill)]))
+        if outcomes[-1] == EXIT_OK:
+            break
+    assert set(outcomes) <= {EXIT_OK, 3}
+    assert joint_fill.exists()
+    if joint_fill.exists():
+        filled_doc = json.loads(joint_fill.read_text())
+        assert filled_doc["alternates"]["method"] == "joint"
+        assert filled_doc["alternates"]["digest"] == lot.digest()
+        assert filled_doc["alternates"]["order"] == list(lot.alternates[rec["index"]])
+        assert set(filled_doc["replacements"]) <= set(lot.alternates[rec["index"]])
+    # without a draw record of the joint lottery, its ticket is unknown: refused
+    assert main(["alternates", "fill", *base, "--members-record", str(record), "--dropouts",
+                 panel[0], "--alternates", str(joint)]) == EXIT_BAD_INPUT
     # the audit report of the joint draw: the joint digest, its checks, the chances; and the
     # report passes its own verification (it was rebuilt as a plain lottery before)
     report_json, report_md = tmp_path / "report.json", tmp_path / "report.md"

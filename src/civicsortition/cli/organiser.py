@@ -263,10 +263,14 @@ def cmd_alternates_fill(args: argparse.Namespace) -> int:
     panel = _current(args, people)
     leaving = _leaving(args, people, panel)
     from ..alternates import ERM_ALTERNATES_FORMAT, ErmAlternates
+    from ..joint import JOINT_LOTTERY_FORMAT
 
     doc = io.read_json_object(args.alternates)
     erm = doc.get("format") == ERM_ALTERNATES_FORMAT
-    if erm:
+    used: dict[str, Any] | None = None
+    if doc.get("format") == JOINT_LOTTERY_FORMAT:
+        order, seed, prepared_for, used = _joint_list(args)
+    elif erm:
         try:
             order, seed, prepared_for = ErmAlternates.order_of(doc)
         except InputError as e:
@@ -300,15 +304,41 @@ def cmd_alternates_fill(args: argparse.Namespace) -> int:
     if args.record:
         import hashlib
 
-        used = ({"method": "erm", "seed": seed, "order": list(order),
-                 "file_sha256": hashlib.sha256(Path(args.alternates).read_bytes()).hexdigest()}
-                if erm else None)
+        if erm:
+            used = {"method": "erm", "seed": seed, "order": list(order),
+                    "file_sha256": hashlib.sha256(Path(args.alternates).read_bytes()).hexdigest()}
         io.write_alternates_fill(args.record, kept=kept, dropouts=leaving, replacements=chosen,
-                                 unavailable=unavailable, alternates=None if erm else listed,
-                                 erm=used)
+                                 unavailable=unavailable,
+                                 alternates=None if erm or used else listed, erm=used)
         print(say("written: {record}", record=args.record))
     write_people_split(args, people, sorted([*kept, *chosen]))
     return EXIT_OK
+
+
+def _joint_list(args: argparse.Namespace
+                ) -> tuple[tuple[str, ...], str, tuple[str, ...], dict[str, Any]]:
+    """A joint lottery's drawn ticket as an alternates list: (order, seed, panel, record).
+
+    The ticket is the one its draw record (``--ticket-record``, else ``--members-record``)
+    picked, checked against the lottery's digest.
+    """
+    from ..joint import JointLottery, drawn_alternates
+
+    lottery = io.read_lottery(args.alternates)
+    source = args.ticket_record or args.members_record
+    if not isinstance(lottery, JointLottery) or not source:
+        raise InputError.single("missing-option", tr(
+            "filling from a joint lottery needs its draw record (--ticket-record, or "
+            "--members-record when the panel is that draw's)"), column="--ticket-record")
+    try:
+        record = io.read_draw_record(source)
+        order = drawn_alternates(lottery, record)
+    except InputError as e:
+        raise InputError([Problem(p.code, p.message, file=source, column=p.column,
+                                  value=p.value) for p in e.problems]) from None
+    used = {"method": "joint", "digest": lottery.digest(), "ticket": record.index,
+            "seed": record.seed, "order": list(order)}
+    return order, record.seed, tuple(record.panel), used
 
 
 def cmd_example(args: argparse.Namespace) -> int:

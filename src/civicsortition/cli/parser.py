@@ -363,14 +363,17 @@ def build_parser() -> argparse.ArgumentParser:
     members_options(af)
     dropout_options(af)
     af.add_argument("--alternates", required=True, help="the alternates list written by "
-                    "alternates prepare")
+                    "alternates prepare, or a joint lottery (alternates joint): then the drawn "
+                    "ticket's alternates, in their order")
+    af.add_argument("--ticket-record", help="with a joint lottery: its draw record, naming the "
+                    "ticket (default: --members-record, when it is that draw record)")
     af.add_argument("--unavailable", help="comma-separated ids of alternates who cannot be "
                     "reached or declined")
     selection_outputs(af, record="write the fill record (JSON) here")
     force_option(af)
     af.set_defaults(func=o.cmd_alternates_fill,
                     inputs=("targets", "people", "members_record", "dropouts_file",
-                            "alternates"),
+                            "alternates", "ticket_record"),
                     outputs=("record", "selected", "remaining"))
 
     v = _command(sub, "verify", "re-check a draw, a lottery and a result independently")
