@@ -524,3 +524,17 @@ def test_the_printed_dropout_model_shows_the_fitted_rates_it_uses(
     assert young.fitted_rate is not None
     assert young.fitted_rate > 0
     assert f"age=y: rate {young.fitted_rate:.3f} (raw share 0.000)" in out
+
+
+@pytest.mark.parametrize("method", ["uniform", "erm"])
+@pytest.mark.parametrize("count", [0, -1, 2.5, True])
+def test_a_joint_lottery_needs_a_positive_count(method: str, count: object) -> None:
+    from civicsortition.errors import InputError
+    from civicsortition.joint import joint_lottery
+
+    pool, quotas, _ = _housemates()
+    dist = cs.find_distribution(pool, quotas)
+    with pytest.raises(InputError) as caught:
+        joint_lottery(dist, count, "count", method=method,  # type: ignore[arg-type]
+                      dropout=dropout_rates({"sex": {"f": 0.1, "m": 0.1}}), tickets=10)
+    assert caught.value.problems[0].code == "bad-count"

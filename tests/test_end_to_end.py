@@ -650,3 +650,17 @@ def test_the_command_line_warns_of_left_out_resamples_and_rates_above_one(
     assert "bootstrap resamples were left out" in err
     assert "sex=x" in err
     assert "response rate above 1" in err
+
+
+def test_end_to_end_options_without_end_to_end_are_refused(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    from civicsortition.cli import EXIT_BAD_INPUT, main
+
+    assert main(["example", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    code = main(["select", "--targets", str(tmp_path / "targets.csv"), "--people",
+                 str(tmp_path / "people.csv"), "--panel-size", "36", "--id-column", "id",
+                 "--census", "census.csv", "--population", "1000"])
+    assert code == EXIT_BAD_INPUT
+    assert "--census, --population only apply with --end-to-end" in capsys.readouterr().err

@@ -303,12 +303,12 @@ def joint_lottery(source: Distribution | TransparentLottery, count: int, seed: s
             "{fn}(method='erm') needs dropout= (a DropoutModel or probabilities)", fn=fn),
             column="dropout")
     seed = normalise_seed(seed)
+    count = _count(count, fn)          # both methods: a list of no alternates is no list
     index = {pid: i for i, pid in enumerate(pool.ids)}
     hh = pool.households if households else None
     value = [_value_key(pool, i) for i in range(pool.n)]
     if method == "erm":
         assert dropout is not None
-        count = _count(count, fn)
         n_scenarios = _scenario_count(scenarios, fn, "scenarios")
         p = _probabilities(dropout, pool, fn)
         loss_rows = _Rows.of(pool, quotas)

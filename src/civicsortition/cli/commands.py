@@ -169,6 +169,15 @@ def cmd_select(args: argparse.Namespace) -> int:
     if args.draw_seed and not (args.record and args.lottery):
         print(say("warning: --draw-seed without --record and --lottery: nobody can re-check "
                   "this draw; pass both to publish it"), file=sys.stderr)
+    given = [name for name, value in (("--invitations", args.invitations),
+                                      ("--census", args.census),
+                                      ("--population", args.population),
+                                      ("--reserves-sent", args.reserves_sent))
+             if value]
+    if given and not args.end_to_end:   # options that would otherwise be silently ignored
+        raise InputError.single("missing-option", tr(
+            "{options} only apply with --end-to-end", options=", ".join(given)),
+            column="--end-to-end")
     people, quotas = inputs(args, publishes=bool(args.json or args.lottery or args.record))
     algorithm = default_algorithm() if args.algorithm is None else args.algorithm
     options: dict[str, object] = {"backend": args.backend,
