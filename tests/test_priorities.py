@@ -275,14 +275,21 @@ def _some_panel(pool: Pool, quotas: Quotas, data: st.DataObject) -> list[int]:
     return sorted(data.draw(st.permutations(range(pool.n)))[:quotas.panel_size])
 
 
+def _drawn_case(pool: Pool, quotas: Quotas, data: st.DataObject
+                ) -> tuple[list[int], bool, list[int]]:
+    """A panel, whether the household rule applies, and some people excluded off the panel."""
+    panel = _some_panel(pool, quotas, data)
+    households = data.draw(st.booleans())
+    excluded = [i for i in range(pool.n) if i not in panel and data.draw(st.integers(0, 4)) == 0]
+    return panel, households, excluded
+
+
 @SLOW_OK
 @given(inst=instances(), data=st.data())
 def test_replacement_counts_equal_direct_enumeration(inst: tuple[Pool, Quotas],
                                                      data: st.DataObject) -> None:
     pool, quotas = inst
-    panel = _some_panel(pool, quotas, data)
-    households = data.draw(st.booleans())
-    excluded = [i for i in range(pool.n) if i not in panel and data.draw(st.integers(0, 4)) == 0]
+    panel, households, excluded = _drawn_case(pool, quotas, data)
     if any(_violations(pool, quotas, panel)):        # counts are refused for such a panel
         with pytest.raises(InputError) as caught:
             replacement_counts(pool, quotas, [pool.ids[i] for i in panel])
@@ -648,9 +655,7 @@ def test_simultaneous_dropouts_equal_direct_enumeration(inst: tuple[Pool, Quotas
                                                         data: st.DataObject) -> None:
     """d members of one profile leave at once: can some d people complete the panel?"""
     pool, quotas = inst
-    panel = _some_panel(pool, quotas, data)
-    households = data.draw(st.booleans())
-    excluded = [i for i in range(pool.n) if i not in panel and data.draw(st.integers(0, 4)) == 0]
+    panel, households, excluded = _drawn_case(pool, quotas, data)
     assume(not any(_violations(pool, quotas, panel)))
     got = replacement_counts(pool, quotas, [pool.ids[i] for i in panel], households=households,
                              excluded=[pool.ids[i] for i in excluded], simultaneous=True)
