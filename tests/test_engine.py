@@ -345,7 +345,7 @@ def test_infeasible_respects_flex_limits() -> None:
     with pytest.raises(InfeasibleQuotasError) as info:
         maximin(pool, quotas)
     assert info.value.relaxed is None
-    assert "no relaxation within the min_flex/max_flex limits" in str(info.value)
+    assert "no relaxation of the quotas (within their min_flex/max_flex limits" in str(info.value)
     assert any("pool-below-min" in r for r in info.value.reasons)
 
 
