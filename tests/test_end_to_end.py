@@ -330,6 +330,21 @@ def test_select_end_to_end_on_the_command_line(tmp_path: Path) -> None:
                      str(tmp_path / "result.json")])
     assert code == 0, shown.getvalue()
     assert "certificate.bound" in shown.getvalue()
+    assert "unverified result.response_model" in shown.getvalue()
+    # the result publishes what its targets came from: the response model and the spreads
+    import json
+
+    published = json.loads((tmp_path / "result.json").read_text())
+    model = published["response_model"]
+    assert {(r["category"], r["value"]) for r in model["rates"]} == {
+        (c, v) for c in SHARES for v in SHARES[c]}
+    assert model["population"] == 6000
+    assert model["replicates"] + model["failed_replicates"] == 20
+    assert set(published["end_to_end_spread"]) == {"end-to-end", "leximin"}
+    assert (published["end_to_end_spread"]["end-to-end"]["gini"]
+            <= published["end_to_end_spread"]["leximin"]["gini"])
+    aggregates = json.dumps([model, published["end_to_end_spread"]])
+    assert not any(f'"{pid}"' in aggregates for pid in pool.ids)   # no ids: aggregates only
     with contextlib.redirect_stdout(io.StringIO()):
         code = main(["select", "--targets", str(tmp_path / "targets.csv"), "--people",
                      str(tmp_path / "people.csv"), "--panel-size", "10", "--id-column", "id",

@@ -462,6 +462,12 @@ def _result_checks(rules: _Rules, doc: Any, tol: float, checks: list[Check]
     targets = weights_e2e = None
     if algorithm == "end-to-end":
         targets, weights_e2e = _end_to_end_targets(claims, rules, covered, options, add)
+        model = doc.get("response_model")
+        if isinstance(model, Mapping):
+            add("result.response_model", [], tr(
+                "{n} response rates and the end-to-end spread as published: they need the "
+                "letters and the census to re-derive", n=len(model.get("rates") or [])),
+                verified=False)
     if algorithm == "goldilocks":
         if _number(stated_gamma) and float(stated_gamma) > 0:
             gamma = float(stated_gamma)

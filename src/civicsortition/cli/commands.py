@@ -195,9 +195,12 @@ def cmd_select(args: argparse.Namespace) -> int:
     priorities = relaxation_priorities(args, quotas)
     with run_options(args, algorithm) as run:
         try:
-            dist = (end_to_end_lottery(args, people, quotas, run) if args.end_to_end else
-                    find_distribution(people.pool, quotas, algorithm=algorithm, **options,
-                                      **run))
+            published: dict[str, Any] | None = None
+            if args.end_to_end:
+                dist, published = end_to_end_lottery(args, people, quotas, run)
+            else:
+                dist = find_distribution(people.pool, quotas, algorithm=algorithm, **options,
+                                         **run)
         except InfeasibleQuotasError as error:
             from ..algorithms.feasibility import reprioritised
 
@@ -222,7 +225,7 @@ def cmd_select(args: argparse.Namespace) -> int:
         print(say("{n_uncovered} people are on no feasible panel (probability 0)",
                   n_uncovered=len(dist.uncovered)))
     if args.json:
-        io.write_result(args.json, dist, panels=not args.no_panels)
+        io.write_result(args.json, dist, panels=not args.no_panels, extra=published)
         print(say("written: {json}", json=args.json))
     if args.lottery or args.draw_seed:
         from ..draw import draw
@@ -244,8 +247,12 @@ def cmd_select(args: argparse.Namespace) -> int:
 
 
 def end_to_end_lottery(args: argparse.Namespace, people: PeopleTable, quotas: Quotas,
-                       run: dict[str, Any]) -> Distribution:
-    """``select --end-to-end``: response rates, targets, the closest lottery and its spread."""
+                       run: dict[str, Any]) -> tuple[Distribution, dict[str, Any]]:
+    """``select --end-to-end``: response rates, targets, the closest lottery and its spread.
+
+    Also returns what the result publishes beside the lottery (aggregates only): the
+    response model and the spread of end-to-end chances under it and under LEXIMIN.
+    """
     missing = [name for name, value in (("--invitations", args.invitations),
                                         ("--census", args.census),
                                         ("--population", args.population),
@@ -292,15 +299,20 @@ def end_to_end_lottery(args: argparse.Namespace, people: PeopleTable, quotas: Qu
     dist = end_to_end(people.pool, quotas, targets=fit.weights, weighting=args.weighting,
                       households=households, backend=args.backend, **run)
     plain = leximin(people.pool, quotas, households=households, backend=args.backend)
+    spreads: dict[str, Any] = {}
     for name, d in (("end-to-end", dist), ("leximin", plain)):
         spread = end_to_end_spread(d.marginals, fit.inclusion, fit.response,
                                    population=fit.population, panel_size=quotas.panel_size,
                                    covered=d.covered)
+        spreads[name] = spread.as_dict()
         print(say("{name}: end-to-end chance relative to k/N from {minimum:.3f} to "
                   "{maximum:.3f} (ratio {ratio:.3f}, population Gini {gini:.4f})",
                   name=name, minimum=spread.minimum, maximum=spread.maximum,
                   ratio=spread.ratio, gini=spread.gini))
-    return dist
+    published = {"response_model": {**fit.as_dict(), "weighting": args.weighting,
+                                    "reserves_sent": bool(args.reserves_sent)},
+                 "end_to_end_spread": spreads}
+    return dist, published
 
 
 def cmd_draw(args: argparse.Namespace) -> int:

@@ -387,7 +387,7 @@ _NOT_A_RESULT = "not a select result with panels (run select without --no-panels
 
 
 def write_result(path: PathLike, distribution: Distribution, *, panels: bool = True,
-                 indent: int | None = None) -> None:
+                 indent: int | None = None, extra: Mapping[str, Any] | None = None) -> None:
     """Write ``select``'s result: :meth:`Distribution.as_dict` as canonical JSON.
 
     Parameters
@@ -398,8 +398,22 @@ def write_result(path: PathLike, distribution: Distribution, *, panels: bool = T
         List the panels (needed to verify the result or draw from it).
     indent : int or None
         ``None`` (one line, as ``select`` writes it) or the indentation (``demo`` writes 1).
+    extra : mapping, optional
+        Further top-level entries (``select --end-to-end``: ``response_model`` and
+        ``end_to_end_spread``, aggregates only); they may not replace the result's own keys.
+
+    Raises
+    ------
+    ValueError
+        If ``extra`` names a key of the result itself.
     """
-    atomic_write(path, canonical_json(distribution.as_dict(panels=panels), indent=indent))
+    doc = distribution.as_dict(panels=panels)
+    if extra:
+        clash = sorted(set(extra) & set(doc))
+        if clash:
+            raise ValueError(f"write_result(extra=...): {clash} are the result's own keys")
+        doc.update(extra)
+    atomic_write(path, canonical_json(doc, indent=indent))
 
 
 def read_result_document(path: str) -> dict[str, Any]:
