@@ -538,3 +538,24 @@ def test_a_joint_lottery_needs_a_positive_count(method: str, count: object) -> N
         joint_lottery(dist, count, "count", method=method,  # type: ignore[arg-type]
                       dropout=dropout_rates({"sex": {"f": 0.1, "m": 0.1}}), tickets=10)
     assert caught.value.problems[0].code == "bad-count"
+
+
+def test_bad_dropout_files_name_the_file_and_line(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["example", "--out", str(tmp_path)]) == EXIT_OK
+    base = ["--targets", str(tmp_path / "targets.csv"), "--people",
+            str(tmp_path / "people.csv"), "--panel-size", "36", "--id-column", "id"]
+    record = tmp_path / "draw.json"
+    assert main(["select", *base, "--lottery", str(tmp_path / "lot.json"), "--tickets", "20",
+                 "--draw-seed", "files", "--record", str(record)]) == EXIT_OK
+    past = tmp_path / "past.csv"
+    past.write_text("sex,dropped\nfemale,0\nmale,maybe\nfemale,1\n", encoding="utf-8")
+    rates = tmp_path / "rates.csv"
+    rates.write_text("category,value,probability\nsex,female,1.5\n", encoding="utf-8")
+    for option, path, where in (("--past-dropouts", past, f"{past}:3"),
+                                ("--dropout-rates", rates, str(rates))):
+        capsys.readouterr()
+        assert main(["alternates", "prepare", *base, "--members-record", str(record),
+                     "--count", "2", "--seed", "s", "--method", "erm", option, str(path),
+                     "--scenarios", "4", "--out", str(tmp_path / "x.json")]) == EXIT_BAD_INPUT
+        assert where in capsys.readouterr().err

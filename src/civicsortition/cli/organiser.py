@@ -7,10 +7,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from .. import io
 from .._i18n import say, tr, translate
@@ -138,7 +141,8 @@ def _dropout_model(args: argparse.Namespace, people: PeopleTable) -> DropoutMode
                                         file=table.source, row=line,
                                         column="probability") from None
             rates.setdefault(row[at["category"]].strip(), {})[row[at["value"]].strip()] = p
-        return dropout_rates(rates)
+        with _in_file(table, records=False):
+            return dropout_rates(rates)
     if args.past_dropouts:
         table = io.open_table(args.past_dropouts)
         cats = [c.name for c in people.pool.strata if c.name in table.header]
@@ -147,10 +151,30 @@ def _dropout_model(args: argparse.Namespace, people: PeopleTable) -> DropoutMode
                                                          "{column}", column=args.dropped_column),
                                     file=table.source, column=args.dropped_column)
         records = [dict(zip(table.header, row, strict=False)) for row in table.rows]
-        return learn_dropout_rates(records, cats, dropped=args.dropped_column)
+        with _in_file(table, records=True):
+            return learn_dropout_rates(records, cats, dropped=args.dropped_column)
     raise InputError.single("missing-argument", tr("give --dropout-rates FILE or "
                                                    "--past-dropouts FILE"),
                             column="--dropout-rates")
+
+
+@contextlib.contextmanager
+def _in_file(table: Any, *, records: bool) -> Iterator[None]:
+    """Name the file (and, for records read from its rows, the line) in the block's errors.
+
+    ``records``: the problems' rows are 1-based record numbers of ``table.rows``, turned into
+    the file's line numbers; otherwise rows are left as they are.
+    """
+    try:
+        yield
+    except InputError as e:
+        def line(row: int | None) -> int | None:
+            if records and row is not None and 1 <= row <= len(table.lines):
+                return int(table.lines[row - 1])
+            return row
+
+        raise InputError([attrs.evolve(p, file=table.source, row=line(p.row))
+                          for p in e.problems]) from None
 
 
 def _print_model(model: DropoutModel) -> None:
