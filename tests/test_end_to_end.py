@@ -226,6 +226,31 @@ def test_a_registration_from_an_address_without_a_letter() -> None:
         estimate_propensity(pool, letters, census, population=40)
     assert _codes(caught) == ["not-invited"]
     assert caught.value.problems[0].value == "b"
+    assert caught.value.problems[0].row is None      # no file here: the id names the person
+
+
+def test_the_command_line_names_the_people_file_for_an_uninvited_address(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from civicsortition.cli import EXIT_BAD_INPUT, main
+
+    (tmp_path / "people.csv").write_text("id,sex,address\np0,f,A0\np1,m,A9\np2,f,A1\n",
+                                         encoding="utf-8")
+    (tmp_path / "inv.csv").write_text(
+        "address,status,order,inclusion_probability,inclusion_with_reserves\n"
+        "A0,invited,1,0.5,0.5\nA1,invited,2,0.5,0.5\n", encoding="utf-8")
+    (tmp_path / "census.csv").write_text("category,value,share\nsex,f,0.5\nsex,m,0.5\n",
+                                         encoding="utf-8")
+    (tmp_path / "targets.csv").write_text("feature,value,min,max\nsex,f,0,2\nsex,m,0,2\n",
+                                          encoding="utf-8")
+    assert main(["select", "--targets", str(tmp_path / "targets.csv"), "--people",
+                 str(tmp_path / "people.csv"), "--panel-size", "2", "--id-column", "id",
+                 "--household-column", "address", "--end-to-end", "--invitations",
+                 str(tmp_path / "inv.csv"), "--census", str(tmp_path / "census.csv"),
+                 "--population", "100"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "people.csv" in err
+    assert "not-invited" in err
+    assert "p1" in err
 
 
 def test_a_zero_inclusion_probability() -> None:

@@ -256,7 +256,7 @@ def _addresses(pool: Pool, addresses: Sequence[str] | None) -> list[str]:
         out = [("" if h is None else h) for h in (pool.households or [None] * pool.n)]
     missing = [Problem("missing-address", "every registered person needs the address their "
                        "letter went to (the pool's household keys, or addresses=...)",
-                       row=i, column="address", value=pool.ids[i])
+                       column="address", value=pool.ids[i])   # the person, by id
                for i, a in enumerate(out) if not a]
     if missing:
         raise InputError(missing)
@@ -518,7 +518,7 @@ def estimate_propensity(registrations: Registrations | Pool,
                 "registered from address {address!r}, which received no letter{hint}",
                 address=a, hint=" (pass reserves=True if the reserve letters were sent)"
                 if isinstance(invitations, Invitations) and not reserves
-                and a in invitations.reserves else ""), row=i, column="address",
+                and a in invitations.reserves else ""), column="address",
                 value=pool.ids[i]))
     bad = sorted(a for a, p in letters.items() if not (math.isfinite(p) and 0 < p <= 1))
     problems += [Problem("zero-inclusion-probability", tr(

@@ -271,10 +271,17 @@ def end_to_end_lottery(args: argparse.Namespace, people: PeopleTable, quotas: Qu
     from ..propensity import end_to_end_spread, estimate_propensity
 
     letters = io.read_inclusion_probabilities(args.invitations, reserves=args.reserves_sent)
-    fit = estimate_propensity(people.pool, letters,
-                              io.read_census(args.census), population=args.population,
-                              reserves=args.reserves_sent, replicates=args.replicates,
-                              rng=args.bootstrap_seed)
+    try:
+        fit = estimate_propensity(people.pool, letters,
+                                  io.read_census(args.census), population=args.population,
+                                  reserves=args.reserves_sent, replicates=args.replicates,
+                                  rng=args.bootstrap_seed)
+    except InputError as e:   # a person's address: name the people file (the id is the row)
+        import attrs
+
+        raise InputError([attrs.evolve(p, file=people.source)
+                          if p.code in ("not-invited", "missing-address") else p
+                          for p in e.problems]) from None
     print(say("response rates (registrations per resident; bootstrap over {replicates} "
               "resamples of the letters):", replicates=fit.replicates))
     if fit.failed_replicates:
