@@ -201,6 +201,7 @@ def test_lp_matches_brute_force(inst: tuple[Pool, Quotas], p: float) -> None:
     assert dist.details.converged
 
 
+@pytest.mark.slow   # 36 s of the default run's ~9 minutes; ℓp itself is tested above
 def test_lp_large_p_approaches_minimax() -> None:
     pool, quotas = rustavi_example()
     best_max = minimax(pool, quotas).details.extra.lower_bound
