@@ -543,6 +543,18 @@ def test_cli_check_counts_replacements_for_a_drawn_panel(
     assert "panel-size-mismatch" in capsys.readouterr().err
 
 
+def _residual_tie() -> tuple[Pool, Quotas]:
+    """Seven people, four seats, every value exactly 2 (see the replace tests below)."""
+    people = [("f", "y"), ("f", "o"), ("m", "y"), ("m", "o"), ("m", "o"), ("f", "o"),
+              ("m", "y")]
+    pool = Pool.from_records([{"id": f"p{i}", "sex": s, "age": a}
+                              for i, (s, a) in enumerate(people)],
+                             categories=["sex", "age"], id_field="id")
+    quotas = Quotas(4, [ValueQuota("sex", "f", 2, 2), ValueQuota("sex", "m", 2, 2),
+                        ValueQuota("age", "y", 2, 2), ValueQuota("age", "o", 2, 2)])
+    return pool, quotas
+
+
 @pytest.mark.parametrize(("never", "expected", "moved"), [("sex", "p5", "age"),
                                                           ("age", "p6", "sex")])
 def test_replace_relaxes_under_the_priorities(never: str, expected: str, moved: str) -> None:
@@ -554,13 +566,7 @@ def test_replace_relaxes_under_the_priorities(never: str, expected: str, moved: 
     """
     import civicsortition as cs
 
-    people = [("f", "y"), ("f", "o"), ("m", "y"), ("m", "o"), ("m", "o"), ("f", "o"),
-              ("m", "y")]
-    pool = Pool.from_records([{"id": f"p{i}", "sex": s, "age": a}
-                              for i, (s, a) in enumerate(people)],
-                             categories=["sex", "age"], id_field="id")
-    quotas = Quotas(4, [ValueQuota("sex", "f", 2, 2), ValueQuota("sex", "m", 2, 2),
-                        ValueQuota("age", "y", 2, 2), ValueQuota("age", "o", 2, 2)])
+    pool, quotas = _residual_tie()
     panel = ["p0", "p1", "p2", "p3"]
     r = cs.replace(pool, quotas, panel, ["p0"], "priorities seed", excluded=["p4"],
                    on_infeasible="relax", relax_priorities=RelaxationPriorities(never=never))
@@ -727,13 +733,7 @@ def test_replace_without_relax_suggests_the_prioritised_relaxation(never: str, m
     import civicsortition as cs
     from civicsortition.errors import InfeasibleQuotasError
 
-    people = [("f", "y"), ("f", "o"), ("m", "y"), ("m", "o"), ("m", "o"), ("f", "o"),
-              ("m", "y")]
-    pool = Pool.from_records([{"id": f"p{i}", "sex": s, "age": a}
-                              for i, (s, a) in enumerate(people)],
-                             categories=["sex", "age"], id_field="id")
-    quotas = Quotas(4, [ValueQuota("sex", "f", 2, 2), ValueQuota("sex", "m", 2, 2),
-                        ValueQuota("age", "y", 2, 2), ValueQuota("age", "o", 2, 2)])
+    pool, quotas = _residual_tie()
     with pytest.raises(InfeasibleQuotasError) as caught:
         cs.replace(pool, quotas, ["p0", "p1", "p2", "p3"], ["p0"], "priorities seed",
                    excluded=["p4"], relax_priorities=RelaxationPriorities(never=never))

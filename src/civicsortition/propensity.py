@@ -127,8 +127,7 @@ class ResponseRate:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (no personal data: aggregates only)."""
-        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                for k, v in attrs.asdict(self).items()}
+        return _json_ready(self)
 
 
 @attrs.frozen(eq=False)
@@ -654,8 +653,13 @@ class SelectionSpread:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                for k, v in attrs.asdict(self).items()}
+        return _json_ready(self)
+
+
+def _json_ready(record: Any) -> dict[str, Any]:
+    """An attrs record's fields, a non-finite float as None (JSON has no NaN)."""
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in attrs.asdict(record).items()}
 
 
 def _weighted_gini(x: FloatArray, w: FloatArray) -> float:
