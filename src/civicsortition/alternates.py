@@ -95,7 +95,7 @@ from ._i18n import tr
 from ._typing import FloatArray, IntArray
 from .dropout import DropoutModel
 from .errors import InfeasibleError, InputError, SolverError, Status
-from .pool import Pool
+from .pool import Pool, household_count
 from .quotas import Quotas
 from .replacements import _check_common, _eligible, _ids, prepare_alternates
 from .seeds import alternate_key, normalise_seed
@@ -507,12 +507,7 @@ def _caps(members: Sequence[Sequence[int]], hh: Sequence[str | None] | None,
     InfeasibleError
         Fewer slots in all than ``count``.
     """
-    def cap(ms: Sequence[int]) -> int:
-        if hh is None:
-            return len(ms)
-        return len({hh[i] if hh[i] else f"\0{i}" for i in ms})
-
-    caps = [min(cap(ms), count) for ms in members]
+    caps = [min(len(ms) if hh is None else household_count(hh, ms), count) for ms in members]
     if sum(caps) < count:
         raise InfeasibleError(tr("only {n} people are eligible for {seats} alternates (off the "
                                  "panel, not excluded, no housemate on the panel)",

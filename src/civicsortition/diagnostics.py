@@ -13,7 +13,7 @@ import attrs
 import numpy as np
 
 from ._i18n import say, tr, translate
-from .pool import Pool
+from .pool import Pool, household_count
 from .quotas import Quotas, ValueQuota
 
 __all__ = ["Diagnosis", "Finding", "diagnose"]
@@ -137,7 +137,7 @@ def diagnose(pool: Pool, quotas: Quotas, *, households: bool = True) -> Diagnosi
                            tr("the panel needs {k} people but the pool has only {n}",
                               k=k, n=pool.n)))
     elif households and pool.households is not None:
-        homes = len({h if h else f"\0{i}" for i, h in enumerate(pool.households)})
+        homes = household_count(pool.households)
         if homes < k:
             out.append(Finding("fewer-households-than-seats", "error",
                                tr("the pool has {homes} households for {k} seats: at most "

@@ -32,7 +32,34 @@ from ._typing import IntArray
 from .errors import InputError, Problem
 from .strata import Category, Strata
 
-__all__ = ["Pool"]
+__all__ = ["Pool", "household_count"]
+
+
+def household_count(keys: Sequence[str | None], rows: Iterable[int] | None = None) -> int:
+    """Distinct households among ``rows`` (default: all); a person without a key counts alone.
+
+    The number of seats the one-per-household rule can fill from those people.
+
+    Parameters
+    ----------
+    keys : sequence of (str or None)
+        Household key of each person (``Pool.households``).
+    rows : iterable of int, optional
+        Positions to count (default: everyone).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> household_count(["a", "a", None, "b", None])
+    4
+    >>> household_count(["a", "a", None, "b"], rows=[0, 1])
+    1
+    """
+    where = range(len(keys)) if rows is None else rows
+    return len({keys[i] if keys[i] else f"\0{i}" for i in where})
 
 
 

@@ -428,8 +428,7 @@ def _solve(X: FloatArray, d: FloatArray, T: FloatArray, theta0: FloatArray
         theta, value = cand, new
         if float(np.abs(theta[1:]).max(initial=0.0)) > MAX_LOG_FACTOR:
             return theta, it, False
-    u = d * np.exp(-(X @ theta))
-    return theta, MAX_NEWTON, float(np.abs(T - X.T @ u).max()) <= CALIBRATION_TOL * scale
+    return theta, MAX_NEWTON, _residual(X, d, T, theta) <= CALIBRATION_TOL * scale
 
 
 def estimate_propensity(registrations: Registrations | Pool,
